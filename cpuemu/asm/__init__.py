@@ -1,0 +1,71 @@
+"""Assembler front end: three dialects parsed into one model, laid out by cpuemu,
+encoded one normalised instruction at a time by keystone and checked by iced-x86."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import AssemblyError
+from ..program import Program
+from .layout import Layout
+
+DIALECTS = ("guide", "nasm", "gas")
+
+_GAS_HINTS = re.compile(r"%e?[abcd]x\b|%e?[sd]i\b|%e?[sb]p\b|^\s*\.(globl|long|string|asciz|"
+                        r"section|type|cfi_\w+|text|zero|byte)\b|\$0x|\$\d", re.M)
+_NASM_HINTS = re.compile(r"^\s*(section|segment|global|extern|bits|%define|\[bits)\b|"
+                         r"\b(resb|resw|resd|resq|times|equ)\b|\$\$", re.M | re.I)
+_GUIDE_HINTS = re.compile(r"^\s*\.(data|code|model|386|486|586|686|const)\b|\bproc\b|"
+                          r"\bendp\b|\bdup\s*\(|\bptr\b|^\s*end\b", re.M | re.I)
+
+
+def sniff(source: str, filename: str | None = None) -> str:
+    """Which dialect a source is in: by extension for .s/.S, else by what the text uses."""
+    suffix = Path(filename).suffix if filename else ""
+    if suffix in (".s", ".S"):
+        return "gas"
+    scores = {
+        "gas": len(_GAS_HINTS.findall(source)),
+        "nasm": len(_NASM_HINTS.findall(source)),
+        "guide": len(_GUIDE_HINTS.findall(source)),
+    }
+    best = max(scores, key=lambda k: (scores[k], k == "nasm"))
+    return best if scores[best] else "nasm"
+
+
+def parse(source: str, *, dialect: str | None = None, filename: str | None = None):
+    """Source text -> the Unit (statements) of the chosen or sniffed dialect."""
+    name = filename or "<input>"
+    dialect = (dialect or sniff(source, filename)).lower()
+    if dialect == "guide":
+        from .guide import GuideParser as Parser
+    elif dialect == "nasm":
+        from .nasm import NasmParser as Parser
+    elif dialect == "gas":
+        from .gas import GasParser as Parser
+    else:
+        raise AssemblyError(f"unknown dialect {dialect!r} (choose {', '.join(DIALECTS)})",
+                            file=name)
+    return Parser(source, name).parse()
+
+
+def assemble(source: str, *, dialect: str | None = None, bits: int = 32,
+             filename: str | None = None) -> Program:
+    """Assemble source text into a Program. Raises AssemblyError with file:line:col."""
+    if bits != 32:
+        raise AssemblyError(f"only 32-bit code is supported so far, not {bits}-bit",
+                            file=filename or "<input>")
+    return Layout(parse(source, dialect=dialect, filename=filename), bits).run()
+
+
+def assemble_file(path: str | Path, *, dialect: str | None = None, bits: int = 32) -> Program:
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise AssemblyError(f"cannot read source: {e}", file=str(path)) from None
+    return assemble(source, dialect=dialect, bits=bits, filename=str(path))
+
+
+__all__ = ["DIALECTS", "assemble", "assemble_file", "parse", "sniff"]

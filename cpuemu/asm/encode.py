@@ -1,0 +1,293 @@
+"""Encode one instruction: normalised Intel text -> keystone -> bytes, checked by iced-x86.
+
+keystone 0.9.2 mis-encodes silently on some inputs (truncated immediates, 16-bit pushes),
+so every encoding is decoded back and compared with what the source asked for; any
+difference is an AssemblyError at the source line, never wrong code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cache
+
+import iced_x86
+from keystone import KS_ARCH_X86, KS_MODE_32, KS_MODE_64, Ks, KsError
+
+from .names import (
+    canonical,
+    iced_mnemonic_names,
+    iced_register_names,
+    register_bits,
+    sizing_register_bits,
+)
+
+SIZE_PTR = {8: "byte", 16: "word", 32: "dword", 64: "qword", 80: "tbyte", 128: "xmmword"}
+
+JCC = {"j" + cc for cc in ("o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np",
+                           "l", "ge", "le", "g")}
+RELATIVE = JCC | {"jmp", "call", "loop", "loope", "loopne", "jecxz", "jcxz", "xbegin"}
+STACK_OPS = {"push", "pop"}
+# Memory operands of these need no size: lea takes an address; in 32-bit code the
+# stack and indirect branches move dwords.
+SIZE_FREE = {"lea", "invlpg", "lgdt", "lidt", "sgdt", "sidt", "clflush", "prefetch",
+             "prefetchw", "prefetcht0", "prefetcht1", "prefetcht2", "prefetchnta", "fxsave",
+             "fxrstor", "fldenv", "fnstenv", "fnsave", "frstor", "bound", "lds", "les",
+             "lfs", "lgs", "lss", "nop"}
+DEFAULT_DWORD = {"push", "pop", "call", "jmp"}
+# Immediates sized by the instruction, not by the destination.
+OWN_IMM_WIDTH = {"shl", "shr", "sal", "sar", "rol", "ror", "rcl", "rcr", "shld", "shrd",
+                 "enter", "ret", "retf", "int", "in", "out", "bt", "bts", "btr", "btc",
+                 "push", "imul"}
+# Opcode bytes for forms keystone rejects (`movsd`) or widens (`push cs` -> 66 0e).
+FIXED = {"movsd": "a5", "push es": "06", "push cs": "0e", "push ss": "16", "push ds": "1e",
+         "push fs": "0fa0", "push gs": "0fa8", "pop es": "07", "pop ss": "17", "pop ds": "1f",
+         "pop fs": "0fa1", "pop gs": "0fa9"}
+
+MASK32 = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class COp:
+    """An operand with every expression evaluated."""
+
+    kind: str                 # "reg", "imm", "mem"
+    reg: str = ""
+    value: int = 0
+    size: int | None = None   # bits, memory operands
+    seg: str | None = None
+    base: str | None = None
+    index: str | None = None
+    scale: int = 1
+    disp: int = 0
+
+
+class EncodeError(Exception):
+    """Why one instruction could not be encoded; `operand` indexes the culprit if known."""
+
+    def __init__(self, message: str, operand: int | None = None):
+        super().__init__(message)
+        self.operand = operand
+
+
+def hex_signed(value: int) -> str:
+    return f"-{-value:#x}" if value < 0 else f"{value:#x}"
+
+
+def render_operand(op: COp, mnemonic: str, bits: int) -> str:
+    if op.kind == "reg":
+        return op.reg
+    if op.kind == "imm":
+        return f"{op.value & MASK32:#x}" if mnemonic in RELATIVE else hex_signed(op.value)
+    parts = []
+    if op.base:
+        parts.append(op.base)
+    if op.index:
+        parts.append(f"{op.index}*{op.scale:#x}")
+    inner = "+".join(parts)
+    disp = op.disp
+    if disp >= 1 << 31:
+        disp -= 1 << 32                        # [ebx+0xfffffffc] is [ebx-4]
+    if not parts:
+        inner = f"{op.disp & MASK32:#x}"
+    elif disp:
+        inner += hex_signed(disp) if disp < 0 else "+" + hex_signed(disp)
+    size = f"{SIZE_PTR[op.size]} ptr " if op.size else ""
+    seg = f"{op.seg}:" if op.seg else ""
+    return f"{size}{seg}[{inner}]"
+
+
+def render(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], bits: int) -> str:
+    text = " ".join((*prefixes, mnemonic))
+    if ops:
+        text += " " + ", ".join(render_operand(op, mnemonic, bits) for op in ops)
+    return text
+
+
+def settle_sizes(mnemonic: str, ops: list[COp], bits: int) -> list[COp]:
+    """Give unsized memory operands the size the instruction implies, or refuse.
+
+    A register operand sizes the memory one (keystone infers it from the register);
+    push/pop and indirect branches move a machine word; anything else must say.
+    """
+    if mnemonic in SIZE_FREE or sizing_register_bits(mnemonic, ops):
+        return ops
+    out = []
+    for i, op in enumerate(ops):
+        if op.kind == "mem" and op.size is None:
+            if mnemonic not in DEFAULT_DWORD:
+                raise EncodeError("operation size not specified: say byte, word or dword "
+                                  "(e.g. DWORD PTR [x])", i)
+            op = replace(op, size=bits)
+        out.append(op)
+    return out
+
+
+def check_immediates(mnemonic: str, ops: list[COp]) -> None:
+    """Refuse immediates that do not fit the operand they go to (keystone truncates)."""
+    if mnemonic in RELATIVE or mnemonic in OWN_IMM_WIDTH or not ops:
+        if mnemonic in OWN_IMM_WIDTH - {"push", "imul"}:
+            for i, op in enumerate(ops):
+                if op.kind == "imm" and not -128 <= op.value <= 0xFFFF:
+                    raise EncodeError(f"immediate {op.value} is out of range here", i)
+        return
+    width = None
+    first = ops[0]
+    if first.kind == "reg":
+        width = register_bits(first.reg)
+    elif first.kind == "mem":
+        width = first.size
+    if width is None:
+        return
+    for i, op in enumerate(ops[1:], 1):
+        if op.kind == "imm" and not -(1 << (width - 1)) <= op.value < (1 << width):
+            raise EncodeError(f"immediate {op.value} ({op.value & ((1 << 64) - 1):#x}) "
+                              f"does not fit in {width} bits", i)
+
+
+@cache
+def _assembler(bits: int) -> Ks:
+    return Ks(KS_ARCH_X86, KS_MODE_64 if bits == 64 else KS_MODE_32)
+
+
+@cache
+def keystone_bytes(text: str, address: int, bits: int) -> bytes:
+    """keystone's encoding of one normalised instruction (never directives or symbols)."""
+    fixed = FIXED.get(text)
+    if fixed:
+        return bytes.fromhex(fixed)
+    try:
+        encoding, _ = _assembler(bits).asm(text, address)
+    except KsError as e:
+        raise EncodeError(f"cannot encode `{text}`: {e}") from None
+    if not encoding:
+        raise EncodeError(f"cannot encode `{text}`")
+    return bytes(encoding)
+
+
+def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: int,
+           bits: int = 32) -> tuple[bytes, str]:
+    """Bytes for one instruction at `address`, and the text handed to keystone."""
+    mnemonic = canonical(mnemonic)
+    ops = settle_sizes(mnemonic, ops, bits)
+    check_immediates(mnemonic, ops)
+    text = render(mnemonic, ops, prefixes, bits)
+    code = keystone_bytes(text, address if mnemonic in RELATIVE else 0, bits)
+    verify(mnemonic, ops, prefixes, code, address, bits, text)
+    return code, text
+
+
+# -- the round-trip check -------------------------------------------------------------
+
+_IMM_BITS = {
+    iced_x86.OpKind.IMMEDIATE8: 8, iced_x86.OpKind.IMMEDIATE8_2ND: 8,
+    iced_x86.OpKind.IMMEDIATE16: 16, iced_x86.OpKind.IMMEDIATE32: 32,
+    iced_x86.OpKind.IMMEDIATE64: 64, iced_x86.OpKind.IMMEDIATE8TO16: 16,
+    iced_x86.OpKind.IMMEDIATE8TO32: 32, iced_x86.OpKind.IMMEDIATE8TO64: 64,
+    iced_x86.OpKind.IMMEDIATE32TO64: 64,
+}
+_BRANCH_KINDS = {iced_x86.OpKind.NEAR_BRANCH16, iced_x86.OpKind.NEAR_BRANCH32,
+                 iced_x86.OpKind.NEAR_BRANCH64}
+# Mnemonics iced spells differently from a valid source spelling.
+_SAME = {"int3": {"int3"}, "int": {"int", "int3"}, "movs": {"movsb", "movsw", "movsd"},
+         "cmps": {"cmpsb", "cmpsw", "cmpsd"}, "stos": {"stosb", "stosw", "stosd"},
+         "lods": {"lodsb", "lodsw", "lodsd"}, "scas": {"scasb", "scasw", "scasd"},
+         "jcxz": {"jcxz"}, "ret": {"ret"}}
+_SYMMETRIC = {"xchg", "test"}
+
+
+def decode_one(code: bytes, address: int, bits: int):
+    return iced_x86.Decoder(bits, code, ip=address).decode()
+
+
+def format_intel(ins) -> str:
+    return _formatter().format(ins)
+
+
+@cache
+def _formatter():
+    f = iced_x86.Formatter(iced_x86.FormatterSyntax.INTEL)
+    f.hex_prefix, f.hex_suffix = "0x", ""
+    f.uppercase_hex = False
+    f.space_after_operand_separator = True
+    return f
+
+
+def verify(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], code: bytes,
+           address: int, bits: int, text: str) -> None:
+    """Decode `code` and insist it is the instruction the source asked for."""
+    ins = decode_one(code, address, bits)
+
+    def mismatch(why: str) -> EncodeError:
+        return EncodeError(f"keystone encoded `{text}` as `{format_intel(ins)}` "
+                           f"({code.hex(' ')}): {why}")
+
+    if ins.is_invalid or ins.len != len(code):
+        raise mismatch("not one valid instruction")
+    got = iced_mnemonic_names().get(ins.mnemonic, "?")
+    if got != mnemonic and got not in _SAME.get(mnemonic, ()):
+        raise mismatch(f"mnemonic {got}")
+    if mnemonic in STACK_OPS and ins.stack_pointer_increment not in _stack_steps(ops, bits):
+        raise mismatch(f"moves the stack by {ins.stack_pointer_increment} bytes")
+    if ins.is_string_instruction or got == "int3" or not ops:
+        return
+    theirs = list(range(ins.op_count))
+    mine = list(ops)
+    if mnemonic == "imul" and len(mine) == 2 and mine[1].kind == "imm":
+        mine = [mine[0], mine[0], mine[1]]         # imul eax, 10 is imul eax, eax, 10
+    if len(mine) != len(theirs):
+        raise mismatch(f"{len(theirs)} operands, expected {len(mine)}")
+    if mnemonic in _SYMMETRIC and len(mine) == 2 and not _op_equal(ins, 0, mine[0], bits):
+        mine.reverse()
+    for i, op in enumerate(mine):
+        why = _op_differs(ins, i, op, mnemonic, bits)
+        if why:
+            raise mismatch(why)
+
+
+def _stack_steps(ops: list[COp], bits: int) -> set[int]:
+    step = bits // 8
+    if ops and ops[0].kind == "reg" and register_bits(ops[0].reg) == 16 \
+            and ops[0].reg not in ("cs", "ds", "es", "ss", "fs", "gs"):
+        step = 2
+    if ops and ops[0].kind == "mem" and ops[0].size == 16:
+        step = 2
+    return {step, -step}
+
+
+def _op_equal(ins, i: int, op: COp, bits: int) -> bool:
+    return _op_differs(ins, i, op, "", bits) is None
+
+
+def _op_differs(ins, i: int, op: COp, mnemonic: str, bits: int) -> str | None:
+    kind = ins.op_kind(i)
+    if op.kind == "reg":
+        got = iced_register_names().get(ins.op_register(i), "?")
+        return None if kind == iced_x86.OpKind.REGISTER and got == op.reg \
+            else f"operand {i + 1} is not {op.reg}"
+    if op.kind == "imm":
+        if kind in _BRANCH_KINDS:
+            return None if ins.near_branch_target == op.value & ((1 << bits) - 1) \
+                else f"branch target {ins.near_branch_target:#x}, expected {op.value:#x}"
+        width = _IMM_BITS.get(kind)
+        if width is None:
+            return f"operand {i + 1} is not an immediate"
+        value = ins.immediate(i)
+        mask = (1 << width) - 1
+        fits = -(1 << (width - 1)) <= op.value < (1 << width)
+        return None if fits and value & mask == op.value & mask \
+            else f"immediate {value & mask:#x}, expected {op.value:#x}"
+    if kind != iced_x86.OpKind.MEMORY:
+        return f"operand {i + 1} is not a memory operand"
+    regs = iced_register_names()
+    base = regs.get(ins.memory_base)
+    index = regs.get(ins.memory_index)
+    if (base, index) != (op.base, op.index) or (index and ins.memory_index_scale != op.scale):
+        return f"address registers {base}+{index}*{ins.memory_index_scale}"
+    if ins.memory_displacement & MASK32 != op.disp & MASK32:
+        return f"displacement {ins.memory_displacement:#x}"
+    if op.seg and regs.get(ins.segment_prefix) != op.seg:
+        return f"segment {regs.get(ins.segment_prefix)}"
+    size = iced_x86.MemorySizeExt.size(ins.memory_size) * 8
+    if op.size and size and size != op.size:
+        return f"memory operand of {size} bits, expected {op.size}"
+    return None

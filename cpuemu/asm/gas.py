@@ -1,0 +1,335 @@
+"""The `gas` dialect: AT&T syntax as `gcc -m32 -S` writes it, plus hand-written .s files.
+
+Operands come source-first and are reversed into the Intel model; size suffixes
+(`movl`, `addb`) size memory operands; `movzbl`-style names become movzx/movsx;
+numeric local labels (`1:` with `1b`/`1f`) are renamed to unique ones while parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .data import parse_items
+from .expr import AddressError, parse_expr
+from .intel import IntelParser, unknown_mnemonic
+from .lexer import TokenStream, tokenize
+from .model import (
+    Align,
+    Binary,
+    Const,
+    Data,
+    Imm,
+    Insn,
+    Label,
+    Mem,
+    Num,
+    Operand,
+    Pos,
+    Reg,
+    SectionSwitch,
+    Space,
+)
+from .names import PREFIXES, SEGMENT_REGS, is_register, mnemonics
+
+SUFFIX_BITS = {"b": 8, "w": 16, "l": 32, "q": 64}
+RENAMED = {"cltd": "cdq", "cwtl": "cwde", "cbtw": "cbw", "cwtd": "cwd", "movsl": "movsd",
+           "cmpsl": "cmpsd", "stosl": "stosd", "lodsl": "lodsd", "scasl": "scasd",
+           "ret": "ret", "retl": "ret", "calll": "call", "jmpl": "jmp", "pushfl": "pushfd",
+           "popfl": "popfd", "pushal": "pushad", "popal": "popad", "leavel": "leave"}
+_EXTEND = re.compile(r"^mov([sz])([bw])([wl])$")
+DATA_UNITS = {".byte": 1, ".word": 2, ".short": 2, ".value": 2, ".hword": 2, ".long": 4,
+              ".int": 4, ".quad": 8}
+IGNORED = {".file", ".ident", ".loc", ".type", ".size", ".local", ".hidden", ".weak",
+           ".code32", ".protected", ".internal", ".addrsig", ".addrsig_sym", ".sleb128",
+           ".uleb128", ".version", ".previous", ".popsection"}
+_BRANCHES = {"jmp", "call", "loop", "loope", "loopne", "loopz", "loopnz", "jecxz", "jcxz"}
+
+
+def _section_for(name: str) -> str | None:
+    """Where a gas section's contents go; None for sections that are never loaded."""
+    for prefix in (".text", ".rodata", ".data", ".bss"):
+        if name == prefix or name.startswith(prefix + "."):
+            return prefix
+    if name.startswith(".data.rel"):
+        return ".data"
+    return None
+
+
+class GasParser(IntelParser):
+    dialect = "gas"
+
+    def __init__(self, source: str, filename: str):
+        super().__init__(source, filename)
+        self.discarding = False
+        self.numeric: dict[str, int] = {}
+
+    def tokenize(self, text: str, pos: Pos):
+        return tokenize(_strip_comments(text), pos, suffixes=False, escapes='"',
+                        octal_zero=True, comment="#")
+
+    def parse(self):
+        lines = []
+        for number, text in enumerate(self.source.splitlines(), 1):
+            for part in _split_statements(text):
+                lines.append((number, text, part))
+        from .model import Unit
+        for number, text, part in lines:
+            pos = Pos(self.filename, number, 1, text.rstrip("\r\n"))
+            offset = text.find(part) if part else 0
+            ts = TokenStream(self.tokenize(" " * offset + part, pos), pos)
+            if not ts.at_end():
+                self.line(ts, pos)
+        self.finish()
+        return Unit(self.statements, self.dialect, self.filename, self.entry, self.entry_pos,
+                    self.globals)
+
+    def define(self, name: str, pos: Pos, kind: str = "label", unit: int | None = None) -> str:
+        if name.isdigit():                      # numeric local label: 1:
+            self.numeric[name] = self.numeric.get(name, 0) + 1
+            name = f".L{name}${self.numeric[name]}"
+        if self.discarding:
+            return name
+        return super().define(name, pos, kind, unit)
+
+    def line(self, ts: TokenStream, pos: Pos) -> None:
+        tok = ts.peek()
+        if tok.kind == "num" and ts.peek(1).is_op(":"):
+            ts.next()
+            ts.next()
+            self.define(str(tok.value), pos.at(tok.column))
+            if ts.at_end():
+                return
+        super().line(ts, pos)
+
+    def statement(self, ts: TokenStream, pos: Pos) -> None:
+        self.numeric_refs(ts)
+        tok = ts.peek()
+        word = tok.value.lower() if tok.kind == "id" else ""
+        if tok.kind == "id" and ts.peek(1).is_op("="):        # sym = expr
+            ts.next()
+            ts.next()
+            self.emit(Const(tok.value, parse_expr(ts, is_register), pos))
+            ts.expect_end()
+        elif word.startswith("."):
+            self.directive(ts, pos, word)
+        elif not self.discarding:
+            self.statements.append(self.instruction(ts, pos))
+
+    def emit(self, stmt) -> None:
+        if not self.discarding:
+            self.statements.append(stmt)
+
+    def numeric_refs(self, ts: TokenStream) -> None:
+        for k in range(ts.i, len(ts.tokens)):
+            t = ts.tokens[k]
+            if t.kind == "id" and re.fullmatch(r"\d+[bf]", t.value):
+                n, way = t.value[:-1], t.value[-1]
+                count = self.numeric.get(n, 0) + (1 if way == "f" else 0)
+                ts.tokens[k] = replace(t, value=f".L{n}${count}")
+
+    # -- directives --------------------------------------------------------------------
+
+    def directive(self, ts: TokenStream, pos: Pos, word: str) -> None:
+        ts.next()
+        if word in (".text", ".data", ".bss"):
+            self.switch(word, pos)
+        elif word in (".section", ".pushsection"):
+            name = ts.next()
+            target = _section_for(str(name.value))
+            self.switch(target, pos)
+            while not ts.at_end():
+                ts.next()
+            return
+        elif word in (".globl", ".global"):
+            self.globals.add(str(ts.next().value))
+            while ts.accept_op(","):
+                self.globals.add(str(ts.next().value))
+        elif word in IGNORED or word.startswith(".cfi_"):
+            while not ts.at_end():
+                ts.next()
+            return
+        elif word in (".string", ".asciz", ".ascii"):
+            items: list = []
+            while True:
+                s = ts.next()
+                if s.kind != "str":
+                    ts.error(f"{word} takes quoted strings", s)
+                items.append(bytes(s.value) + (b"" if word == ".ascii" else b"\0"))
+                if not ts.accept_op(","):
+                    break
+            self.emit(Data(1, items, pos))
+        elif word in DATA_UNITS:
+            self.emit(Data(DATA_UNITS[word], parse_items(ts, DATA_UNITS[word]), pos))
+        elif word in (".zero", ".skip", ".space"):
+            count = parse_expr(ts, is_register)
+            fill = 0
+            if ts.accept_op(","):
+                fill = parse_expr(ts, is_register)
+                fill = fill.value if isinstance(fill, Num) else 0
+            self.emit(Space(count, pos, fill))
+        elif word in (".align", ".balign", ".p2align"):
+            boundary = parse_expr(ts, is_register)
+            if word == ".p2align":
+                boundary = Binary("<<", Num(1), boundary)
+            while not ts.at_end():
+                ts.next()                       # fill and max-skip arguments
+            self.emit(Align(boundary, pos))
+            return
+        elif word in (".comm", ".lcomm"):
+            name = ts.next()
+            ts.expect_op(",")
+            size = parse_expr(ts, is_register)
+            align = Num(4)
+            if ts.accept_op(","):
+                align = parse_expr(ts, is_register)
+            saved = self.current
+            self.switch(".bss", pos)
+            self.emit(Align(align, pos))
+            self.define(str(name.value), pos.at(name.column), "object")
+            self.emit(Space(size, pos))
+            self.switch(saved, pos)
+        elif word in (".set", ".equ", ".equiv"):
+            name = ts.next()
+            ts.expect_op(",")
+            self.emit(Const(str(name.value), parse_expr(ts, is_register), pos))
+        else:
+            ts.error(f"unsupported directive {word!r}")
+        ts.expect_end()
+
+    current = ".text"
+
+    def switch(self, section: str | None, pos: Pos) -> None:
+        self.discarding = section is None
+        if section:
+            self.current = section
+            self.statements.append(SectionSwitch(section, pos))
+
+    # -- instructions ------------------------------------------------------------------
+
+    def instruction(self, ts: TokenStream, pos: Pos) -> Insn:
+        prefixes: list[str] = []
+        while ts.peek().kind == "id" and ts.peek().value.lower() in PREFIXES:
+            prefixes.append(PREFIXES[ts.next().value.lower()])
+        tok = ts.next()
+        if tok.kind != "id":
+            ts.error("expected an instruction", tok)
+        mnemonic, size, src_size = _intel_mnemonic(tok.value.lower())
+        if mnemonic is None:
+            unknown_mnemonic(ts, tok)
+        branch = mnemonic in _BRANCHES or (mnemonic.startswith("j") and mnemonic in mnemonics())
+        operands: list[Operand] = []
+        if not ts.at_end():
+            operands.append(self.operand(ts, branch))
+            while ts.accept_op(","):
+                operands.append(self.operand(ts, branch))
+        ts.expect_end()
+        operands.reverse()
+        if size or src_size:
+            operands = [_sized(op, src_size if src_size and i == len(operands) - 1 else size)
+                        for i, op in enumerate(operands)]
+        return Insn(mnemonic, operands, pos.at(tok.column), tuple(prefixes))
+
+    def operand(self, ts: TokenStream, branch: bool) -> Operand:
+        tok = ts.peek()
+        column = tok.column
+        indirect = bool(ts.accept_op("*"))
+        if ts.accept_op("$"):
+            return Imm(parse_expr(ts, is_register, modulo=False), column)
+        if tok.is_op("%") and not (ts.peek(1).kind == "id" and ts.peek(1).value.lower()
+                                   in SEGMENT_REGS and ts.peek(2).is_op(":")) or \
+                (indirect and ts.peek().is_op("%") and not ts.peek(2).is_op(":")):
+            ts.accept_op("%")
+            reg = ts.next()
+            if reg.kind != "id" or not is_register(reg.value):
+                ts.error(f"unknown register %{reg.value}", reg)
+            return Reg(reg.value.lower(), column)
+        seg = None
+        if ts.peek().is_op("%"):
+            ts.next()
+            seg = ts.next().value.lower()
+            ts.expect_op(":")
+        disp = None
+        if not (ts.peek().is_op("(") and ts.peek(1).is_op("%", ",")):
+            disp = parse_expr(ts, is_register, modulo=False)
+        if not ts.peek().is_op("("):
+            if branch and not indirect and seg is None:
+                return Imm(disp, column)
+            return Mem(None, seg, None, None, 1, disp, column)
+        ts.next()
+        base = index = None
+        scale = 1
+        if ts.peek().is_op("%"):
+            base = self.register(ts)
+        if ts.accept_op(","):
+            if ts.peek().is_op("%"):
+                index = self.register(ts)
+            if ts.accept_op(","):
+                s = ts.next()
+                if s.kind != "num" or s.value not in (1, 2, 4, 8):
+                    ts.error("scale must be 1, 2, 4 or 8", s)
+                scale = int(s.value)
+        ts.expect_op(")", "to close the address")
+        if index == "esp":
+            raise AddressError("esp cannot be an index register")
+        return Mem(None, seg, base, index, scale, disp, column)
+
+    def register(self, ts: TokenStream) -> str:
+        ts.expect_op("%")
+        reg = ts.next()
+        if reg.kind != "id" or not is_register(reg.value):
+            ts.error(f"unknown register %{reg.value}", reg)
+        return reg.value.lower()
+
+    def finish(self) -> None:
+        if "main" in self.defined and "_start" not in self.defined:
+            self.entry = None                   # layout picks main with a cdecl frame
+        self.statements = [s for s in self.statements
+                           if not (isinstance(s, Label) and s.name in ())]
+
+
+def _intel_mnemonic(m: str) -> tuple[str | None, int | None, int | None]:
+    """AT&T mnemonic -> (Intel mnemonic, operand bits from the suffix, source bits)."""
+    if m in RENAMED:
+        return RENAMED[m], None, None
+    ext = _EXTEND.match(m)
+    if ext:
+        kind, src, dst = ext.groups()
+        return ("movsx" if kind == "s" else "movzx"), SUFFIX_BITS[dst], SUFFIX_BITS[src]
+    if m in mnemonics():
+        return m, None, None
+    if m[-1] in SUFFIX_BITS and m[:-1] in mnemonics():
+        return m[:-1], SUFFIX_BITS[m[-1]], None
+    return None, None, None
+
+
+def _sized(op: Operand, bits: int | None) -> Operand:
+    if isinstance(op, Mem) and op.size is None and bits:
+        return replace(op, size=bits)
+    return op
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"/\*.*?\*/", lambda m: " " * len(m.group()), text)
+
+
+def _split_statements(text: str) -> list[str]:
+    """Split on `;` outside strings (gas allows several statements per line)."""
+    parts, cur, quote = [], [], None
+    for ch in text:
+        if quote:
+            cur.append(ch)
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+            cur.append(ch)
+        elif ch == ";":
+            parts.append("".join(cur))
+            cur = []
+        elif ch == "#":
+            break
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return parts

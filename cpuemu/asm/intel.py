@@ -1,0 +1,162 @@
+"""Intel-syntax operands and instruction lines, shared by the guide and nasm dialects.
+
+Accepts both spellings of a memory size (`DWORD PTR [x]` and `dword [x]`), segment
+overrides outside or inside the brackets, `OFFSET sym`, and `short`/`near` on branches.
+"""
+
+from __future__ import annotations
+
+from ..errors import AssemblyError
+from .expr import AddressError, parse_expr, split_address
+from .lexer import TokenStream, describe
+from .model import Binary, Imm, Insn, Mem, Operand, Pos, Reg
+from .names import PREFIXES, SEGMENT_REGS, is_register, mnemonics, suggest
+
+SIZE_WORDS = {"byte": 8, "word": 16, "dword": 32, "qword": 64, "tbyte": 80, "tword": 80,
+              "sbyte": 8, "sword": 16, "sdword": 32, "oword": 128, "xmmword": 128}
+BRANCH_HINTS = ("short", "near")
+
+
+def parse_operand(ts: TokenStream) -> Operand:
+    tok = ts.peek()
+    column = tok.column
+    size = None
+    if tok.kind == "id" and tok.value.lower() in SIZE_WORDS and not ts.peek(1).is_op(","):
+        size = SIZE_WORDS[ts.next().value.lower()]
+        if ts.peek().is_id("ptr"):
+            ts.next()
+    while ts.peek().is_id(*BRANCH_HINTS):
+        ts.next()
+    seg = None
+    if ts.peek().is_id(*SEGMENT_REGS) and ts.peek(1).is_op(":"):
+        seg = ts.next().value.lower()
+        ts.next()
+    if ts.peek().is_op("["):
+        return _memory(ts, size, seg, column)
+    if seg is not None:                       # fs:0x10 without brackets
+        disp = parse_expr(ts, is_register)
+        return Mem(size, seg, None, None, 1, disp, column)
+    if ts.peek().is_id("offset"):
+        ts.next()
+        return Imm(parse_expr(ts, is_register), column, offset=True)
+    tok = ts.peek()
+    if tok.kind == "id" and is_register(tok.value) and (ts.peek(1).is_op(",")
+                                                       or ts.peek(1).kind == "end"):
+        ts.next()
+        if size is not None:
+            ts.error("a size keyword cannot apply to a register", tok)
+        return Reg(tok.value.lower(), column)
+    expr = parse_expr(ts, is_register)
+    if size is not None:
+        ts.error("a size keyword needs a memory operand in brackets", tok)
+    return Imm(expr, column)
+
+
+def _memory(ts: TokenStream, size: int | None, seg: str | None, column: int) -> Mem:
+    open_tok = ts.expect_op("[")
+    if ts.peek().is_id(*SEGMENT_REGS) and ts.peek(1).is_op(":"):   # nasm [es:edi]
+        seg = ts.next().value.lower()
+        ts.next()
+    expr = parse_expr(ts, is_register, allow_registers=True)
+    ts.expect_op("]", "to close the memory operand")
+    while ts.peek().is_op("+", "-"):        # MASM [ebx]+4
+        sign = ts.next().value
+        expr = Binary(sign, expr, parse_expr(ts, is_register))
+    try:
+        base, index, scale, disp = split_address(expr)
+    except AddressError as e:
+        ts.error(str(e), _tok_at(ts, e.column or open_tok.column))
+    return Mem(size, seg, base, index, scale, disp, column)
+
+
+def _tok_at(ts: TokenStream, column: int):
+    return next((t for t in ts.tokens if t.column == column), ts.peek())
+
+
+def parse_instruction(ts: TokenStream, pos: Pos) -> Insn:
+    """`[prefix] mnemonic operand, operand...` from the stream's current token."""
+    prefixes: list[str] = []
+    while ts.peek().kind == "id" and ts.peek().value.lower() in PREFIXES:
+        prefixes.append(PREFIXES[ts.next().value.lower()])
+    tok = ts.next()
+    if tok.kind != "id":
+        ts.error(f"expected an instruction, found {describe(tok)}", tok)
+    mnemonic = tok.value.lower()
+    if mnemonic not in mnemonics():
+        unknown_mnemonic(ts, tok)
+    operands: list[Operand] = []
+    if not ts.at_end():
+        operands.append(parse_operand(ts))
+        while ts.accept_op(","):
+            operands.append(parse_operand(ts))
+    ts.expect_end()
+    return Insn(mnemonic, operands, pos.at(tok.column), tuple(prefixes))
+
+
+def unknown_mnemonic(ts: TokenStream, tok) -> None:
+    guesses = suggest(tok.value)
+    hint = f"did you mean: {', '.join(guesses)}?" if guesses else ""
+    raise AssemblyError(f"unknown instruction {tok.value!r}", file=ts.pos.file,
+                        line=ts.pos.line, column=tok.column, text=ts.pos.text, hint=hint)
+
+
+class IntelParser:
+    """Line loop shared by the Intel dialects; subclasses add their directives."""
+
+    dialect = "intel"
+
+    def __init__(self, source: str, filename: str):
+        self.source, self.filename = source, filename
+        self.statements: list = []
+        self.entry: str | None = None
+        self.entry_pos: Pos | None = None
+        self.globals: set[str] = set()
+        self.defined: dict[str, Pos] = {}
+        self.scope = ""                          # last non-local label, for nasm `.loop`
+
+    def parse(self):
+        from .model import Unit
+        for number, text in enumerate(self.source.splitlines(), 1):
+            pos = Pos(self.filename, number, 1, text.rstrip("\r\n"))
+            ts = TokenStream(self.tokenize(pos.text, pos), pos)
+            if not ts.at_end():
+                self.line(ts, pos)
+        self.finish()
+        return Unit(self.statements, self.dialect, self.filename, self.entry, self.entry_pos,
+                    self.globals)
+
+    def tokenize(self, text: str, pos: Pos):
+        from .lexer import tokenize
+        return tokenize(text, pos)
+
+    def line(self, ts: TokenStream, pos: Pos) -> None:
+        tok = ts.peek()
+        if tok.kind == "id" and ts.peek(1).is_op(":") and not is_register(tok.value) \
+                and tok.value.lower() not in PREFIXES:
+            ts.next()
+            ts.next()
+            ts.accept_op(":")                    # MASM `label::`
+            self.define(tok.value, pos.at(tok.column))
+            if ts.at_end():
+                return
+        self.statement(ts, pos)
+
+    def statement(self, ts: TokenStream, pos: Pos) -> None:
+        raise NotImplementedError
+
+    def local_name(self, name: str) -> str:
+        return name
+
+    def define(self, name: str, pos: Pos, kind: str = "label", unit: int | None = None) -> str:
+        from .model import Label
+        full = self.local_name(name)
+        if full in self.defined:
+            first = self.defined[full]
+            raise AssemblyError(f"duplicate label {name!r} (first defined at line {first.line})",
+                                file=pos.file, line=pos.line, column=pos.column, text=pos.text)
+        self.defined[full] = pos
+        self.statements.append(Label(full, pos, kind, unit))
+        return full
+
+    def finish(self) -> None:
+        pass

@@ -1,0 +1,268 @@
+"""Lay out sections, resolve symbols, emit bytes: passes until every address settles.
+
+Each pass walks the statements, placing each at the current location. A symbol not yet
+placed in this pass takes its value from the previous pass, or a small guess the first
+time, so branches start short and only grow; the loop ends when a pass reproduces the
+previous pass's symbols exactly, and that pass's bytes are the program.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..cpu.memory import PAGE
+from ..errors import AssemblyError
+from ..program import Program, Section, SourceLine, Symbol
+from .encode import COp, EncodeError, encode
+from .expr import Undefined, evaluate
+from .model import (
+    Align,
+    Const,
+    Data,
+    DataItem,
+    Dup,
+    Expr,
+    Imm,
+    Insn,
+    Label,
+    Mem,
+    Pos,
+    Reg,
+    SectionSwitch,
+    Space,
+    Times,
+    Uninit,
+    Unit,
+)
+
+TEXT_BASE = 0x08048000
+SECTION_ORDER = (".text", ".rodata", ".data", ".bss")
+PERMS = {".text": "r-x", ".rodata": "r--", ".data": "rw-", ".bss": "rw-"}
+MAX_PASSES = 40
+MAIN_NAMES = ("main", "_main")
+
+
+def align_up(value: int, boundary: int) -> int:
+    return -(-value // boundary) * boundary
+
+
+@dataclass
+class PassResult:
+    symbols: dict[str, int] = field(default_factory=dict)
+    sections: list[Section] = field(default_factory=list)
+    source_map: dict[int, SourceLine] = field(default_factory=dict)
+    guessed: bool = False
+
+
+class Layout:
+    def __init__(self, unit: Unit, bits: int = 32):
+        self.unit, self.bits = unit, bits
+        self.by_section: dict[str, list] = {name: [] for name in SECTION_ORDER}
+        current = ".text"
+        for stmt in unit.statements:
+            if isinstance(stmt, SectionSwitch):
+                current = stmt.name
+                self.by_section.setdefault(current, [])
+            else:
+                self.by_section[current].append(stmt)
+        self.labels = {s.name: s for s in unit.statements if isinstance(s, Label)}
+        self.consts = {s.name: s for s in unit.statements if isinstance(s, Const)}
+        for name, const in self.consts.items():
+            if name in self.labels:
+                raise _error(const.pos, f"{name!r} is both a label and a constant", 1)
+
+    def run(self) -> Program:
+        previous: dict[str, int] = {}
+        for _ in range(MAX_PASSES):
+            result = self.one_pass(previous)
+            if not result.guessed and result.symbols == previous:
+                return self.program(result)
+            previous = result.symbols
+        raise AssemblyError("addresses do not settle (a layout that oscillates)",
+                            file=self.unit.filename)
+
+    # -- one pass --------------------------------------------------------------------
+
+    def one_pass(self, previous: dict[str, int]) -> PassResult:
+        result = PassResult()
+        address = TEXT_BASE
+        for name, stmts in self.by_section.items():
+            if not stmts and name != ".text":
+                continue
+            base = address if name == ".text" else align_up(address, PAGE)
+            emitter = _Emitter(self, result, previous, name, base)
+            for stmt in stmts:
+                emitter.statement(stmt)
+            data = bytes(emitter.out)
+            if name == ".bss":
+                if any(data):
+                    raise AssemblyError(".bss holds initialised data; use .data",
+                                        file=self.unit.filename)
+                section = Section(name, base, b"", PERMS[name], len(data))
+            else:
+                section = Section(name, base, data, PERMS.get(name, "rw-"))
+            result.sections.append(section)
+            address = base + len(data)
+        return result
+
+    def program(self, result: PassResult) -> Program:
+        symbols: dict[str, Symbol] = {}
+        placed = sorted((v, n) for n, v in result.symbols.items() if n in self.labels)
+        for i, (value, name) in enumerate(placed):
+            section = next((s for s in result.sections if s.address <= value < s.end
+                            or value == s.end), None)
+            nxt = placed[i + 1][0] if i + 1 < len(placed) else (section.end if section else value)
+            if section and nxt > section.end:
+                nxt = section.end
+            kind = self.labels[name].kind
+            symbols[name] = Symbol(name, value, max(nxt - value, 0), kind,
+                                   section.name if section else "")
+        for name in self.consts:
+            symbols[name] = Symbol(name, result.symbols[name], 0, "abs")
+        entry, kind = self.entry(result, symbols)
+        sections = [s for s in result.sections if s.size or s.name == ".text"]
+        return Program(sections, symbols, entry, kind, result.source_map, self.bits,
+                       self.unit.filename)
+
+    def entry(self, result: PassResult, symbols: dict[str, Symbol]) -> tuple[int, str]:
+        unit = self.unit
+        if unit.entry:
+            if unit.entry not in symbols:
+                raise _error(unit.entry_pos, f"entry point {unit.entry!r} is not defined",
+                             unit.entry_pos.column if unit.entry_pos else 1)
+            sym = symbols[unit.entry]
+            kind = "main" if unit.entry in MAIN_NAMES or sym.type == "func" else "start"
+            return sym.address, kind
+        if "_start" in symbols:
+            return symbols["_start"].address, "start"
+        for name in MAIN_NAMES:
+            if name in symbols:
+                return symbols[name].address, "main"
+        return result.sections[0].address, "start"
+
+
+class _Emitter:
+    """Places and encodes the statements of one section during one pass."""
+
+    def __init__(self, layout: Layout, result: PassResult, previous: dict[str, int],
+                 section: str, base: int):
+        self.layout, self.result, self.previous = layout, result, previous
+        self.section, self.base = section, base
+        self.out = bytearray()
+        self.pos: Pos | None = None
+
+    @property
+    def loc(self) -> int:
+        return self.base + len(self.out)
+
+    def lookup(self, name: str, column: int) -> int:
+        symbols = self.result.symbols
+        if name in symbols:
+            return symbols[name]
+        layout = self.layout
+        if name not in layout.labels and name not in layout.consts:
+            raise _error(self.pos, f"undefined symbol {name!r}", column)
+        if name in self.previous:
+            return self.previous[name]
+        self.result.guessed = True
+        return self.loc if name in layout.labels else 0
+
+    def eval(self, expr: Expr, column: int = 0) -> int:
+        try:
+            return evaluate(expr, self.lookup, self.loc, self.base)
+        except ZeroDivisionError as e:
+            raise _error(self.pos, str(e), column) from None
+        except Undefined as e:
+            raise _error(self.pos, f"undefined symbol {e.name!r}", e.column) from None
+
+    def statement(self, stmt) -> None:
+        self.pos = getattr(stmt, "pos", None)
+        match stmt:
+            case Label(name=name):
+                self.result.symbols[name] = self.loc
+            case Const(name=name, expr=expr):
+                self.result.symbols[name] = self.eval(expr)
+            case Data():
+                self.data(stmt)
+            case Space(count=count, fill=fill):
+                n = self.eval(count)
+                if n < 0:
+                    raise _error(self.pos, f"negative size {n}", 1)
+                self.out += bytes([fill]) * n
+            case Align(boundary=boundary, fill=fill):
+                n = self.eval(boundary)
+                if n <= 0 or n & (n - 1):
+                    raise _error(self.pos, f"alignment must be a power of two, not {n}", 1)
+                pad = align_up(self.loc, n) - self.loc
+                byte = fill if fill is not None else (0x90 if self.section == ".text" else 0)
+                self.out += bytes([byte]) * pad
+            case Times(count=count, stmt=inner):
+                n = self.eval(count)
+                if n < 0:
+                    raise _error(self.pos, f"times count is negative ({n})", 1)
+                for _ in range(n):
+                    self.statement(inner)
+                    self.pos = stmt.pos
+            case Insn():
+                self.insn(stmt)
+            case _:
+                raise TypeError(stmt)
+
+    def data(self, stmt: Data) -> None:
+        for item in stmt.items:
+            self.item(item, stmt.unit)
+
+    def item(self, item: DataItem, unit: int) -> None:
+        match item:
+            case bytes():
+                self.out += item
+            case Uninit():
+                self.out += bytes(unit)
+            case Dup(count=count, items=items):
+                n = self.eval(count)
+                if n < 0:
+                    raise _error(self.pos, f"DUP count is negative ({n})", 1)
+                start = len(self.out)
+                for it in items:
+                    self.item(it, unit)
+                chunk = bytes(self.out[start:])
+                self.out += chunk * (n - 1) if n else b""
+                if n == 0:
+                    del self.out[start:]
+            case _:
+                value = self.eval(item)
+                bits = unit * 8
+                if not -(1 << (bits - 1)) <= value < (1 << bits):
+                    raise _error(self.pos, f"value {value} does not fit in {bits} bits", 1)
+                self.out += (value & ((1 << bits) - 1)).to_bytes(unit, "little")
+
+    def operand(self, op) -> COp:
+        match op:
+            case Reg(name=name):
+                return COp("reg", reg=name)
+            case Imm(expr=expr, column=column):
+                return COp("imm", value=self.eval(expr, column))
+            case Mem():
+                disp = self.eval(op.disp, op.column) if op.disp is not None else 0
+                return COp("mem", size=op.size, seg=op.seg, base=op.base, index=op.index,
+                           scale=op.scale, disp=disp)
+        raise TypeError(op)
+
+    def insn(self, insn: Insn) -> None:
+        ops = [self.operand(op) for op in insn.operands]
+        try:
+            code, _ = encode(insn.mnemonic, ops, insn.prefixes, self.loc, self.layout.bits)
+        except EncodeError as e:
+            column = insn.operands[e.operand].column if e.operand is not None \
+                else insn.pos.column
+            raise _error(insn.pos, str(e), column) from None
+        p = insn.pos
+        self.result.source_map[self.loc] = SourceLine(p.file, p.line, p.column, p.text)
+        self.out += code
+
+
+def _error(pos: Pos | None, message: str, column: int) -> AssemblyError:
+    if pos is None:
+        return AssemblyError(message)
+    return AssemblyError(message, file=pos.file, line=pos.line, column=column or pos.column,
+                         text=pos.text)

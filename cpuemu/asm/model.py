@@ -1,0 +1,184 @@
+"""The one instruction model every dialect parses into.
+
+Expressions are small trees evaluated at layout time (symbols are not known while
+parsing). Operand sizes are in bits. Statements carry their source position so every
+later error can point at file, line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Pos:
+    file: str
+    line: int
+    column: int
+    text: str
+
+    def at(self, column: int) -> Pos:
+        return Pos(self.file, self.line, column, self.text)
+
+
+# -- expressions ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Num:
+    value: int
+
+
+@dataclass(frozen=True)
+class Sym:
+    name: str
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Here:
+    """`$` (current location) or, with section_start, `$$`."""
+
+    section_start: bool = False
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str
+    arg: Expr
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class RegRef:
+    """A register inside an address expression, before it is split into base/index."""
+
+    name: str
+    column: int = 0
+
+
+Expr = Num | Sym | Here | Unary | Binary | RegRef
+
+
+# -- operands ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reg:
+    name: str
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Imm:
+    expr: Expr
+    column: int = 0
+    offset: bool = False        # written `OFFSET sym`: an address, never a memory access
+
+
+@dataclass(frozen=True)
+class Mem:
+    size: int | None            # bits, None when the text gave none
+    seg: str | None = None
+    base: str | None = None
+    index: str | None = None
+    scale: int = 1
+    disp: Expr | None = None
+    column: int = 0
+
+
+Operand = Reg | Imm | Mem
+
+
+# -- statements ----------------------------------------------------------------------
+
+@dataclass
+class Insn:
+    mnemonic: str
+    operands: list[Operand]
+    pos: Pos
+    prefixes: tuple[str, ...] = ()
+
+
+@dataclass
+class Dup:
+    count: Expr
+    items: list[DataItem]
+
+
+@dataclass(frozen=True)
+class Uninit:
+    """`?`: a unit of storage with no initial value (zero)."""
+
+
+DataItem = Expr | bytes | Dup | Uninit
+
+
+@dataclass
+class Data:
+    unit: int                   # bytes per item: 1, 2, 4, 8
+    items: list[DataItem]
+    pos: Pos
+
+
+@dataclass
+class Space:
+    """Reserved bytes (resb, .zero, .comm): `count` bytes of `fill`."""
+
+    count: Expr
+    pos: Pos
+    fill: int = 0
+
+
+@dataclass
+class Align:
+    boundary: Expr
+    pos: Pos
+    fill: int | None = None     # None: nop in code, zero elsewhere
+
+
+@dataclass
+class Label:
+    name: str
+    pos: Pos
+    kind: str = "label"         # "label", "func", "object"
+    unit: int | None = None     # bits of a typed data label (guide: `var DD 1`)
+
+
+@dataclass
+class Const:
+    name: str
+    expr: Expr
+    pos: Pos
+
+
+@dataclass
+class SectionSwitch:
+    name: str
+    pos: Pos
+
+
+@dataclass
+class Times:
+    count: Expr
+    stmt: Insn | Data
+    pos: Pos
+
+
+Statement = Insn | Data | Space | Align | Label | Const | SectionSwitch | Times
+
+
+@dataclass
+class Unit:
+    """A parsed source file: statements in order plus what the directives declared."""
+
+    statements: list[Statement]
+    dialect: str
+    filename: str
+    entry: str | None = None
+    entry_pos: Pos | None = None
+    globals: set[str] = field(default_factory=set)

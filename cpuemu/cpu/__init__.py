@@ -1,0 +1,1 @@
+"""CPU state shared by every engine: register names and layout, paged memory."""

@@ -1,0 +1,94 @@
+"""One exception tree for everything cpuemu reports, so callers catch `CpuemuError` once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CpuemuError(Exception):
+    """Base of every error cpuemu raises on purpose."""
+
+
+class AssemblyError(CpuemuError):
+    """Source text that cannot be assembled; knows where the offending text is."""
+
+    def __init__(self, message: str, *, file: str = "<input>", line: int = 0, column: int = 0,
+                 text: str = "", hint: str = ""):
+        self.message, self.file, self.line, self.column = message, file, line, column
+        self.text, self.hint = text, hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """`file:line:col: error: message`, then the source line and a caret under the column."""
+        out = f"{self.file}:{self.line}:{self.column}: error: {self.message}"
+        if self.text:
+            out += f"\n    {self.text}\n    {' ' * max(self.column - 1, 0)}^"
+        if self.hint:
+            out += f"\n{self.hint}"
+        return out
+
+
+class LoadError(CpuemuError):
+    """A program or executable that cannot be laid out in guest memory."""
+
+
+class LimitExceeded(CpuemuError):
+    """An instruction or memory budget was spent."""
+
+
+class SyscallError(CpuemuError):
+    """A kernel-side failure that is not the guest's -errno to handle."""
+
+
+# Linux signal numbers a fault kind ends the process with.
+SIGNALS = {"divide-error": 8, "invalid-opcode": 4, "page-fault": 11,
+           "general-protection": 11, "breakpoint": 5}
+SIGNAL_NAMES = {4: "SIGILL", 5: "SIGTRAP", 8: "SIGFPE", 11: "SIGSEGV"}
+
+
+@dataclass
+class GuestFault(CpuemuError):
+    """The guest did something the CPU refuses: it ends the guest as a signal would.
+
+    `eip` is the faulting instruction; `address` the memory address for page faults.
+    """
+
+    kind: str
+    eip: int
+    address: int | None = None
+    access: str | None = None          # "read", "write" or "fetch" for page faults
+    disassembly: str = ""
+    detail: str = ""
+
+    def __post_init__(self):
+        super().__init__(self.summary())
+
+    @property
+    def signal(self) -> int:
+        return SIGNALS.get(self.kind, 11)
+
+    @property
+    def exit_status(self) -> int:
+        """What a shell reports for a process killed by this fault's signal."""
+        return 128 + self.signal
+
+    def summary(self) -> str:
+        out = f"{self.kind} at eip={self.eip:#010x}"
+        if self.address is not None:
+            out += f" ({self.access or 'access'} of {self.address:#010x})"
+        if self.disassembly:
+            out += f": {self.disassembly}"
+        if self.detail:
+            out += f" [{self.detail}]"
+        return out
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+@dataclass
+class UnsupportedInstruction(GuestFault):
+    """An instruction the engine does not implement (or bytes that decode to nothing)."""
+
+    mnemonic: str = ""
+    raw: bytes = b""
