@@ -109,7 +109,8 @@ def settle_sizes(mnemonic: str, ops: list[COp], bits: int) -> list[COp]:
     A register operand sizes the memory one (keystone infers it from the register);
     push/pop and indirect branches move a machine word; anything else must say.
     """
-    if mnemonic in SIZE_FREE or sizing_register_bits(mnemonic, ops):
+    registers = [op.reg if op.kind == "reg" else None for op in ops]
+    if mnemonic in SIZE_FREE or sizing_register_bits(mnemonic, registers):
         return ops
     out = []
     for i, op in enumerate(ops):

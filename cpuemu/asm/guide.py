@@ -11,7 +11,7 @@ from .data import DATA_UNITS, parse_items
 from .expr import parse_expr, symbols_in
 from .intel import IntelParser, parse_instruction
 from .lexer import TokenStream
-from .model import Align, Const, Data, Imm, Insn, Label, Mem, Num, Pos, SectionSwitch, Sym
+from .model import Align, Const, Data, Imm, Insn, Label, Mem, Num, Pos, Reg, SectionSwitch, Sym
 from .names import is_register, sizing_register_bits
 
 SECTIONS = {".code": ".text", ".data": ".data", ".data?": ".bss", ".const": ".rodata",
@@ -104,7 +104,8 @@ def masm_operands(insn: Insn, typed: dict[str, int]) -> list:
         if isinstance(op, Imm) and not op.offset and _names_data(op.expr, typed):
             op = Mem(None, None, None, None, 1, op.expr, op.column)
         ops.append(op)
-    if insn.mnemonic in SIZE_FREE or sizing_register_bits(insn.mnemonic, ops):
+    names = [op.name if isinstance(op, Reg) else None for op in ops]
+    if insn.mnemonic in SIZE_FREE or sizing_register_bits(insn.mnemonic, names):
         return ops
     out = []
     for op in ops:

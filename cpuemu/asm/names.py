@@ -109,13 +109,15 @@ SHIFTS = {"shl", "shr", "sal", "sar", "rol", "ror", "rcl", "rcr"}
 EXTENDS = {"movzx", "movsx", "movsxd"}
 
 
-def sizing_register_bits(mnemonic: str, operands: list) -> int | None:
-    """The width a register operand implies for an unsized memory operand, if any."""
+def sizing_register_bits(mnemonic: str, registers: list[str | None]) -> int | None:
+    """The width a register operand implies for an unsized memory operand, if any.
+
+    `registers` has one entry per operand: its register name, or None.
+    """
     m = mnemonic.lower()
     if m in EXTENDS:
         return None
-    for i, op in enumerate(operands):
-        name = getattr(op, "name", None)
+    for i, name in enumerate(registers):
         if name is None or (m in SHIFTS and i == 1):
             continue
         bits = register_bits(name)

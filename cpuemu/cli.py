@@ -1,0 +1,158 @@
+"""Command line: `cpuemu run | asm`.
+
+Every error a user can cause ends in one readable message and a non-zero status, never
+a Python traceback: assembly errors as `file:line:col: error: ...` with a caret; guest
+faults as one line naming the fault, address, source line and instruction, with the
+exit status a shell reports for the matching signal (SIGSEGV 139, SIGFPE 136, SIGILL 132).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import SIGNAL_NAMES, AssemblyError, CpuemuError, GuestFault
+from .machine import ENGINES, Machine
+
+EXIT_USAGE = 2          # bad input: cannot read, cannot assemble
+EXIT_BUDGET = 124       # instruction budget spent (as timeout(1) reports a timeout)
+
+EPILOG = """\
+exit status of `run`: the guest's own; 128+signal when the guest faults
+(139 SIGSEGV, 136 SIGFPE, 132 SIGILL, 133 SIGTRAP); 124 when --max-instructions runs out;
+2 when the source cannot be read or assembled.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cpuemu", description="Run and inspect x86 assembly on an emulated CPU.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"cpuemu {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="assemble and run a program",
+                         description="Assemble FILE and run it as a Linux i386 process.",
+                         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _source_args(run)
+    run.add_argument("--engine", choices=ENGINES, default="unicorn",
+                     help="CPU engine (default: %(default)s)")
+    run.add_argument("--max-instructions", type=_positive, metavar="N",
+                     help="stop with an error after N instructions")
+    run.add_argument("--stdin", metavar="FILE", help="read the guest's stdin from FILE")
+    run.add_argument("args", nargs="*", help="arguments for the guest (after --)")
+
+    asm = sub.add_parser("asm", help="assemble and show the result",
+                         description="Assemble FILE and print what it became.")
+    _source_args(asm)
+    asm.add_argument("--listing", action="store_true",
+                     help="address, bytes and source line per instruction (the default)")
+    return parser
+
+
+def _source_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="assembly source (.asm, .s)")
+    p.add_argument("--dialect", choices=("guide", "nasm", "gas"),
+                   help="source dialect (default: from the extension and the text)")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return {"run": cmd_run, "asm": cmd_asm}[args.command](args)
+    except AssemblyError as e:
+        print(e.render(), file=sys.stderr)
+        return EXIT_USAGE
+    except CpuemuError as e:
+        print(f"cpuemu: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("cpuemu: interrupted", file=sys.stderr)
+        return 130
+
+
+def load_program(path: str, dialect: str | None):
+    from .asm import assemble_file
+    file = Path(path)
+    if not file.is_file():
+        raise CpuemuError(f"cannot read {path}: no such file")
+    if file.read_bytes()[:4] == b"\x7fELF":
+        raise CpuemuError(f"{path} is an ELF executable; running those is not supported yet")
+    return assemble_file(file, dialect=dialect)
+
+
+def cmd_run(args) -> int:
+    program = load_program(args.file, args.dialect)
+    stdin = None
+    if args.stdin:
+        try:
+            stdin = Path(args.stdin).read_bytes()
+        except OSError as e:
+            raise CpuemuError(f"cannot read --stdin file: {e}") from None
+    else:
+        stdin = sys.stdin.buffer if sys.stdin is not None else None
+    machine = Machine(program, engine=args.engine, argv=[args.file, *args.args],
+                      stdin=stdin, stdout=sys.stdout.buffer, stderr=sys.stderr.buffer,
+                      capture=False, log=sys.stderr.buffer,
+                      max_instructions=args.max_instructions)
+    stop = machine.run()
+    if stop.reason == "exited":
+        return stop.status
+    if stop.reason == "fault":
+        print(fault_line(stop.fault, machine), file=sys.stderr)
+        return stop.fault.exit_status
+    if stop.reason == "budget":
+        print(f"cpuemu: error: instruction limit reached (--max-instructions "
+              f"{args.max_instructions}) at eip={stop.eip:#010x}{_where(machine, stop.eip)}",
+              file=sys.stderr)
+        return EXIT_BUDGET
+    print(f"cpuemu: error: run ended unexpectedly: {stop}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _where(machine: Machine, eip: int) -> str:
+    line = machine.source_line(eip)
+    return f" ({line.file}:{line.line}: {line.text.strip()})" if line else ""
+
+
+def fault_line(fault: GuestFault, machine: Machine) -> str:
+    """One line: what, where in memory, where in the source, which instruction."""
+    sig = SIGNAL_NAMES.get(fault.signal, f"signal {fault.signal}")
+    out = f"cpuemu: {sig}: {fault.kind} at eip={fault.eip:#010x}"
+    if fault.address is not None:
+        out += f", {fault.access or 'access'} of address {fault.address:#010x}"
+    line = machine.source_line(fault.eip)
+    if line:
+        out += f" in {line.file}:{line.line}: {line.text.strip()}"
+    if fault.disassembly:
+        out += f" [{fault.disassembly}]"
+    if fault.detail:
+        out += f" ({fault.detail})"
+    return out
+
+
+def cmd_asm(args) -> int:
+    program = load_program(args.file, args.dialect)
+    from .views.listing import listing
+    sys.stdout.write(listing(program))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""Unicorn engine: runs whole stretches natively, with no per-instruction Python hook.
+
+`int n` arrives through UC_HOOK_INTR (EIP already past it) and goes to the machine's
+trap callback; memory faults arrive through UC_HOOK_MEM_INVALID so they carry the
+address. Unicorn runs at CPL 0, so SS holds a ring-0 selector inside and shows Linux's
+0x2b outside (see cpu/segments.py). Facts this relies on: shared/notes/unicorn-2.1.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from unicorn import (
+    UC_ARCH_X86,
+    UC_ERR_FETCH_PROT,
+    UC_ERR_FETCH_UNMAPPED,
+    UC_ERR_INSN_INVALID,
+    UC_ERR_READ_PROT,
+    UC_ERR_READ_UNMAPPED,
+    UC_ERR_WRITE_PROT,
+    UC_ERR_WRITE_UNMAPPED,
+    UC_HOOK_INTR,
+    UC_HOOK_MEM_FETCH_INVALID,
+    UC_HOOK_MEM_INVALID,
+    UC_HOOK_MEM_READ_INVALID,
+    UC_HOOK_MEM_WRITE_INVALID,
+    UC_MEM_FETCH_PROT,
+    UC_MEM_FETCH_UNMAPPED,
+    UC_MEM_READ_PROT,
+    UC_MEM_READ_UNMAPPED,
+    UC_MEM_WRITE_PROT,
+    UC_MEM_WRITE_UNMAPPED,
+    UC_MODE_32,
+    UC_QUERY_TIMEOUT,
+    Uc,
+    UcError,
+)
+from unicorn import x86_const as X
+
+from ..cpu.memory import PAGE, MemoryFault, R, Region, W, page_span
+from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, FULL32
+from ..cpu.segments import LINUX_SELECTORS, USER_DS, linux_gdt
+from ..errors import GuestFault
+from ..process import GDT_ADDRESS
+from ..stop import Stop
+
+RING0_SS = 0x10
+UNTIL = 0xFFFFFFFF                     # never an instruction address here
+SLICE_US = 200_000                     # run in slices so Ctrl-C is seen between them
+
+_REG = {name: getattr(X, f"UC_X86_REG_{name.upper()}") for name in FULL32}
+_PAGE_FAULTS = {UC_ERR_READ_UNMAPPED: "read", UC_ERR_WRITE_UNMAPPED: "write",
+                UC_ERR_FETCH_UNMAPPED: "fetch", UC_ERR_READ_PROT: "read",
+                UC_ERR_WRITE_PROT: "write", UC_ERR_FETCH_PROT: "fetch"}
+_ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_READ_PROT: "read",
+           UC_MEM_WRITE_UNMAPPED: "write", UC_MEM_WRITE_PROT: "write",
+           UC_MEM_FETCH_UNMAPPED: "fetch", UC_MEM_FETCH_PROT: "fetch"}
+# Processor exceptions that reach UC_HOOK_INTR, and what Linux makes of them.
+_EXCEPTIONS = {0: "divide-error", 6: "invalid-opcode", 13: "general-protection",
+               14: "page-fault", 12: "general-protection", 11: "general-protection",
+               10: "general-protection", 5: "general-protection", 4: "general-protection"}
+HLT = 0xF4
+
+TrapHandler = Callable[[int], "Stop | None"]
+
+
+class UnicornEngine:
+    """Engine protocol: map/read/write/regions, reg/set_reg, run/step."""
+
+    name = "unicorn"
+
+    def __init__(self, trap: TrapHandler):
+        self.trap = trap
+        self.uc = Uc(UC_ARCH_X86, UC_MODE_32)
+        self._regions: dict[int, int] = {}          # page -> perms
+        self._pending: Stop | None = None
+        self._error: BaseException | None = None
+        self._bad_access: tuple[int, str] | None = None
+        self._install_gdt()
+        self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
+        self.uc.hook_add(UC_HOOK_MEM_INVALID | UC_HOOK_MEM_READ_INVALID
+                         | UC_HOOK_MEM_WRITE_INVALID | UC_HOOK_MEM_FETCH_INVALID,
+                         self._on_bad_access)
+
+    # -- state -------------------------------------------------------------------------
+
+    def _install_gdt(self) -> None:
+        gdt = linux_gdt()
+        self.uc.mem_map(GDT_ADDRESS, PAGE, 1)
+        self.uc.mem_write(GDT_ADDRESS, bytes(gdt))
+        self.uc.reg_write(X.UC_X86_REG_GDTR, (0, GDT_ADDRESS, len(gdt) - 1, 0))
+        for seg, selector in LINUX_SELECTORS.items():
+            self.set_reg(seg, selector)
+
+    def write_gdt_entry(self, index: int, raw: bytes) -> None:
+        """Install a descriptor (set_thread_area); the page is read-only to the guest."""
+        self.uc.mem_write(GDT_ADDRESS + index * 8, raw)
+
+    def reg(self, name: str) -> int:
+        value = self.uc.reg_read(_REG[name])
+        if name == "ss" and value == RING0_SS:
+            return USER_DS
+        if name == "eflags":
+            return (value & EFLAGS_USER) | EFLAGS_FIXED | (value & 0x200)
+        return value
+
+    def set_reg(self, name: str, value: int) -> None:
+        if name == "ss" and value == USER_DS:
+            value = RING0_SS
+        elif name == "eflags":
+            value = (value & (EFLAGS_USER | 0x200)) | EFLAGS_FIXED
+        self.uc.reg_write(_REG[name], value)
+
+    def map(self, addr: int, size: int, perms: int) -> None:
+        for page in page_span(addr, size):
+            if page in self._regions:
+                self.uc.mem_protect(page * PAGE, PAGE, perms)
+            else:
+                self.uc.mem_map(page * PAGE, PAGE, perms)
+            self._regions[page] = perms
+
+    def unmap(self, addr: int, size: int) -> None:
+        for page in page_span(addr, size):
+            if self._regions.pop(page, None) is not None:
+                self.uc.mem_unmap(page * PAGE, PAGE)
+
+    def protect(self, addr: int, size: int, perms: int) -> None:
+        for page in page_span(addr, size):
+            if page in self._regions:
+                self.uc.mem_protect(page * PAGE, PAGE, perms)
+                self._regions[page] = perms
+
+    def _check(self, addr: int, size: int, need: int, access: str) -> None:
+        for page in page_span(addr, size):
+            perms = self._regions.get(page)
+            if perms is None or (need and not perms & need):
+                raise MemoryFault(max(addr, page * PAGE), access, perms is not None)
+
+    def read(self, addr: int, size: int, *, need: int = R) -> bytes:
+        self._check(addr, size, need, "read")
+        return bytes(self.uc.mem_read(addr, size)) if size else b""
+
+    def write(self, addr: int, data: bytes, *, need: int = W) -> None:
+        self._check(addr, len(data), need, "write")
+        if data:
+            self.uc.mem_write(addr, bytes(data))
+
+    def regions(self) -> list[Region]:
+        out: list[Region] = []
+        for page in sorted(self._regions):
+            perms = self._regions[page]
+            last = out[-1] if out else None
+            if last and last.start + last.size == page * PAGE and last.perms == perms:
+                out[-1] = Region(last.start, last.size + PAGE, perms)
+            else:
+                out.append(Region(page * PAGE, PAGE, perms))
+        return out
+
+    # -- running -----------------------------------------------------------------------
+
+    def run(self, budget: int | None = None) -> Stop:
+        """Run until exit, fault, or `budget` instructions (None: no limit)."""
+        while True:
+            eip = self.reg("eip")
+            stop = self._start(eip, count=budget or 0,
+                               timeout=0 if budget else SLICE_US)
+            if stop is not None:
+                return stop
+            if budget:
+                return Stop("budget", self.reg("eip"), detail=f"{budget} instructions")
+            if not self.uc.query(UC_QUERY_TIMEOUT):
+                return Stop("stopped", self.reg("eip"), detail="emulation ended")
+
+    def step(self) -> Stop:
+        eip = self.reg("eip")
+        stop = self._start(eip, count=1, timeout=0)
+        return stop or Stop("step", self.reg("eip"))
+
+    def _start(self, eip: int, *, count: int, timeout: int) -> Stop | None:
+        self._pending = self._error = self._bad_access = None
+        try:
+            self.uc.emu_start(eip, UNTIL, timeout=timeout, count=count)
+        except UcError as e:
+            if self._error is not None:
+                raise self._error from None
+            return Stop("fault", self.reg("eip"), fault=self._fault_from(e))
+        if self._error is not None:
+            raise self._error
+        if self._pending is not None:
+            return self._pending
+        here = self.reg("eip")
+        if self._regions.get((here - 1) // PAGE) and \
+                self.uc.mem_read(here - 1, 1)[0] == HLT and not self.uc.query(UC_QUERY_TIMEOUT):
+            self.set_reg("eip", here - 1)          # hlt is privileged: #GP in user mode
+            return Stop("fault", here - 1, fault=GuestFault("general-protection", here - 1,
+                                                            detail="hlt in user mode"))
+        return None
+
+    def _fault_from(self, e: UcError) -> GuestFault:
+        eip = self.reg("eip")
+        if e.errno in _PAGE_FAULTS:
+            address, access = self._bad_access or (eip, _PAGE_FAULTS[e.errno])
+            return GuestFault("page-fault", eip, address, access)
+        if e.errno == UC_ERR_INSN_INVALID:
+            return GuestFault("invalid-opcode", eip)
+        return GuestFault("general-protection", eip, detail=str(e))
+
+    def _on_bad_access(self, uc, access, address, size, value, data) -> bool:
+        self._bad_access = (address, _ACCESS.get(access, "access"))
+        return False
+
+    def _on_interrupt(self, uc, vector: int, data) -> None:
+        try:
+            stop = self._interrupt(vector)
+        except BaseException as e:                  # surfaces after emu_start returns
+            self._error = e
+            stop = None
+            uc.emu_stop()
+        if stop is not None:
+            self._pending = stop
+            uc.emu_stop()
+
+    def _interrupt(self, vector: int) -> Stop | None:
+        eip = self.reg("eip")
+        if vector in _EXCEPTIONS:
+            return Stop("fault", eip, fault=GuestFault(_EXCEPTIONS[vector], eip))
+        start = self._software_int_start(eip, vector)
+        if vector == 0x80 and start == eip - 2:
+            return self.trap(vector)
+        if vector == 3:
+            return Stop("fault", eip, fault=GuestFault("breakpoint", start))
+        self.set_reg("eip", start)                 # int n in user mode: #GP at the int
+        return Stop("fault", start, fault=GuestFault("general-protection", start,
+                                                     detail=f"int {vector:#x}"))
+
+    def _software_int_start(self, eip: int, vector: int) -> int:
+        try:
+            two = bytes(self.uc.mem_read(eip - 2, 2))
+        except UcError:
+            return eip - 1
+        return eip - 2 if two == bytes([0xCD, vector]) else eip - 1

@@ -1,0 +1,47 @@
+"""The guest's standard streams: the host's at the command line, buffers in a library.
+
+Writes are passed through unbuffered (a guest that prints then faults keeps its output)
+and, when capturing, kept so tests and notebooks can read them back.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import BinaryIO
+
+
+class Sink:
+    def __init__(self, target: BinaryIO | None, capture: bool):
+        self.target = target
+        self.captured = bytearray() if capture else None
+
+    def write(self, data: bytes) -> None:
+        if self.captured is not None:
+            self.captured += data
+        if self.target is not None:
+            self.target.write(data)
+            self.target.flush()
+
+
+class Streams:
+    def __init__(self, stdin: bytes | BinaryIO | None = None,
+                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
+                 capture: bool = True, log: BinaryIO | None = None):
+        self.stdin = io.BytesIO(stdin or b"") if stdin is None or isinstance(
+            stdin, (bytes, bytearray)) else stdin
+        self.out = Sink(stdout, capture)
+        self.err = Sink(stderr, capture)
+        self.log_target = log
+
+    def writer(self, fd: int) -> Sink | None:
+        return {1: self.out, 2: self.err}.get(fd)
+
+    def read_stdin(self, count: int) -> bytes:
+        reader = getattr(self.stdin, "read1", None) or self.stdin.read
+        return reader(count) or b""
+
+    def diagnostic(self, line: str) -> None:
+        """cpuemu's own messages (not the guest's stderr)."""
+        if self.log_target is not None:
+            self.log_target.write((line + "\n").encode())
+            self.log_target.flush()

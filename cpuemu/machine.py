@@ -1,0 +1,252 @@
+"""Machine: a process image, a CPU engine and a kernel, with one interface for all three.
+
+Registers and flags are read and written by Intel name (`m.regs.ah`, `m.flags.zf`),
+memory by address; a run ends in a `Stop`. The kernel, views and helpers only use this
+interface, so they behave the same on every engine.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import BinaryIO
+
+from .cpu.memory import RW, RX, W, MemoryFault, perms_from_text
+from .cpu.registers import EFLAGS_RESET, FLAG_BITS, FULL32, MASK, REGS32
+from .errors import CpuemuError, GuestFault
+from .kernel import Kernel
+from .kernel.streams import Streams
+from .process import (
+    EXIT_STUB,
+    EXIT_STUB_CODE,
+    STACK_SIZE,
+    STACK_TOP,
+    build_stack,
+    default_auxv,
+)
+from .program import Program
+from .stop import Stop
+
+ENGINES = ("unicorn", "interp")
+
+
+class Registers:
+    """`regs.eax`, `regs["ah"]`, `regs.eip = x`: every name is a slice of a full register."""
+
+    __slots__ = ("_engine",)
+
+    def __init__(self, engine):
+        object.__setattr__(self, "_engine", engine)
+
+    def __getitem__(self, name: str) -> int:
+        s = REGS32.get(name.lower())
+        if s is None:
+            raise KeyError(f"no register named {name!r}")
+        value = self._engine.reg(s.full)
+        return (value >> s.shift) & MASK[s.bits] if s.bits != 32 or s.shift else value
+
+    def __setitem__(self, name: str, value: int) -> None:
+        s = REGS32.get(name.lower())
+        if s is None:
+            raise KeyError(f"no register named {name!r}")
+        mask = MASK[s.bits]
+        if s.full == name and s.shift == 0:
+            self._engine.set_reg(s.full, value & mask)
+            return
+        old = self._engine.reg(s.full)
+        self._engine.set_reg(s.full, old & ~(mask << s.shift) | (value & mask) << s.shift)
+
+    def __getattr__(self, name: str) -> int:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: int) -> None:
+        self[name] = value
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: self._engine.reg(name) for name in FULL32}
+
+    def __dir__(self):
+        return list(REGS32)
+
+
+class Flags:
+    """`flags.zf` reads one EFLAGS bit; `flags.cf = 1` sets it."""
+
+    __slots__ = ("_regs",)
+
+    def __init__(self, regs: Registers):
+        object.__setattr__(self, "_regs", regs)
+
+    def __getattr__(self, name: str) -> int:
+        if name not in FLAG_BITS:
+            raise AttributeError(name)
+        return (self._regs.eflags >> FLAG_BITS[name]) & 1
+
+    def __setattr__(self, name: str, value: int) -> None:
+        if name not in FLAG_BITS:
+            raise AttributeError(name)
+        bit = 1 << FLAG_BITS[name]
+        eflags = self._regs.eflags
+        self._regs.eflags = eflags | bit if value else eflags & ~bit
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in FLAG_BITS}
+
+    def __str__(self) -> str:
+        return " ".join(name.upper() for name in FLAG_BITS if getattr(self, name))
+
+
+def make_engine(name: str, trap):
+    if name == "unicorn":
+        from .fast import UnicornEngine
+        return UnicornEngine(trap)
+    if name == "interp":
+        raise CpuemuError("the interp engine is not yet available; use --engine unicorn")
+    raise CpuemuError(f"unknown engine {name!r} (choose {', '.join(ENGINES)})")
+
+
+class Machine:
+    """A Linux i386 process running `program` on the chosen engine."""
+
+    def __init__(self, program: Program, *, engine: str = "unicorn",
+                 argv: list[str] | None = None, env: dict[str, str] | None = None,
+                 stdin: bytes | BinaryIO | None = None, stdout: BinaryIO | None = None,
+                 stderr: BinaryIO | None = None, capture: bool = True,
+                 log: BinaryIO | None = None, max_instructions: int | None = None):
+        self.program = program
+        self.max_instructions = max_instructions
+        self.streams = Streams(stdin, stdout, stderr, capture, log)
+        self.kernel = Kernel(self.streams)
+        self.engine = make_engine(engine, self._trap)
+        self.regs = Registers(self.engine)
+        self.flags = Flags(self.regs)
+        self.exit_status: int | None = None
+        self.last_stop: Stop | None = None
+        self._load(argv or [program.filename], env or {})
+
+    # -- loading -----------------------------------------------------------------------
+
+    def _load(self, argv: list[str], env: dict[str, str]) -> None:
+        program = self.program
+        for section in program.sections:
+            if section.size:
+                self.engine.map(section.address, section.size, perms_from_text(section.perms))
+                self.engine.write(section.address, section.data, need=0)
+        self.engine.map(STACK_TOP - STACK_SIZE, STACK_SIZE, RW)
+        self.engine.map(EXIT_STUB, len(EXIT_STUB_CODE), RX)
+        self.engine.write(EXIT_STUB, EXIT_STUB_CODE, need=0)
+        envp = [f"{k}={v}".encode() for k, v in env.items()]
+        esp = build_stack(lambda a, d: self.engine.write(a, d, need=0),
+                          [a.encode() for a in argv], envp, default_auxv(program.entry))
+        if program.entry_kind == "main":          # called as main(argc, argv, envp)
+            argc = len(argv)
+            argv_at = esp + 4
+            envp_at = argv_at + 4 * (argc + 1)
+            esp -= 16
+            self.engine.write(esp, struct.pack("<4I", EXIT_STUB, argc, argv_at, envp_at),
+                              need=0)
+        for name in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp"):
+            self.regs[name] = 0
+        self.regs.esp = esp
+        self.regs.eflags = EFLAGS_RESET
+        self.regs.eip = program.entry
+
+    # -- memory ------------------------------------------------------------------------
+
+    def read(self, address: int, size: int) -> bytes:
+        """Guest memory as the guest may read it (MemoryFault if it may not)."""
+        return self.engine.read(address, size)
+
+    def write(self, address: int, data: bytes) -> None:
+        self.engine.write(address, data)
+
+    def check_writable(self, address: int, size: int) -> None:
+        self.engine.write(address, b"", need=W)
+        if size:
+            data = self.engine.read(address, size, need=W)
+            self.engine.write(address, data)
+
+    def read_u32(self, address: int) -> int:
+        return struct.unpack("<I", self.read(address, 4))[0]
+
+    def write_u32(self, address: int, value: int) -> None:
+        self.write(address, struct.pack("<I", value & 0xFFFFFFFF))
+
+    def read_cstring(self, address: int, limit: int = 4096) -> bytes:
+        out = bytearray()
+        while len(out) < limit:
+            chunk = self.read(address + len(out), 1)
+            if chunk == b"\0":
+                break
+            out += chunk
+        return bytes(out)
+
+    def symbol(self, name: str) -> int:
+        sym = self.program.symbols.get(name)
+        if sym is None:
+            raise CpuemuError(f"no symbol named {name!r}")
+        return sym.address
+
+    # -- running -----------------------------------------------------------------------
+
+    @property
+    def stdout(self) -> bytes:
+        captured = self.streams.out.captured
+        return bytes(captured) if captured is not None else b""
+
+    @property
+    def stderr(self) -> bytes:
+        captured = self.streams.err.captured
+        return bytes(captured) if captured is not None else b""
+
+    def run(self, max_instructions: int | None = None) -> Stop:
+        """Run until the guest exits, faults or spends the instruction budget."""
+        if self.exit_status is not None:
+            return self.last_stop
+        budget = max_instructions if max_instructions is not None else self.max_instructions
+        return self._finish(self.engine.run(budget))
+
+    def step(self) -> Stop:
+        """Execute one instruction."""
+        if self.exit_status is not None:
+            return self.last_stop
+        return self._finish(self.engine.step())
+
+    def run_to_exit(self, max_instructions: int | None = None) -> int:
+        """Run and return the exit status; raise GuestFault or LimitExceeded otherwise."""
+        from .errors import LimitExceeded
+        stop = self.run(max_instructions)
+        if stop.reason == "fault":
+            raise stop.fault
+        if stop.reason == "budget":
+            raise LimitExceeded(f"instruction budget of {stop.detail} spent at "
+                                f"eip={stop.eip:#010x}")
+        if stop.reason != "exited":
+            raise CpuemuError(f"run ended without exit: {stop}")
+        return stop.status
+
+    def _trap(self, vector: int) -> Stop | None:
+        return self.kernel.syscall(self)
+
+    def _finish(self, stop: Stop) -> Stop:
+        if stop.reason == "exited":
+            self.exit_status = stop.status
+        if stop.fault is not None:
+            self._describe(stop.fault)
+        self.last_stop = stop
+        return stop
+
+    def _describe(self, fault: GuestFault) -> None:
+        """Fill in the disassembly of the faulting instruction for reports."""
+        from .views.disasm import disassemble_one
+        try:
+            code = self.engine.read(fault.eip, 16, need=0)
+        except MemoryFault:
+            return
+        fault.disassembly = fault.disassembly or disassemble_one(code, fault.eip)
+        fault.args = (fault.summary(),)
+
+    def source_line(self, address: int):
+        return self.program.line_at(address)

@@ -1,0 +1,33 @@
+"""Why a run ended: every engine and the Machine report one of these, never print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import GuestFault
+
+
+@dataclass
+class Stop:
+    """The reason a run or step returned.
+
+    reason: "exited" (status set), "fault" (fault set), "budget" (instruction budget
+    spent), "step" (one instruction done), "breakpoint".
+    """
+
+    reason: str
+    eip: int = 0
+    status: int | None = None
+    fault: GuestFault | None = None
+    detail: str = ""
+
+    @property
+    def exited(self) -> bool:
+        return self.reason == "exited"
+
+    def __str__(self) -> str:
+        if self.reason == "exited":
+            return f"exited with status {self.status}"
+        if self.reason == "fault" and self.fault:
+            return f"fault: {self.fault.summary()}"
+        return f"{self.reason} at {self.eip:#010x}" + (f" ({self.detail})" if self.detail else "")

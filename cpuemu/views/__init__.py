@@ -1,0 +1,1 @@
+"""Text renderings of machine state for people: disassembly, fault reports."""
