@@ -121,9 +121,12 @@ class GasParser(IntelParser):
             self.statements.append(stmt)
 
     def numeric_refs(self, ts: TokenStream) -> None:
+        """`1b`/`1f` name the nearest numeric label `1:`; a lone `.` is the location."""
         for k in range(ts.i, len(ts.tokens)):
             t = ts.tokens[k]
-            if t.kind == "id" and re.fullmatch(r"\d+[bf]", t.value):
+            if t.kind == "id" and t.value == "." and k > ts.i:
+                ts.tokens[k] = replace(t, kind="op", value="$")
+            elif t.kind == "id" and re.fullmatch(r"\d+[bf]", t.value):
                 n, way = t.value[:-1], t.value[-1]
                 count = self.numeric.get(n, 0) + (1 if way == "f" else 0)
                 ts.tokens[k] = replace(t, value=f".L{n}${count}")
@@ -131,7 +134,7 @@ class GasParser(IntelParser):
     # -- directives --------------------------------------------------------------------
 
     def directive(self, ts: TokenStream, pos: Pos, word: str) -> None:
-        ts.next()
+        start = ts.next()
         if word in (".text", ".data", ".bss"):
             self.switch(word, pos)
         elif word in (".section", ".pushsection"):
@@ -194,7 +197,7 @@ class GasParser(IntelParser):
             ts.expect_op(",")
             self.emit(Const(str(name.value), parse_expr(ts, is_register), pos))
         else:
-            ts.error(f"unsupported directive {word!r}")
+            ts.error(f"unsupported directive {word!r}", start)
         ts.expect_end()
 
     current = ".text"

@@ -62,7 +62,8 @@ class GuideParser(IntelParser):
         elif word in DATA_UNITS and not (after.kind == "id" and second in DATA_UNITS):
             ts.next()
             self.data(ts, pos, DATA_UNITS[word])
-        elif tok.kind == "id" and second in DATA_UNITS and not is_register(word):
+        elif tok.kind == "id" and second in DATA_UNITS and not is_register(word) \
+                and not ts.peek(2).is_id("ptr"):
             ts.next()
             unit = DATA_UNITS[ts.next().value.lower()]
             self.define(tok.value, pos.at(tok.column), "object", unit * 8)

@@ -73,6 +73,8 @@ class NasmParser(IntelParser):
         return full
 
     def line(self, ts: TokenStream, pos: Pos) -> None:
+        if ts.peek().kind == "id" and ts.peek(1).is_op(":") and ts.peek(2).is_id("equ"):
+            ts.tokens.pop(ts.i + 1)               # `len: equ $ - msg` is `len equ ...`
         if ts.peek().is_op("["):                  # [bits 32], [section .text]
             ts.next()
             inner_end = next(i for i, t in enumerate(ts.tokens) if t.is_op("]") or t.kind == "end")
@@ -120,7 +122,7 @@ class NasmParser(IntelParser):
             ts.next()
             boundary = parse_expr(ts, is_register)
             ts.expect_end()
-            self.statements.append(Align(boundary, pos, 0 if word == "alignb" else None))
+            self.statements.append(Align(boundary, pos, 0 if word == "alignb" else 0x90))
         elif word == "times":
             ts.next()
             count = parse_expr(ts, is_register)

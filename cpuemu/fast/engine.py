@@ -112,11 +112,19 @@ class UnicornEngine:
         self.uc.reg_write(_REG[name], value)
 
     def map(self, addr: int, size: int, perms: int) -> None:
-        for page in page_span(addr, size):
-            if page in self._regions:
+        """Map the pages of [addr, addr+size); runs of new pages become one Unicorn
+        region each (Unicorn slows down with thousands of small regions)."""
+        run: list[int] = []
+        for page in (*page_span(addr, size), None):
+            if page is not None and page not in self._regions:
+                run.append(page)
+                continue
+            if run:
+                self.uc.mem_map(run[0] * PAGE, len(run) * PAGE, perms)
+                run = []
+            if page is not None:
                 self.uc.mem_protect(page * PAGE, PAGE, perms)
-            else:
-                self.uc.mem_map(page * PAGE, PAGE, perms)
+        for page in page_span(addr, size):
             self._regions[page] = perms
 
     def unmap(self, addr: int, size: int) -> None:

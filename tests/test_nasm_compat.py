@@ -1,0 +1,59 @@
+"""Samples written for nasm assemble to the same program with the real nasm.
+
+Data bytes must be identical; instructions must decode to the same text (two valid
+encodings of one instruction are both fine).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import iced_x86
+import pytest
+from elftools.elf.elffile import ELFFile
+
+from cpuemu import assemble_file
+from cpuemu.asm import sniff
+from cpuemu.asm.encode import format_intel
+
+from .conftest import SAMPLES
+
+NASM_SAMPLES = sorted(p for p in SAMPLES.glob("*.asm") if sniff(p.read_text(), p.name) == "nasm")
+pytestmark = pytest.mark.skipif(not shutil.which("nasm") or not shutil.which("ld"),
+                                reason="needs nasm and ld (.ci/run installs them)")
+
+
+def real_nasm(source, tmp_path, program) -> dict[str, bytes]:
+    obj, exe = tmp_path / "prog.o", tmp_path / "prog"
+    subprocess.run(["nasm", "-f", "elf32", "-o", obj, source], check=True)
+    placement = [f"-T{s.name[1:]}={s.address:#x}" for s in program.sections]
+    subprocess.run(["ld", "-m", "elf_i386", "-e", "_start", *placement, "-o", exe, obj],
+                   check=True)
+    with open(exe, "rb") as f:
+        elf = ELFFile(f)
+        return {s.name: (s["sh_addr"], s.data() if s["sh_type"] != "SHT_NOBITS" else b"")
+                for s in elf.iter_sections() if s.name in (".text", ".data", ".bss")}
+
+
+def instructions(code: bytes, address: int) -> list[str]:
+    return [format_intel(i) for i in iced_x86.Decoder(32, code, ip=address)]
+
+
+def test_there_are_nasm_samples():
+    assert len(NASM_SAMPLES) >= 2
+
+
+@pytest.mark.parametrize("source", NASM_SAMPLES, ids=lambda p: p.name)
+def test_same_program_as_nasm(source, tmp_path):
+    ours = assemble_file(source)
+    theirs = real_nasm(source, tmp_path, ours)
+    for section in ours.sections:
+        address, data = theirs[section.name]
+        assert address == section.address
+        if section.name == ".text":
+            assert instructions(section.data, address) == instructions(data, address)
+        elif section.name != ".bss":
+            assert section.data == data
+    for name in ("_start",):
+        assert ours.symbols[name].address == theirs[".text"][0]
