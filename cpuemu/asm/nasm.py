@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .data import DATA_UNITS, RESERVE_UNITS, parse_items
+from .data import RESERVE_UNITS, parse_items
 from .expr import parse_expr
 from .intel import IntelParser, parse_instruction
 from .lexer import TokenStream, tokenize
 from .model import Align, Binary, Const, Data, Insn, Num, Pos, SectionSwitch, Space, Times
 from .names import is_register
 
-NASM_DATA = {k: v for k, v in DATA_UNITS.items() if k.startswith("d")}
+NASM_DATA = {"db": 1, "dw": 2, "dd": 4, "dq": 8}
 SECTION_NAMES = {".text": ".text", ".data": ".data", ".bss": ".bss", ".rodata": ".rodata",
                  ".rdata": ".rodata", "text": ".text", "data": ".data", "bss": ".bss"}
 IGNORED = {"cpu", "default", "absolute"}
