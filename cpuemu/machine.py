@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
-from .cpu.memory import RW, RX, W, MemoryFault, perms_from_text
+from .cpu.memory import RW, RX, MemoryFault, W, perms_from_text
 from .cpu.registers import EFLAGS_RESET, FLAG_BITS, FULL32, MASK, REGS32
 from .errors import CpuemuError, GuestFault
 from .kernel import Kernel

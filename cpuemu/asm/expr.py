@@ -6,6 +6,7 @@ into base + index*scale + displacement.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 
 from .lexer import Token, TokenStream, describe
@@ -109,21 +110,23 @@ def evaluate(expr: Expr, lookup: Callable[[str, int], int], here: int = 0,
     raise TypeError(f"not a constant expression: {expr!r}")
 
 
+def _truncating_div(a: int, b: int) -> int:
+    """Division rounding toward zero, as assemblers (and C) do."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+_BINARY = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "&": operator.and_,
+    "|": operator.or_, "^": operator.xor, "<<": operator.lshift, ">>": operator.rshift,
+    "/": _truncating_div, "%": lambda a, b: a - _truncating_div(a, b) * b,
+}
+
+
 def _binary(op: str, a: int, b: int) -> int:
     if op in "/%" and b == 0:
         raise ZeroDivisionError("division by zero in expression")
-    match op:
-        case "+": return a + b
-        case "-": return a - b
-        case "*": return a * b
-        case "/": return int(a / b)           # truncates toward zero, as assemblers do
-        case "%": return a - int(a / b) * b
-        case "&": return a & b
-        case "|": return a | b
-        case "^": return a ^ b
-        case "<<": return a << b
-        case ">>": return a >> b
-    raise ValueError(op)
+    return _BINARY[op](a, b)
 
 
 def symbols_in(expr: Expr | None) -> list[Sym]:
@@ -161,7 +164,8 @@ def split_address(expr: Expr) -> tuple[str | None, str | None, int, Expr | None]
             case Binary("-", left, right):
                 walk(left, sign)
                 walk(right, -sign)
-            case Binary("*", RegRef(name, column), factor) | Binary("*", factor, RegRef(name, column)):
+            case Binary("*", RegRef(name, column), factor) | \
+                    Binary("*", factor, RegRef(name, column)):
                 if sign < 0 or _has_reg(factor):
                     raise AddressError("bad index expression", column)
                 regs.append((name, factor, column))   # factor evaluated below

@@ -1,0 +1,122 @@
+"""What each dialect's directives lay down: bytes, symbols, sizes and entry points."""
+
+from __future__ import annotations
+
+import pytest
+
+from cpuemu import assemble
+from cpuemu.asm import sniff
+
+
+def data_of(program, name=".data") -> bytes:
+    return program.section(name).data
+
+
+def test_guide_declarations():
+    p = assemble(""".DATA
+var DB 64
+var2 DB ?
+     DB 10
+X DW ?
+Y DD 30000
+Z DD 1, 2, 3
+b DB 3 DUP(?), 2 DUP(7)
+s DB 'hi', 0
+h DD 0fH, 80h, 101b
+.CODE
+main: ret
+""", dialect="guide")
+    assert data_of(p) == (bytes([64, 0, 10, 0, 0]) + (30000).to_bytes(4, "little")
+                          + b"\1\0\0\0\2\0\0\0\3\0\0\0" + b"\0\0\0\7\7" + b"hi\0"
+                          + b"\x0f\0\0\0\x80\0\0\0\x05\0\0\0")
+    assert p.symbols["Y"].address == p.symbols["var"].address + 5
+    assert p.entry_kind == "main"
+
+
+def test_guide_typed_labels_size_memory_operands():
+    p = assemble(""".DATA
+Y DD 0
+B DB 0
+.CODE
+main PROC
+  inc [Y]
+  inc [B]
+  push [Y]
+  mov eax, Y
+  mov eax, OFFSET Y
+  ret
+main ENDP
+END main
+""", dialect="guide")
+    y = p.symbols["Y"].address.to_bytes(4, "little")
+    b = p.symbols["B"].address.to_bytes(4, "little")
+    code = p.section(".text").data
+    assert code == (b"\xff\x05" + y + b"\xfe\x05" + b + b"\xff\x35" + y + b"\xa1" + y
+                    + b"\xb8" + y + b"\xc3")
+
+
+def test_nasm_times_equ_dollar_and_locals():
+    p = assemble("""section .data
+a: db 1, 2
+   times 3 db 9
+n equ $ - a
+w: dw n
+   dd $$
+section .text
+f:
+.x: jmp .x
+g:
+.x: jmp .x
+""", dialect="nasm")
+    base = p.section(".data").address
+    assert data_of(p) == b"\1\2\x09\x09\x09\x05\0" + base.to_bytes(4, "little")
+    assert p.symbols["f.x"].address != p.symbols["g.x"].address
+    assert p.section(".text").data == b"\xeb\xfe\xeb\xfe"
+
+
+def test_gas_directives_and_numeric_labels():
+    p = assemble("""	.data
+v:	.long 1, -1
+	.byte 'A', 0x42
+	.string "ok"
+	.zero 2
+	.align 4
+w:	.word 7
+	.text
+	.globl main
+main:
+1:	jmp 1f
+	jmp 1b
+1:	ret
+""", dialect="gas")
+    assert data_of(p) == (b"\1\0\0\0\xff\xff\xff\xff" + b"AB" + b"ok\0" + b"\0\0"
+                          + b"\0" + b"\7\0")          # 15 bytes aligned to 16
+    assert p.section(".text").data == b"\xeb\x02\xeb\xfc\xc3"
+    assert p.entry == p.symbols["main"].address and p.entry_kind == "main"
+
+
+def test_branches_relax_short_and_near():
+    body = "nop\n" * 200
+    p = assemble(f"section .text\n_start: jmp far_away\n{body}far_away: jmp _start\n",
+                 dialect="nasm")
+    code = p.section(".text").data
+    assert code[:5] == b"\xe9" + (200).to_bytes(4, "little")
+    assert code[-5:] == b"\xe9" + (-(200 + 10)).to_bytes(4, "little", signed=True)
+
+
+@pytest.mark.parametrize("text,name,dialect", [
+    ("section .text\nglobal _start\n", "a.asm", "nasm"),
+    (".DATA\nx DD 1\n.CODE\nmain PROC\nret\nmain ENDP\nEND main\n", "a.asm", "guide"),
+    ("movl %eax, %ebx\n", "a.asm", "gas"),
+    ("anything", "a.s", "gas"),
+])
+def test_sniff(text, name, dialect):
+    assert sniff(text, name) == dialect
+
+
+def test_entry_points():
+    assert assemble("section .text\nnop\n_start: nop\n", dialect="nasm").entry == 0x08048001
+    p = assemble("section .text\nfoo: nop\n", dialect="nasm")
+    assert p.entry == 0x08048000 and p.entry_kind == "start"
+    p = assemble(".CODE\nstart: nop\nEND start\n", dialect="guide")
+    assert p.entry == 0x08048000 and p.entry_kind == "start"

@@ -1,0 +1,85 @@
+"""`cpuemu run` and `cpuemu asm` as a user meets them: output, statuses, one-line faults."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from cpuemu.cli import main
+
+from .conftest import SAMPLES
+
+
+def cpuemu(*args, stdin: bytes = b""):
+    return subprocess.run([sys.executable, "-m", "cpuemu", *args], input=stdin,
+                          capture_output=True, timeout=120)
+
+
+def test_run_sample_passes_output_and_status():
+    done = cpuemu("run", str(SAMPLES / "guide_data.asm"))
+    assert (done.stdout, done.returncode, done.stderr) == (b"80\n", 80, b"")
+
+
+def test_guest_args_and_stdin(tmp_path):
+    src = tmp_path / "echo.asm"
+    src.write_text("section .bss\nbuf: resb 64\nsection .text\n_start:\n mov eax, 3\n"
+                   " xor ebx, ebx\n mov ecx, buf\n mov edx, 64\n int 0x80\n mov edx, eax\n"
+                   " mov eax, 4\n mov ebx, 1\n int 0x80\n mov ebx, [esp]\n mov eax, 1\n"
+                   " int 0x80\n")
+    done = cpuemu("run", str(src), "--", "a", "b", stdin=b"piped")
+    assert (done.stdout, done.returncode) == (b"piped", 3)      # argc = 3
+    data = tmp_path / "in.txt"
+    data.write_bytes(b"from file")
+    assert cpuemu("run", str(src), "--stdin", str(data)).stdout == b"from file"
+
+
+@pytest.mark.parametrize("body,status,words", [
+    ("mov eax, [0x10]", 139, ["SIGSEGV: page-fault at eip=0x08048000",
+                              "read of address 0x00000010", ":2: _start: mov eax, [0x10]"]),
+    ("xor ecx, ecx\n div ecx", 136, ["SIGFPE: divide-error at eip=0x08048002", "div ecx"]),
+    ("ud2", 132, ["SIGILL: invalid-opcode", "[ud2]"]),
+])
+def test_fault_is_one_line_and_a_signal_status(tmp_path, body, status, words):
+    src = tmp_path / "f.asm"
+    src.write_text(f"section .text\n_start: {body}\n")
+    done = cpuemu("run", str(src))
+    err = done.stderr.decode()
+    assert done.returncode == status
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for w in words:
+        assert w in err
+
+
+def test_budget_names_the_limit(tmp_path, capsys):
+    src = tmp_path / "loop.asm"
+    src.write_text("section .text\n_start: jmp _start\n")
+    assert main(["run", "--max-instructions", "500", str(src)]) == 124
+    err = capsys.readouterr().err
+    assert "--max-instructions 500" in err and "loop.asm:2" in err
+
+
+def test_missing_file_and_bad_flags(capsys, tmp_path):
+    assert main(["run", str(tmp_path / "nope.asm")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["run", "x.asm", "--max-instructions", "lots"])
+    assert info.value.code == 2
+
+
+def test_interp_engine_says_not_yet(capsys):
+    assert main(["run", "--engine", "interp", str(SAMPLES / "hello_nasm.asm")]) == 2
+    assert "not yet available" in capsys.readouterr().err
+
+
+def test_asm_listing_shows_address_bytes_and_source(capsys):
+    assert main(["asm", "--listing", str(SAMPLES / "hello_nasm.asm")]) == 0
+    out = capsys.readouterr().out
+    assert "08048000  b8 04 00 00 00" in out and "mov eax, 4" in out
+    assert "08049000  48 65 6c 6c 6f" in out and "entry 0x08048000 (start)" in out
+
+
+def test_help_lists_commands():
+    done = cpuemu("--help")
+    assert done.returncode == 0 and b"run" in done.stdout and b"asm" in done.stdout
