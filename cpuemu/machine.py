@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from .cpu.memory import RW, RX, MemoryFault, W, perms_from_text
 from .cpu.registers import EFLAGS_RESET, FLAG_BITS, FULL32, MASK, REGS32
+from .cpu.segments import Segment, decode_descriptor
 from .errors import CpuemuError, GuestFault
 from .kernel import Kernel
 from .kernel.streams import Streams
@@ -182,6 +183,14 @@ class Machine:
                 break
             out += chunk
         return bytes(out)
+
+    def segment(self, name: str) -> Segment:
+        """Selector, base and limit of a segment register, read from the installed GDT."""
+        selector = self.regs[name]
+        if selector >> 3 == 0:                     # null selector: flat, as Linux leaves FS/GS
+            return Segment(selector)
+        base, limit = decode_descriptor(self.engine.gdt_entry(selector >> 3))
+        return Segment(selector, base, limit)
 
     def symbol(self, name: str) -> int:
         sym = self.program.symbols.get(name)

@@ -161,3 +161,16 @@ def test_code_is_not_writable_by_the_host_interface_either(engine):
 
 def test_exit_status_is_low_byte(run_asm):
     assert run_asm("section .text\n_start: mov ebx, 0x1234\n" + EXIT).last.status == 0x34
+
+
+def test_segments_are_flat_like_linux(engine):
+    # The guest itself reads DS and CS as Linux sets them. (On Unicorn, which runs at
+    # CPL 0, a guest `mov r, ss` sees the ring-0 selector 0x10: a known divergence.)
+    m = Machine(assemble("section .text\n_start: mov ax, ds\n mov cx, cs\n",
+                         dialect="nasm"), engine=engine)
+    m.run(2)
+    assert (m.regs.ax, m.regs.cx, m.regs.ss) == (0x2B, 0x23, 0x2B)
+    for name in ("cs", "ds", "es", "ss", "fs", "gs"):
+        seg = m.segment(name)
+        assert (seg.base, seg.limit) == (0, 0xFFFFFFFF), name
+    assert m.segment("cs").selector == 0x23

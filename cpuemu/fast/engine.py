@@ -92,8 +92,12 @@ class UnicornEngine:
         for seg, selector in LINUX_SELECTORS.items():
             self.set_reg(seg, selector)
 
-    def write_gdt_entry(self, index: int, raw: bytes) -> None:
-        """Install a descriptor (set_thread_area); the page is read-only to the guest."""
+    def gdt_entry(self, index: int) -> bytes:
+        """The 8-byte descriptor at a GDT index (the GDT page is not guest memory)."""
+        return bytes(self.uc.mem_read(GDT_ADDRESS + index * 8, 8))
+
+    def set_gdt_entry(self, index: int, raw: bytes) -> None:
+        """Install a descriptor, as set_thread_area does."""
         self.uc.mem_write(GDT_ADDRESS + index * 8, raw)
 
     def reg(self, name: str) -> int:
