@@ -6,7 +6,6 @@
 var     DD 0
 table   DD 10, 20, 30, 40, 50
 buf     DB 8 DUP(0)
-out_ch  DB ?, 0
 
 .CODE
 main PROC
@@ -49,33 +48,5 @@ main PROC
     ret
 main ENDP
 
-; report: print the next letter, capitalised when ZF is set (the check passed).
-report PROC
-    pushfd
-    push eax
-    push ebx
-    push ecx
-    push edx
-    mov al, [letter]
-    inc BYTE PTR [letter]
-    test DWORD PTR [esp+16], 40h    ; ZF (bit 6) of the EFLAGS saved by pushfd
-    jnz passed
-    add al, 'a' - 'A'
-passed:
-    mov [out_ch], al
-    mov eax, 4
-    mov ebx, 1
-    mov ecx, OFFSET out_ch
-    mov edx, 1
-    int 80h
-    pop edx
-    pop ecx
-    pop ebx
-    pop eax
-    popfd
-    ret
-report ENDP
-
-.DATA
-letter  DB 'A'
+INCLUDE lib/report.inc
 END main

@@ -73,34 +73,5 @@ main PROC
     ret
 main ENDP
 
-; report: print the next letter, a capital when ZF was set (the check passed).
-report PROC
-    pushfd
-    push eax
-    push ebx
-    push ecx
-    push edx
-    mov al, [letter]
-    inc BYTE PTR [letter]
-    test DWORD PTR [esp+16], 40h    ; ZF (bit 6) of the EFLAGS saved by pushfd
-    jnz passed
-    add al, 'a' - 'A'
-passed:
-    mov [out_ch], al
-    mov eax, 4                      ; write(1, &out_ch, 1)
-    mov ebx, 1
-    mov ecx, OFFSET out_ch
-    mov edx, 1
-    int 80h
-    pop edx
-    pop ecx
-    pop ebx
-    pop eax
-    popfd
-    ret
-report ENDP
-
-.DATA
-letter  DB 'A'
-out_ch  DB ?
+INCLUDE lib/report.inc
 END main

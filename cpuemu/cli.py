@@ -132,19 +132,11 @@ def _where(machine: Machine, eip: int) -> str:
 
 
 def fault_line(fault: GuestFault, machine: Machine) -> str:
-    """One line: what, where in memory, where in the source, which instruction."""
+    """One line: the signal, what, where in memory, where in the source, which instruction."""
     sig = SIGNAL_NAMES.get(fault.signal, f"signal {fault.signal}")
-    out = f"cpuemu: {sig}: {fault.kind} at eip={fault.eip:#010x}"
-    if fault.address is not None:
-        out += f", {fault.access or 'access'} of address {fault.address:#010x}"
     line = machine.source_line(fault.eip)
-    if line:
-        out += f" in {line.file}:{line.line}: {line.text.strip()}"
-    if fault.disassembly:
-        out += f" [{fault.disassembly}]"
-    if fault.detail:
-        out += f" ({fault.detail})"
-    return out
+    where = f"{line.file}:{line.line}: {line.text.strip()}" if line else ""
+    return f"cpuemu: {sig}: {fault.summary(where)}"
 
 
 def cmd_asm(args) -> int:

@@ -72,14 +72,18 @@ class GuestFault(CpuemuError):
         """What a shell reports for a process killed by this fault's signal."""
         return 128 + self.signal
 
-    def summary(self) -> str:
+    def summary(self, where: str = "") -> str:
+        """`kind at eip=..., read of address ...` then `where` (a source line), then the
+        instruction; the CLI's one-line fault report is this with a signal name in front."""
         out = f"{self.kind} at eip={self.eip:#010x}"
         if self.address is not None:
-            out += f" ({self.access or 'access'} of {self.address:#010x})"
+            out += f", {self.access or 'access'} of address {self.address:#010x}"
+        if where:
+            out += f" in {where}"
         if self.disassembly:
-            out += f": {self.disassembly}"
+            out += f" [{self.disassembly}]"
         if self.detail:
-            out += f" [{self.detail}]"
+            out += f" ({self.detail})"
         return out
 
     def __str__(self) -> str:

@@ -164,10 +164,8 @@ class Machine:
         self.engine.write(address, data)
 
     def check_writable(self, address: int, size: int) -> None:
-        self.engine.write(address, b"", need=W)
-        if size:
-            data = self.engine.read(address, size, need=W)
-            self.engine.write(address, data)
+        """MemoryFault unless the guest may write all of [address, address+size)."""
+        self.engine.check(address, size, W, "write")
 
     def read_u32(self, address: int) -> int:
         return struct.unpack("<I", self.read(address, 4))[0]

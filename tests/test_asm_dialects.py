@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cpuemu import assemble
+from cpuemu import AssemblyError, assemble
 from cpuemu.asm import sniff
 
 
@@ -120,3 +120,22 @@ def test_entry_points():
     assert p.entry == 0x08048000 and p.entry_kind == "start"
     p = assemble(".CODE\nstart: nop\nEND start\n", dialect="guide")
     assert p.entry == 0x08048000 and p.entry_kind == "start"
+
+
+def test_include_splices_a_file_and_errors_name_it(tmp_path):
+    (tmp_path / "lib.inc").write_text("helper:\n    mov eax, 7\n    ret\n")
+    main = tmp_path / "main.asm"
+    main.write_text("section .text\n_start: call helper\n%include \"lib.inc\"\n")
+    from cpuemu import assemble_file
+    p = assemble_file(main, dialect="nasm")
+    assert p.section(".text").data == bytes.fromhex("e800000000" "b807000000" "c3")
+    assert p.line_at(p.symbols["helper"].address).file.endswith("lib.inc")
+    (tmp_path / "bad.inc").write_text("    nop\n    jeq x\n")
+    main.write_text(".CODE\nINCLUDE bad.inc\n")
+    with pytest.raises(AssemblyError) as info:
+        assemble_file(main, dialect="guide")
+    assert info.value.file.endswith("bad.inc") and info.value.line == 2
+    (tmp_path / "loop.inc").write_text("%include 'loop.inc'\n")
+    main.write_text("%include 'loop.inc'\n")
+    with pytest.raises(AssemblyError, match="loops back"):
+        assemble_file(main, dialect="nasm")

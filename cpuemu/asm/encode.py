@@ -191,8 +191,7 @@ _BRANCH_KINDS = {iced_x86.OpKind.NEAR_BRANCH16, iced_x86.OpKind.NEAR_BRANCH32,
 # Mnemonics iced spells differently from a valid source spelling.
 _SAME = {"int3": {"int3"}, "int": {"int", "int3"}, "movs": {"movsb", "movsw", "movsd"},
          "cmps": {"cmpsb", "cmpsw", "cmpsd"}, "stos": {"stosb", "stosw", "stosd"},
-         "lods": {"lodsb", "lodsw", "lodsd"}, "scas": {"scasb", "scasw", "scasd"},
-         "jcxz": {"jcxz"}, "ret": {"ret"}}
+         "lods": {"lodsb", "lodsw", "lodsd"}, "scas": {"scasb", "scasw", "scasd"}}
 _SYMMETRIC = {"xchg", "test"}
 
 

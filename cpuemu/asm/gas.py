@@ -21,7 +21,6 @@ from .model import (
     Data,
     Imm,
     Insn,
-    Label,
     Mem,
     Num,
     Operand,
@@ -68,21 +67,14 @@ class GasParser(IntelParser):
         return tokenize(_strip_comments(text), pos, suffixes=False, escapes='"',
                         octal_zero=True, comment="#")
 
-    def parse(self):
-        lines = []
-        for number, text in enumerate(self.source.splitlines(), 1):
+    def parse_lines(self, source: str, filename: str) -> None:
+        for number, text in enumerate(source.splitlines(), 1):
+            pos = Pos(filename, number, 1, text.rstrip("\r\n"))
             for part in _split_statements(text):
-                lines.append((number, text, part))
-        from .model import Unit
-        for number, text, part in lines:
-            pos = Pos(self.filename, number, 1, text.rstrip("\r\n"))
-            offset = text.find(part) if part else 0
-            ts = TokenStream(self.tokenize(" " * offset + part, pos), pos)
-            if not ts.at_end():
-                self.line(ts, pos)
-        self.finish()
-        return Unit(self.statements, self.dialect, self.filename, self.entry, self.entry_pos,
-                    self.globals)
+                offset = text.find(part) if part else 0
+                ts = TokenStream(self.tokenize(" " * offset + part, pos), pos)
+                if not ts.at_end():
+                    self.line(ts, pos)
 
     def define(self, name: str, pos: Pos, kind: str = "label", unit: int | None = None) -> str:
         if name.isdigit():                      # numeric local label: 1:
@@ -283,12 +275,6 @@ class GasParser(IntelParser):
         if reg.kind != "id" or not is_register(reg.value):
             ts.error(f"unknown register %{reg.value}", reg)
         return reg.value.lower()
-
-    def finish(self) -> None:
-        if "main" in self.defined and "_start" not in self.defined:
-            self.entry = None                   # layout picks main with a cdecl frame
-        self.statements = [s for s in self.statements
-                           if not (isinstance(s, Label) and s.name in ())]
 
 
 def _intel_mnemonic(m: str) -> tuple[str | None, int | None, int | None]:

@@ -19,7 +19,7 @@ SECTIONS = {".code": ".text", ".data": ".data", ".data?": ".bss", ".const": ".ro
 IGNORED = {".386", ".386p", ".486", ".486p", ".586", ".586p", ".686", ".686p", ".model",
            ".stack", ".xmm", ".mmx", "option", "title", "subtitle", "page", ".nolist",
            ".list"}
-UNSUPPORTED = {"extern", "extrn", "include", "includelib", "macro", "invoke", "proto",
+UNSUPPORTED = {"extern", "extrn", "includelib", "macro", "invoke", "proto",
                "struct", "struc", "record", "if", "ifdef", "else", "endif", "local", "assume",
                "segment", "ends", "org"}
 # Memory operands of these take no size (lea computes an address; branches are dwords).
@@ -52,6 +52,12 @@ class GuideParser(IntelParser):
                 name = ts.next()
                 self.entry, self.entry_pos = str(name.value), pos.at(name.column)
             ts.expect_end()
+        elif word == "include":
+            ts.next()
+            name = ts.rest_text()
+            if not name:
+                ts.error("INCLUDE needs a file name")
+            self.include(name.strip("'\"<>"), pos, ts.peek().column)
         elif word in ("align", "even"):
             ts.next()
             boundary = Num(2) if word == "even" else parse_expr(ts, is_register)

@@ -6,15 +6,18 @@ overrides outside or inside the brackets, `OFFSET sym`, and `short`/`near` on br
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..errors import AssemblyError
 from .expr import AddressError, parse_expr, split_address
-from .lexer import TokenStream, describe
-from .model import Binary, Imm, Insn, Mem, Operand, Pos, Reg
+from .lexer import TokenStream, describe, tokenize
+from .model import Binary, Imm, Insn, Label, Mem, Operand, Pos, Reg, Unit
 from .names import PREFIXES, SEGMENT_REGS, is_register, mnemonics, suggest
 
 SIZE_WORDS = {"byte": 8, "word": 16, "dword": 32, "qword": 64, "tbyte": 80, "tword": 80,
               "sbyte": 8, "sword": 16, "sdword": 32, "oword": 128, "xmmword": 128}
 BRANCH_HINTS = ("short", "near")
+MAX_INCLUDE_DEPTH = 16
 
 
 def parse_operand(ts: TokenStream) -> Operand:
@@ -113,20 +116,41 @@ class IntelParser:
         self.globals: set[str] = set()
         self.defined: dict[str, Pos] = {}
         self.scope = ""                          # last non-local label, for nasm `.loop`
+        self.including: list[str] = []
 
-    def parse(self):
-        from .model import Unit
-        for number, text in enumerate(self.source.splitlines(), 1):
-            pos = Pos(self.filename, number, 1, text.rstrip("\r\n"))
-            ts = TokenStream(self.tokenize(pos.text, pos), pos)
-            if not ts.at_end():
-                self.line(ts, pos)
+    def parse(self) -> Unit:
+        self.parse_lines(self.source, self.filename)
         self.finish()
         return Unit(self.statements, self.dialect, self.filename, self.entry, self.entry_pos,
                     self.globals)
 
+    def parse_lines(self, source: str, filename: str) -> None:
+        for number, text in enumerate(source.splitlines(), 1):
+            pos = Pos(filename, number, 1, text.rstrip("\r\n"))
+            ts = TokenStream(self.tokenize(pos.text, pos), pos)
+            if not ts.at_end():
+                self.line(ts, pos)
+
+    def include(self, name: str, pos: Pos, column: int) -> None:
+        """Parse another file here, relative to the including file; errors name that file."""
+        here = Path(pos.file).parent if pos.file != "<input>" else Path.cwd()
+        path = here / name
+        chain = self.including
+        if str(path.resolve()) in chain or len(chain) >= MAX_INCLUDE_DEPTH:
+            raise AssemblyError(f"include of {name!r} loops back on itself", file=pos.file,
+                                line=pos.line, column=column, text=pos.text)
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise AssemblyError(f"cannot include {name!r}: {e.strerror or e}", file=pos.file,
+                                line=pos.line, column=column, text=pos.text) from None
+        chain.append(str(path.resolve()))
+        try:
+            self.parse_lines(source, str(path))
+        finally:
+            chain.pop()
+
     def tokenize(self, text: str, pos: Pos):
-        from .lexer import tokenize
         return tokenize(text, pos)
 
     def line(self, ts: TokenStream, pos: Pos) -> None:
@@ -148,7 +172,6 @@ class IntelParser:
         return name
 
     def define(self, name: str, pos: Pos, kind: str = "label", unit: int | None = None) -> str:
-        from .model import Label
         full = self.local_name(name)
         if full in self.defined:
             first = self.defined[full]

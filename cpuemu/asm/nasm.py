@@ -23,6 +23,7 @@ SECTION_NAMES = {".text": ".text", ".data": ".data", ".bss": ".bss", ".rodata": 
 IGNORED = {"cpu", "default", "absolute"}
 UNSUPPORTED = {"extern", "org", "common", "struc", "endstruc", "istruc", "iend", "incbin"}
 _DEFINE = re.compile(r"^\s*%\s*(x?i?define)\s+([A-Za-z_.$?][\w.$?]*)\s*(.*)$", re.I)
+_INCLUDE = re.compile(r"""^\s*%\s*include\s+(["'])(.+?)\1\s*(;.*)?$""", re.I)
 
 
 class NasmParser(IntelParser):
@@ -35,6 +36,10 @@ class NasmParser(IntelParser):
     def tokenize(self, text: str, pos: Pos):
         stripped = text.strip()
         if stripped.startswith("%"):
+            inc = _INCLUDE.match(text)
+            if inc:
+                self.include(inc.group(2), pos, text.index(inc.group(1)) + 1)
+                return tokenize("", pos)
             m = _DEFINE.match(text)
             if not m:
                 word = stripped.split()[0]

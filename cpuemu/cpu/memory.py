@@ -48,6 +48,29 @@ class Region:
     perms: int
 
 
+def check_pages(perms_by_page: dict[int, int], addr: int, size: int, need: int,
+                access: str) -> None:
+    """Raise MemoryFault at the first byte of [addr, addr+size) whose page lacks `need`
+    (need=0: only that it is mapped). Shared by every engine's memory."""
+    for page in page_span(addr, size):
+        perms = perms_by_page.get(page)
+        if perms is None or (need and not perms & need):
+            raise MemoryFault(max(addr, page * PAGE), access, perms is not None)
+
+
+def merge_regions(perms_by_page: dict[int, int]) -> list[Region]:
+    """Mapped pages as maximal runs of equal permissions, in address order."""
+    out: list[Region] = []
+    for page in sorted(perms_by_page):
+        perms = perms_by_page[page]
+        last = out[-1] if out else None
+        if last and last.start + last.size == page * PAGE and last.perms == perms:
+            out[-1] = Region(last.start, last.size + PAGE, perms)
+        else:
+            out.append(Region(page * PAGE, PAGE, perms))
+    return out
+
+
 class Memory:
     """A sparse 32-bit address space of 4 KiB pages."""
 
@@ -75,24 +98,15 @@ class Memory:
         return all(p in self.pages for p in page_span(addr, size))
 
     def check(self, addr: int, size: int, need: int, access: str) -> None:
-        """Raise MemoryFault at the first byte of [addr, addr+size) lacking `need`."""
-        for page in page_span(addr, size):
-            perms = self.perms.get(page)
-            if perms is None or not perms & need:
-                first = max(addr, page * PAGE)
-                raise MemoryFault(first, access, perms is not None)
+        check_pages(self.perms, addr, size, need, access)
 
-    def read(self, addr: int, size: int, *, need: int = R, access: str = "read") -> bytes:
-        if need:
-            self.check(addr, size, need, access)
+    def read(self, addr: int, size: int, *, need: int = R) -> bytes:
+        self.check(addr, size, need, "read")
         return self._copy_out(addr, size)
 
     def write(self, addr: int, data: bytes, *, need: int = W) -> None:
         """Write all of `data` or nothing: permissions are checked before any byte moves."""
-        if need:
-            self.check(addr, len(data), need, "write")
-        else:
-            self.check(addr, len(data), 0xFF, "write")     # must at least be mapped
+        self.check(addr, len(data), need, "write")
         pos = 0
         while pos < len(data):
             page, off = divmod(addr + pos, PAGE)
@@ -109,13 +123,4 @@ class Memory:
         return bytes(out)
 
     def regions(self) -> list[Region]:
-        """Mapped memory as maximal runs of equal permissions, in address order."""
-        out: list[Region] = []
-        for page in sorted(self.pages):
-            perms = self.perms[page]
-            last = out[-1] if out else None
-            if last and last.start + last.size == page * PAGE and last.perms == perms:
-                out[-1] = Region(last.start, last.size + PAGE, perms)
-            else:
-                out.append(Region(page * PAGE, PAGE, perms))
-        return out
+        return merge_regions(self.perms)

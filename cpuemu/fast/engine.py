@@ -37,7 +37,7 @@ from unicorn import (
 )
 from unicorn import x86_const as X
 
-from ..cpu.memory import PAGE, MemoryFault, R, Region, W, page_span
+from ..cpu.memory import PAGE, R, Region, W, check_pages, merge_regions, page_span
 from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, FULL32
 from ..cpu.segments import LINUX_SELECTORS, USER_DS, linux_gdt
 from ..errors import GuestFault
@@ -142,31 +142,20 @@ class UnicornEngine:
                 self.uc.mem_protect(page * PAGE, PAGE, perms)
                 self._regions[page] = perms
 
-    def _check(self, addr: int, size: int, need: int, access: str) -> None:
-        for page in page_span(addr, size):
-            perms = self._regions.get(page)
-            if perms is None or (need and not perms & need):
-                raise MemoryFault(max(addr, page * PAGE), access, perms is not None)
+    def check(self, addr: int, size: int, need: int, access: str) -> None:
+        check_pages(self._regions, addr, size, need, access)
 
     def read(self, addr: int, size: int, *, need: int = R) -> bytes:
-        self._check(addr, size, need, "read")
+        self.check(addr, size, need, "read")
         return bytes(self.uc.mem_read(addr, size)) if size else b""
 
     def write(self, addr: int, data: bytes, *, need: int = W) -> None:
-        self._check(addr, len(data), need, "write")
+        self.check(addr, len(data), need, "write")
         if data:
             self.uc.mem_write(addr, bytes(data))
 
     def regions(self) -> list[Region]:
-        out: list[Region] = []
-        for page in sorted(self._regions):
-            perms = self._regions[page]
-            last = out[-1] if out else None
-            if last and last.start + last.size == page * PAGE and last.perms == perms:
-                out[-1] = Region(last.start, last.size + PAGE, perms)
-            else:
-                out.append(Region(page * PAGE, PAGE, perms))
-        return out
+        return merge_regions(self._regions)
 
     # -- running -----------------------------------------------------------------------
 
