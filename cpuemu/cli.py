@@ -136,6 +136,9 @@ def fault_line(fault: GuestFault, machine: Machine) -> str:
     sig = SIGNAL_NAMES.get(fault.signal, f"signal {fault.signal}")
     line = machine.source_line(fault.eip)
     where = f"{line.file}:{line.line}: {line.text.strip()}" if line else ""
+    text = machine.program.section(".text")
+    if not line and text and text.address + len(text.data) <= fault.eip < text.end + 0x1000:
+        where = "the bytes after the last instruction (did the program forget to exit?)"
     return f"cpuemu: {sig}: {fault.summary(where)}"
 
 

@@ -20,7 +20,8 @@ class AssemblyError(CpuemuError):
 
     def render(self) -> str:
         """`file:line:col: error: message`, then the source line and a caret under the column."""
-        out = f"{self.file}:{self.line}:{self.column}: error: {self.message}"
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        out = f"{where}: error: {self.message}"
         if self.text:
             out += f"\n    {self.text}\n    {' ' * max(self.column - 1, 0)}^"
         if self.hint:

@@ -13,7 +13,7 @@ from typing import BinaryIO
 from .cpu.memory import RW, RX, MemoryFault, W, perms_from_text
 from .cpu.registers import EFLAGS_RESET, FLAG_BITS, FULL32, MASK, REGS32
 from .cpu.segments import Segment, decode_descriptor
-from .errors import CpuemuError, GuestFault
+from .errors import CpuemuError, GuestFault, LoadError
 from .kernel import Kernel
 from .kernel.streams import Streams
 from .process import (
@@ -131,6 +131,10 @@ class Machine:
 
     def _load(self, argv: list[str], env: dict[str, str]) -> None:
         program = self.program
+        if not any(s.address <= program.entry < s.address + len(s.data)
+                   and "x" in s.perms for s in program.sections):
+            raise LoadError(f"{program.filename}: nothing to run: the entry point "
+                            f"{program.entry:#010x} is not in any code")
         for section in program.sections:
             if section.size:
                 self.engine.map(section.address, section.size, perms_from_text(section.perms))

@@ -83,3 +83,17 @@ def test_asm_listing_shows_address_bytes_and_source(capsys):
 def test_help_lists_commands():
     done = cpuemu("--help")
     assert done.returncode == 0 and b"run" in done.stdout and b"asm" in done.stdout
+
+
+@pytest.mark.parametrize("content,words", [
+    (b"", "nothing to run"),
+    (b"\xff\xfe junk \x80", "cannot read source"),
+    (b"section .text\n_start: mov eax, 1\n", "forget to exit"),
+])
+def test_unhelpful_inputs_get_helpful_messages(tmp_path, content, words):
+    src = tmp_path / "odd.asm"
+    src.write_bytes(content)
+    done = cpuemu("run", str(src))
+    err = done.stderr.decode()
+    assert done.returncode != 0 and words in err and "Traceback" not in err
+    assert ":0:0:" not in err
