@@ -73,7 +73,7 @@ def hex_signed(value: int) -> str:
     return f"-{-value:#x}" if value < 0 else f"{value:#x}"
 
 
-def render_operand(op: COp, mnemonic: str, bits: int) -> str:
+def render_operand(op: COp, mnemonic: str) -> str:
     if op.kind == "reg":
         return op.reg
     if op.kind == "imm":
@@ -83,23 +83,20 @@ def render_operand(op: COp, mnemonic: str, bits: int) -> str:
         parts.append(op.base)
     if op.index:
         parts.append(f"{op.index}*{op.scale:#x}")
-    inner = "+".join(parts)
-    disp = op.disp
-    if disp >= 1 << 31:
-        disp -= 1 << 32                        # [ebx+0xfffffffc] is [ebx-4]
-    if not parts:
+    if parts:
+        disp = (op.disp + (1 << 31) & MASK32) - (1 << 31)    # [ebx+0xfffffffc] is [ebx-4]
+        inner = "+".join(parts) + (("+" if disp > 0 else "") + hex_signed(disp) if disp else "")
+    else:
         inner = f"{op.disp & MASK32:#x}"
-    elif disp:
-        inner += hex_signed(disp) if disp < 0 else "+" + hex_signed(disp)
     size = f"{SIZE_PTR[op.size]} ptr " if op.size else ""
     seg = f"{op.seg}:" if op.seg else ""
     return f"{size}{seg}[{inner}]"
 
 
-def render(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], bits: int) -> str:
+def render(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...]) -> str:
     text = " ".join((*prefixes, mnemonic))
     if ops:
-        text += " " + ", ".join(render_operand(op, mnemonic, bits) for op in ops)
+        text += " " + ", ".join(render_operand(op, mnemonic) for op in ops)
     return text
 
 
@@ -125,22 +122,18 @@ def settle_sizes(mnemonic: str, ops: list[COp], bits: int) -> list[COp]:
 
 def check_immediates(mnemonic: str, ops: list[COp]) -> None:
     """Refuse immediates that do not fit the operand they go to (keystone truncates)."""
-    if mnemonic in RELATIVE or mnemonic in OWN_IMM_WIDTH or not ops:
-        if mnemonic in OWN_IMM_WIDTH - {"push", "imul"}:
+    if mnemonic in RELATIVE or not ops:
+        return
+    if mnemonic in OWN_IMM_WIDTH:          # counts, vectors, ports: at most 16 bits
+        if mnemonic not in ("push", "imul"):
             for i, op in enumerate(ops):
                 if op.kind == "imm" and not -128 <= op.value <= 0xFFFF:
                     raise EncodeError(f"immediate {op.value} is out of range here", i)
         return
-    width = None
     first = ops[0]
-    if first.kind == "reg":
-        width = register_bits(first.reg)
-    elif first.kind == "mem":
-        width = first.size
-    if width is None:
-        return
+    width = register_bits(first.reg) if first.kind == "reg" else first.size
     for i, op in enumerate(ops[1:], 1):
-        if op.kind == "imm" and not -(1 << (width - 1)) <= op.value < (1 << width):
+        if width and op.kind == "imm" and not -(1 << (width - 1)) <= op.value < (1 << width):
             raise EncodeError(f"immediate {op.value} ({op.value & ((1 << 64) - 1):#x}) "
                               f"does not fit in {width} bits", i)
 
@@ -171,7 +164,7 @@ def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: in
     mnemonic = canonical(mnemonic)
     ops = settle_sizes(mnemonic, ops, bits)
     check_immediates(mnemonic, ops)
-    text = render(mnemonic, ops, prefixes, bits)
+    text = render(mnemonic, ops, prefixes)
     code = keystone_bytes(text, address if mnemonic in RELATIVE else 0, bits)
     verify(mnemonic, ops, prefixes, code, address, bits, text)
     return code, text

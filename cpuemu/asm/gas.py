@@ -61,6 +61,7 @@ class GasParser(IntelParser):
     def __init__(self, source: str, filename: str):
         super().__init__(source, filename)
         self.discarding = False
+        self.current = ".text"
         self.numeric: dict[str, int] = {}
 
     def tokenize(self, text: str, pos: Pos):
@@ -191,8 +192,6 @@ class GasParser(IntelParser):
         else:
             ts.error(f"unsupported directive {word!r}", start)
         ts.expect_end()
-
-    current = ".text"
 
     def switch(self, section: str | None, pos: Pos) -> None:
         self.discarding = section is None

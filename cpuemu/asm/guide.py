@@ -11,7 +11,7 @@ from .data import DATA_UNITS, parse_items
 from .expr import parse_expr, symbols_in
 from .intel import IntelParser, parse_instruction
 from .lexer import TokenStream
-from .model import Align, Const, Data, Imm, Insn, Label, Mem, Num, Pos, Reg, SectionSwitch, Sym
+from .model import Align, Const, Data, Imm, Insn, Label, Mem, Num, Pos, Reg, SectionSwitch
 from .names import is_register, sizing_register_bits
 
 SECTIONS = {".code": ".text", ".data": ".data", ".data?": ".bss", ".const": ".rodata",
@@ -127,5 +127,4 @@ def masm_operands(insn: Insn, typed: dict[str, int]) -> list:
 
 def _names_data(expr, typed: dict[str, int]) -> bool:
     syms = symbols_in(expr)
-    return bool(syms) and (isinstance(expr, Sym) or syms[0].name in typed) \
-        and syms[0].name in typed
+    return bool(syms) and syms[0].name in typed

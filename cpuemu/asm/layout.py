@@ -109,13 +109,10 @@ class Layout:
         symbols: dict[str, Symbol] = {}
         placed = sorted((v, n) for n, v in result.symbols.items() if n in self.labels)
         for i, (value, name) in enumerate(placed):
-            section = next((s for s in result.sections if s.address <= value < s.end
-                            or value == s.end), None)
-            nxt = placed[i + 1][0] if i + 1 < len(placed) else (section.end if section else value)
-            if section and nxt > section.end:
-                nxt = section.end
-            kind = self.labels[name].kind
-            symbols[name] = Symbol(name, value, max(nxt - value, 0), kind,
+            section = next((s for s in result.sections if s.address <= value <= s.end), None)
+            end = section.end if section else value
+            nxt = min(placed[i + 1][0], end) if i + 1 < len(placed) else end
+            symbols[name] = Symbol(name, value, max(nxt - value, 0), self.labels[name].kind,
                                    section.name if section else "")
         for name in self.consts:
             symbols[name] = Symbol(name, result.symbols[name], 0, "abs")

@@ -80,7 +80,7 @@ def _string(line: str, start: int, pos: Pos, escapes: str) -> tuple[bytes, int]:
                     out.append(int(m.group(), 16))
                     i += 2 + len(m.group())
                     continue
-            if nxt in "01234567" and nxt != "0" or (nxt == "0" and line[i + 2:i + 3].isdigit()):
+            if nxt in "01234567" and (nxt != "0" or line[i + 2:i + 3].isdigit()):   # \101
                 m = re.match(r"[0-7]{1,3}", line[i + 1:])
                 out.append(int(m.group(), 8) & 0xFF)
                 i += 1 + len(m.group())

@@ -27,8 +27,9 @@ class Streams:
     def __init__(self, stdin: bytes | BinaryIO | None = None,
                  stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                  capture: bool = True, log: BinaryIO | None = None):
-        self.stdin = io.BytesIO(stdin or b"") if stdin is None or isinstance(
-            stdin, (bytes, bytearray)) else stdin
+        if stdin is None or isinstance(stdin, (bytes, bytearray)):
+            stdin = io.BytesIO(stdin or b"")
+        self.stdin = stdin
         self.out = Sink(stdout, capture)
         self.err = Sink(stderr, capture)
         self.log_target = log
