@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Assemble FILE and run it as a Linux i386 process.",
                          epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _source_args(run)
-    run.add_argument("--engine", choices=ENGINES, default="unicorn",
+    run.add_argument("--engine", choices=ENGINES, default="interp",
                      help="CPU engine (default: %(default)s)")
     run.add_argument("--max-instructions", type=_positive, metavar="N",
                      help="stop with an error after N instructions")

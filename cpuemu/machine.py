@@ -27,7 +27,7 @@ from .process import (
 from .program import Program
 from .stop import Stop
 
-ENGINES = ("unicorn", "interp")
+ENGINES = ("interp", "unicorn")
 
 
 class Registers:
@@ -104,14 +104,15 @@ def make_engine(name: str, trap):
         from .fast import UnicornEngine
         return UnicornEngine(trap)
     if name == "interp":
-        raise CpuemuError("the interp engine is not yet available; use --engine unicorn")
+        from .interp import InterpEngine
+        return InterpEngine(trap)
     raise CpuemuError(f"unknown engine {name!r} (choose {', '.join(ENGINES)})")
 
 
 class Machine:
     """A Linux i386 process running `program` on the chosen engine."""
 
-    def __init__(self, program: Program, *, engine: str = "unicorn",
+    def __init__(self, program: Program, *, engine: str = "interp",
                  argv: list[str] | None = None, env: dict[str, str] | None = None,
                  stdin: bytes | BinaryIO | None = None, stdout: BinaryIO | None = None,
                  stderr: BinaryIO | None = None, capture: bool = True,

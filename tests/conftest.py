@@ -10,7 +10,7 @@ from cpuemu import Machine, assemble
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "asm_samples"
-ENGINES = ["unicorn"]
+ENGINES = ["interp", "unicorn"]
 
 
 @pytest.fixture(params=ENGINES)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from cpuemu.cli import main
+from cpuemu.cli import build_parser, main
 
 from .conftest import SAMPLES
 
@@ -68,9 +68,11 @@ def test_missing_file_and_bad_flags(capsys, tmp_path):
     assert info.value.code == 2
 
 
-def test_interp_engine_says_not_yet(capsys):
-    assert main(["run", "--engine", "interp", str(SAMPLES / "hello_nasm.asm")]) == 2
-    assert "not yet available" in capsys.readouterr().err
+def test_default_engine_is_interp_and_both_engines_agree(capsys):
+    assert build_parser().parse_args(["run", "x.asm"]).engine == "interp"
+    for engine in ("interp", "unicorn"):
+        assert main(["run", "--engine", engine, str(SAMPLES / "hello_nasm.asm")]) == 0
+        assert capsys.readouterr().out == "Hello, world!\n"
 
 
 def test_asm_listing_shows_address_bytes_and_source(capsys):

@@ -72,27 +72,60 @@ def merge_regions(perms_by_page: dict[int, int]) -> list[Region]:
 
 
 class Memory:
-    """A sparse 32-bit address space of 4 KiB pages."""
+    """A sparse 32-bit address space of 4 KiB pages.
+
+    Besides `read`/`write` (bytes, permission-checked, all or nothing), it hands the
+    interpreter integer accessors (`reader(size)`, `writer(size)`) whose fast path is one
+    dict lookup: `readable` and `writable` hold exactly the pages the guest may read or
+    write. Pages holding translated code leave `writable`, so a write to them takes the
+    slow path and tells `on_code_write`, which drops stale translations.
+    """
 
     def __init__(self) -> None:
         self.pages: dict[int, bytearray] = {}
         self.perms: dict[int, int] = {}
+        self.readable: dict[int, bytearray] = {}
+        self.writable: dict[int, bytearray] = {}
+        self.code: set[int] = set()
+        self.on_code_write = None           # callable(address, size) or None
 
     def map(self, addr: int, size: int, perms: int = RW) -> None:
         """Map zeroed pages over [addr, addr+size), keeping the contents of mapped ones."""
         for page in page_span(addr, size):
             self.pages.setdefault(page, bytearray(PAGE))
-            self.perms[page] = perms
+            self._set_perms(page, perms)
 
     def unmap(self, addr: int, size: int) -> None:
         for page in page_span(addr, size):
-            self.pages.pop(page, None)
-            self.perms.pop(page, None)
+            for table in (self.pages, self.perms, self.readable, self.writable):
+                table.pop(page, None)
+            self.code.discard(page)
 
     def protect(self, addr: int, size: int, perms: int) -> None:
         for page in page_span(addr, size):
             if page in self.perms:
-                self.perms[page] = perms
+                self._set_perms(page, perms)
+
+    def _set_perms(self, page: int, perms: int) -> None:
+        self.perms[page] = perms
+        data = self.pages[page]
+        for table, bit in ((self.readable, R), (self.writable, W)):
+            if perms & bit and (table is self.readable or page not in self.code):
+                table[page] = data
+            else:
+                table.pop(page, None)
+
+    def watch_code(self, page: int) -> None:
+        """Route writes to `page` through the slow path (it holds translated code)."""
+        self.code.add(page)
+        self.writable.pop(page, None)
+
+    def forget_code(self) -> None:
+        """No translations remain: every writable page takes the fast path again."""
+        for page in self.code:
+            if page in self.perms:
+                self._set_perms(page, self.perms[page])
+        self.code.clear()
 
     def is_mapped(self, addr: int, size: int = 1) -> bool:
         return all(p in self.pages for p in page_span(addr, size))
@@ -113,6 +146,9 @@ class Memory:
             n = min(PAGE - off, len(data) - pos)
             self.pages[page][off:off + n] = data[pos:pos + n]
             pos += n
+        if self.code and self.on_code_write is not None and \
+                any(p in self.code for p in page_span(addr, len(data))):
+            self.on_code_write(addr, len(data))
 
     def _copy_out(self, addr: int, size: int) -> bytes:
         out = bytearray()
@@ -124,3 +160,45 @@ class Memory:
 
     def regions(self) -> list[Region]:
         return merge_regions(self.perms)
+
+    # -- integer accessors for the interpreter ------------------------------------------
+
+    def reader(self, size: int):
+        """`read(addr) -> int`, little-endian, `size` bytes; MemoryFault when not readable."""
+        readable, last, read = self.readable, PAGE - size, self.read
+
+        def read_int(addr: int) -> int:
+            page = readable.get(addr >> 12)
+            off = addr & 0xFFF
+            if page is None or off > last:
+                return int.from_bytes(read(addr & 0xFFFFFFFF, size), "little")
+            return int.from_bytes(page[off:off + size], "little")
+
+        if size == 1:
+            def read_byte(addr: int) -> int:
+                page = readable.get(addr >> 12)
+                return page[addr & 0xFFF] if page is not None else read(addr, 1)[0]
+            return read_byte
+        return read_int
+
+    def writer(self, size: int):
+        """`write(addr, value)` of an unsigned `size`-byte integer; all or nothing."""
+        writable, last, write = self.writable, PAGE - size, self.write
+
+        def write_int(addr: int, value: int) -> None:
+            page = writable.get(addr >> 12)
+            off = addr & 0xFFF
+            if page is None or off > last:
+                write(addr & 0xFFFFFFFF, value.to_bytes(size, "little"))
+            else:
+                page[off:off + size] = value.to_bytes(size, "little")
+
+        if size == 1:
+            def write_byte(addr: int, value: int) -> None:
+                page = writable.get(addr >> 12)
+                if page is None:
+                    write(addr, bytes((value,)))
+                else:
+                    page[addr & 0xFFF] = value
+            return write_byte
+        return write_int

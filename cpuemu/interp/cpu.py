@@ -1,0 +1,115 @@
+"""The interpreter's CPU state: general registers, EIP, lazy flags, segments, memory.
+
+GPRs live in a list indexed in encoding order (eax ecx edx ebx esp ebp esi edi) so
+translated instructions touch `r[i]` and nothing slower. EFLAGS is split in two: the
+status flags are the lazy state (`flags.py`), everything else (DF, IF, TF, ...) is
+`eflags`, a plain int.
+"""
+
+from __future__ import annotations
+
+from ..cpu.memory import Memory
+from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, GPR32, SEGMENTS
+from ..cpu.segments import LINUX_SELECTORS, decode_descriptor, linux_gdt
+from .flags import STATUS, materialize, saved
+
+DF = 1 << 10
+IF = 1 << 9
+GDT_LIMIT = len(linux_gdt())
+
+
+class CpuFault(Exception):
+    """A processor exception raised by an instruction: `kind` as GuestFault names it."""
+
+    def __init__(self, kind: str, detail: str = "", *, resume: int | None = None):
+        super().__init__(detail or kind)
+        self.kind, self.detail = kind, detail
+        self.resume = resume            # EIP after the fault when not the instruction (int3)
+
+
+class SegmentFault(CpuFault):
+    """A selector the CPU refuses to load, or a null one used (general protection)."""
+
+    def __init__(self, detail: str):
+        super().__init__("general-protection", detail)
+
+
+class Cpu:
+    __slots__ = ("r", "eip", "lazy", "eflags", "seg", "seg_base", "gdt", "mem", "flat",
+                 "icount", "on_flat_change")
+
+    def __init__(self, mem: Memory):
+        self.r = [0] * 8
+        self.eip = 0
+        self.lazy = saved(0)
+        self.eflags = EFLAGS_FIXED | IF
+        self.gdt = linux_gdt()
+        self.mem = mem
+        self.seg = dict.fromkeys(SEGMENTS, 0)
+        self.seg_base: dict[str, int | None] = dict.fromkeys(SEGMENTS, None)
+        self.flat = True
+        self.icount = 0                   # instructions retired (rdtsc reads it)
+        self.on_flat_change = None
+        for name, selector in LINUX_SELECTORS.items():
+            self.load_segment(name, selector)
+
+    # -- EFLAGS ------------------------------------------------------------------------
+
+    def get_eflags(self) -> int:
+        return self.eflags | materialize(self.lazy)
+
+    def set_eflags(self, value: int) -> None:
+        self.eflags = (value & ~STATUS & (EFLAGS_USER | IF)) | EFLAGS_FIXED
+        self.lazy = saved(value)
+
+    # -- segments ----------------------------------------------------------------------
+
+    def descriptor(self, selector: int) -> tuple[int, int, int]:
+        """(base, limit, access byte) of a GDT selector, or SegmentFault."""
+        index = selector >> 3
+        if selector & 4 or index * 8 + 8 > GDT_LIMIT:
+            raise SegmentFault(f"selector {selector:#x} is outside the GDT")
+        raw = bytes(self.gdt[index * 8:index * 8 + 8])
+        base, limit = decode_descriptor(raw)
+        return base, limit, raw[5]
+
+    def load_segment(self, name: str, selector: int) -> None:
+        """Load a selector as user-mode (CPL 3) code would, with the checks the CPU makes."""
+        selector &= 0xFFFF
+        if selector >> 2 == 0:                      # null selector
+            if name in ("ss", "cs"):
+                raise SegmentFault(f"null selector loaded into {name}")
+            base = None
+        else:
+            base, _, access = self.descriptor(selector)
+            present, dpl, is_seg = access >> 7, access >> 5 & 3, access >> 4 & 1
+            code, rw = access >> 3 & 1, access >> 1 & 1
+            if not (present and is_seg):
+                raise SegmentFault(f"selector {selector:#x} is not a present segment")
+            if name == "cs":
+                ok = code
+            elif name == "ss":
+                ok = not code and rw and dpl == 3 and selector & 3 == 3
+            else:
+                ok = (not code or rw) and (code and access >> 2 & 1 or dpl >= max(3, selector & 3))
+            if not ok:
+                raise SegmentFault(f"selector {selector:#x} cannot be loaded into {name}")
+        self.seg[name] = selector
+        self.seg_base[name] = base
+        flat = all(self.seg_base[s] == 0 for s in ("cs", "ds", "es", "ss"))
+        if flat != self.flat:
+            self.flat = flat
+            if self.on_flat_change is not None:
+                self.on_flat_change()
+
+    def base(self, name: str) -> int:
+        """Segment base for a memory access; a null selector faults, as on the CPU."""
+        base = self.seg_base[name]
+        if base is None:
+            raise SegmentFault(f"memory access through null selector in {name}")
+        return base
+
+    # -- registers by name (the engine protocol) ---------------------------------------
+
+    def gpr_index(self, name: str) -> int:
+        return GPR32.index(name)

@@ -1,0 +1,340 @@
+"""The interpreter engine: decode with iced-x86, translate each instruction into a
+closure (semantics/), chain the closures of a straight-line block into one generated
+function, cache blocks by address, run.
+
+The loop advances block by block; inside a block nothing but the closures runs. A fault
+inside a block is located afterwards from the traceback (the generated function has one
+line per instruction), so the fast path pays nothing for it. Blocks are dropped when
+their code bytes are written (memory routes writes to code pages through its slow path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from iced_x86 import Decoder, DecoderError, FlowControl
+
+from ..cpu.memory import PAGE, Memory, MemoryFault, Region, X
+from ..cpu.registers import GPR32, SEGMENTS
+from ..errors import CpuemuError, GuestFault, UnsupportedInstruction
+from ..stop import Stop
+from .cpu import Cpu, CpuFault
+from .decode import Translation, Unsupported
+from .semantics import HANDLERS, load_families
+
+MAX_BLOCK = 64
+MAX_INSN = 15
+GPR_INDEX = {name: i for i, name in enumerate(GPR32)}
+
+TrapHandler = Callable[[int], "Stop | None"]
+
+
+class Halt(Exception):
+    """The trap (the kernel) ended the run after a completed instruction."""
+
+    def __init__(self, stop: Stop):
+        super().__init__(str(stop))
+        self.stop = stop
+
+
+class Insn:
+    """One translated instruction."""
+
+    __slots__ = ("address", "length", "op", "branches", "ends", "text")
+
+    def __init__(self, address: int, length: int, op, *, branches: bool, ends: bool,
+                 text: str):
+        self.address, self.length, self.op = address, length, op
+        self.branches = branches          # op returns the next EIP
+        self.ends = ends or branches      # no instruction may follow it in a block
+        self.text = text
+
+    @property
+    def next(self) -> int:
+        return (self.address + self.length) & 0xFFFFFFFF
+
+
+class Block:
+    """A straight-line run of instructions ending at a branch or a block boundary."""
+
+    __slots__ = ("address", "insns", "run", "code", "count", "pages")
+
+    def __init__(self, address: int, insns: list[Insn]):
+        self.address, self.insns, self.count = address, insns, len(insns)
+        self.pages = {p for i in insns
+                      for p in range(i.address // PAGE, (i.address + i.length - 1) // PAGE + 1)}
+        self.run = self._compile()
+        self.code = self.run.__code__
+
+    def _compile(self):
+        """`def block(): o0(); o1(); ...; return next-eip`, one line per instruction."""
+        names = {f"o{i}": insn.op for i, insn in enumerate(self.insns)}
+        lines = ["def block():"]
+        for i in range(self.count - 1):
+            lines.append(f"    o{i}()")
+        last = self.insns[-1]
+        if last.branches:
+            lines.append(f"    return o{self.count - 1}()")
+        else:
+            lines.append(f"    o{self.count - 1}(); return {last.next}")
+        namespace = dict(names)
+        exec(compile("\n".join(lines), f"<block {self.address:#010x}>", "exec"), namespace)
+        return namespace["block"]
+
+    def index_of(self, error: BaseException) -> int | None:
+        """Which instruction of this block raised `error` (from the traceback's line)."""
+        tb = error.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code is self.code:
+                return tb.tb_lineno - 2
+            tb = tb.tb_next
+        return None
+
+
+class InterpEngine:
+    """Engine protocol (as UnicornEngine): map/read/write/regions, reg/set_reg, run/step."""
+
+    name = "interp"
+
+    def __init__(self, trap: TrapHandler):
+        load_families()
+        self.trap = trap
+        self.mem = Memory()
+        self.cpu = Cpu(self.mem)
+        self.blocks: dict[int, Block] = {}
+        self.mem.on_code_write = self._code_written
+        self.cpu.on_flat_change = self.flush
+
+    # -- state -------------------------------------------------------------------------
+
+    def reg(self, name: str) -> int:
+        cpu = self.cpu
+        if name in GPR_INDEX:
+            return cpu.r[GPR_INDEX[name]]
+        if name == "eip":
+            return cpu.eip
+        if name == "eflags":
+            return cpu.get_eflags()
+        if name in SEGMENTS:
+            return cpu.seg[name]
+        raise KeyError(name)
+
+    def set_reg(self, name: str, value: int) -> None:
+        cpu = self.cpu
+        if name in GPR_INDEX:
+            cpu.r[GPR_INDEX[name]] = value & 0xFFFFFFFF
+        elif name == "eip":
+            cpu.eip = value & 0xFFFFFFFF
+        elif name == "eflags":
+            cpu.set_eflags(value)
+        elif name in SEGMENTS:
+            try:
+                cpu.load_segment(name, value)
+            except CpuFault as e:
+                raise CpuemuError(f"cannot load {value:#x} into {name}: {e}") from None
+        else:
+            raise KeyError(name)
+
+    def gdt_entry(self, index: int) -> bytes:
+        return bytes(self.cpu.gdt[index * 8:index * 8 + 8])
+
+    def set_gdt_entry(self, index: int, raw: bytes) -> None:
+        self.cpu.gdt[index * 8:index * 8 + 8] = raw
+
+    def retired(self) -> int:
+        """Instructions executed so far (rdtsc reads this)."""
+        return self.cpu.icount
+
+    # -- memory ------------------------------------------------------------------------
+
+    def map(self, addr: int, size: int, perms: int) -> None:
+        self.mem.map(addr, size, perms)
+        self.flush()
+
+    def unmap(self, addr: int, size: int) -> None:
+        self.mem.unmap(addr, size)
+        self.flush()
+
+    def protect(self, addr: int, size: int, perms: int) -> None:
+        self.mem.protect(addr, size, perms)
+        self.flush()
+
+    def check(self, addr: int, size: int, need: int, access: str) -> None:
+        self.mem.check(addr, size, need, access)
+
+    def read(self, addr: int, size: int, *, need: int = 1) -> bytes:
+        return self.mem.read(addr, size, need=need)
+
+    def write(self, addr: int, data: bytes, *, need: int = 2) -> None:
+        self.mem.write(addr, data, need=need)
+
+    def regions(self) -> list[Region]:
+        return self.mem.regions()
+
+    def flush(self) -> None:
+        """Drop every translation (code written, mappings or segment bases changed)."""
+        if self.blocks:
+            self.blocks.clear()
+            self.mem.forget_code()
+
+    def _code_written(self, address: int, size: int) -> None:
+        self.flush()
+
+    # -- translation -------------------------------------------------------------------
+
+    def _fetch(self, address: int) -> bytes:
+        """Up to 15 executable bytes at `address`; a fetch fault if there are none."""
+        out = b""
+        while len(out) < MAX_INSN:
+            at = (address + len(out)) & 0xFFFFFFFF
+            page = at // PAGE
+            if self.mem.perms.get(page, 0) & X == 0:
+                if not out:
+                    raise MemoryFault(at, "fetch", page in self.mem.perms)
+                break
+            take = min(PAGE - at % PAGE, MAX_INSN - len(out))
+            out += bytes(self.mem.pages[page][at % PAGE:at % PAGE + take])
+        return out
+
+    def decode(self, address: int):
+        """The iced-x86 instruction at `address` (MemoryFault if it cannot be fetched)."""
+        code = self._fetch(address)
+        decoder = Decoder(32, code, ip=address)
+        insn = decoder.decode()
+        if decoder.last_error == DecoderError.NO_MORE_BYTES:
+            raise MemoryFault((address + len(code)) & 0xFFFFFFFF, "fetch", False)
+        return insn, code
+
+    def translate_one(self, address: int) -> Insn:
+        """The closure for the instruction at `address` (MemoryFault if unfetchable)."""
+        insn, code = self.decode(address)
+        if insn.is_invalid:
+            return self._unsupported(address, code[:1], "(bad)",
+                                     "bytes that decode to no instruction")
+        raw, text = code[:insn.len], str(insn)
+        factory = HANDLERS.get(insn.mnemonic)
+        if factory is None:
+            return self._unsupported(address, raw, text, "not implemented by the interpreter")
+        t = Translation(self, insn)
+        try:
+            op = factory(t)
+        except Unsupported as e:
+            return self._unsupported(address, raw, text, str(e))
+        flow = insn.flow_control
+        branches = flow not in (FlowControl.NEXT, FlowControl.INTERRUPT, FlowControl.EXCEPTION)
+        return Insn(address, insn.len, op, branches=branches,
+                    ends=t.ends_block or flow != FlowControl.NEXT, text=text)
+
+    def _unsupported(self, address: int, raw: bytes, text: str, why: str) -> Insn:
+        mnemonic = text.split()[0] if text != "(bad)" else ""
+
+        def op():
+            raise UnsupportedInstruction("invalid-opcode", address, disassembly=text,
+                                         detail=f"unsupported instruction ({raw.hex(' ')}): "
+                                                f"{why}", mnemonic=mnemonic, raw=raw)
+        return Insn(address, len(raw), op, branches=False, ends=True, text=text)
+
+    def translate(self, address: int) -> Block:
+        insns: list[Insn] = []
+        at = address
+        while len(insns) < MAX_BLOCK:
+            try:
+                insn = self.translate_one(at)
+            except MemoryFault:
+                if not insns:
+                    raise
+                break                       # the fault belongs to the instruction, when reached
+            insns.append(insn)
+            if insn.ends:
+                break
+            at = insn.next
+        block = Block(address, insns)
+        for page in block.pages:
+            self.mem.watch_code(page)
+        self.blocks[address] = block
+        return block
+
+    # -- running -----------------------------------------------------------------------
+
+    def syscall(self, vector: int) -> None:
+        """`int 0x80`: EIP is already past it; a Stop from the kernel ends the run."""
+        stop = self.trap(vector)
+        if stop is not None:
+            raise Halt(stop)
+
+    def run(self, budget: int | None = None) -> Stop:
+        """Run until exit, fault, or `budget` instructions (None: no limit)."""
+        cpu, blocks = self.cpu, self.blocks
+        left = budget if budget else -1
+        eip = cpu.eip
+        block = None
+        try:
+            while True:
+                block = blocks.get(eip)
+                if block is None:
+                    block = self.translate(eip)     # (block is None while this runs)
+                if 0 <= left < block.count:
+                    cpu.eip = eip
+                    block = None
+                    for _ in range(left):
+                        stop = self.step()
+                        if stop.reason != "step":
+                            return stop
+                    return Stop("budget", cpu.eip, detail=f"{budget} instructions")
+                cpu.icount += block.count
+                eip = block.run()
+                left -= block.count
+                if left == 0:
+                    cpu.eip = eip
+                    return Stop("budget", eip, detail=f"{budget} instructions")
+        except (MemoryFault, CpuFault, Halt, GuestFault) as e:
+            return self._stopped(e, block, eip)
+        except BaseException as e:               # Ctrl-C, host errors: leave a sane EIP
+            self._stopped(e, block, eip)
+            raise
+
+    def step(self) -> Stop:
+        """Execute exactly one instruction."""
+        cpu = self.cpu
+        eip = cpu.eip
+        block = None
+        try:
+            block = self.blocks.get(eip) or self.translate(eip)
+            insn = block.insns[0]
+            cpu.icount += 1
+            following = insn.op()
+            cpu.eip = following if insn.branches else insn.next
+        except (MemoryFault, CpuFault, Halt, GuestFault) as e:
+            return self._single(e, eip)
+        return Stop("step", cpu.eip)
+
+    def _single(self, error: BaseException, eip: int) -> Stop:
+        self.cpu.icount -= 0 if isinstance(error, Halt) else 1
+        return self._outcome(error, eip)
+
+    def _stopped(self, error: BaseException, block: Block | None, eip: int) -> Stop:
+        """Account for a block cut short by `error` and describe why."""
+        cpu = self.cpu
+        index = block.index_of(error) if block is not None else None
+        if index is None:                          # raised before the block started
+            return self._outcome(error, eip)
+        done = index + 1 if isinstance(error, Halt) else index
+        cpu.icount -= block.count - done
+        return self._outcome(error, block.insns[index].address)
+
+    def _outcome(self, error: BaseException, eip: int) -> Stop:
+        cpu = self.cpu
+        if isinstance(error, Halt):
+            return error.stop
+        if isinstance(error, MemoryFault):
+            cpu.eip = eip
+            return Stop("fault", eip, fault=GuestFault("page-fault", eip, error.address,
+                                                       error.access))
+        if isinstance(error, CpuFault):
+            cpu.eip = error.resume if error.resume is not None else eip
+            return Stop("fault", cpu.eip, fault=GuestFault(error.kind, eip, detail=error.detail))
+        if isinstance(error, GuestFault):
+            cpu.eip = eip
+            return Stop("fault", eip, fault=error)
+        cpu.eip = eip
+        return Stop("stopped", eip, detail=str(error))

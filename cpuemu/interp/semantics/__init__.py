@@ -1,0 +1,39 @@
+"""The registry binding mnemonics to semantics, one module per instruction family.
+
+A semantics is a *factory*: given a `Translation` it returns the closure that executes
+that one instruction. The closure returns None to fall through to the next instruction
+or the address to continue at. Families register with `@handles("add", "sub", ...)`;
+the coverage table in docs/ is generated from this registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from iced_x86 import Mnemonic
+
+Factory = Callable[..., Callable]
+HANDLERS: dict[int, Factory] = {}
+FAMILY: dict[int, str] = {}
+
+
+def handles(*mnemonics: str):
+    """Register a factory for each mnemonic (iced-x86 names, lower case)."""
+
+    def register(factory: Factory) -> Factory:
+        family = factory.__module__.rsplit(".", 1)[-1]
+        for name in mnemonics:
+            code = getattr(Mnemonic, name.upper())
+            if code in HANDLERS:
+                raise ValueError(f"{name} registered twice")
+            HANDLERS[code] = factory
+            FAMILY[code] = family
+        return factory
+
+    return register
+
+
+def load_families() -> dict[int, Factory]:
+    """Import every family module (they register on import) and return the registry."""
+    from . import alu, bits, branch, flagops, move, muldiv, shift, stack, string, system  # noqa: F401
+    return HANDLERS

@@ -1,0 +1,107 @@
+"""Control flow: jmp, jcc (all 16 conditions), call, ret (and ret imm16), loop loope
+loopne, jecxz.
+
+Flags: none change; jcc and loope/loopne read them. Every closure here returns the next
+EIP. A call pushes before it jumps and `call [esp]` reads its target first, so a fault
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from iced_x86 import Mnemonic as M
+from iced_x86 import OpKind
+
+from ..decode import BRANCH_KINDS, Unsupported, code_name
+from . import handles
+from .move import condition
+from .stack import pusher
+
+ECX, ESP = 1, 4
+M32 = 0xFFFFFFFF
+
+
+def _destination(t):
+    """A closure giving the branch target: constant for rel8/rel32, read for r/m."""
+    if t.kind(0) in BRANCH_KINDS:
+        target = t.target(0)
+        return None, target
+    if t.kind(0) in (OpKind.FAR_BRANCH16, OpKind.FAR_BRANCH32) or t.insn.is_jmp_far_indirect \
+            or t.insn.is_call_far_indirect:
+        raise Unsupported("far branch")
+    return t.reader(0), None
+
+
+@handles("jmp")
+def jmp(t):
+    get, target = _destination(t)
+    if get is None:
+        return lambda: target
+    return get
+
+
+@handles("jo", "jno", "jb", "jae", "je", "jne", "jbe", "ja", "js", "jns", "jp", "jnp",
+         "jl", "jge", "jle", "jg")
+def jcc(t):
+    cc, cpu, target, fall = condition(t), t.cpu, t.target(0), t.next_ip
+
+    def op():
+        s = cpu.lazy
+        return target if s[0].conds[cc](s) else fall
+    return op
+
+
+@handles("call")
+def call(t):
+    get, target = _destination(t)
+    size = -t.insn.stack_pointer_increment
+    push, back = pusher(t, size), t.next_ip
+    if get is None:
+        def op_rel():
+            push(back)
+            return target
+        return op_rel
+
+    def op_indirect():
+        where = get()
+        push(back)
+        return where
+    return op_indirect
+
+
+@handles("ret")
+def ret(t):
+    insn = t.insn
+    release = insn.immediate(0) & 0xFFFF if insn.op_count else 0
+    size = insn.stack_pointer_increment - release
+    r, read = t.cpu.r, t.mem.reader(size)
+
+    def op():
+        esp = r[ESP]
+        where = read(esp)
+        r[ESP] = (esp + size + release) & M32
+        return where
+    return op
+
+
+@handles("loop", "loope", "loopne", "jecxz")
+def loop(t):
+    if code_name(t.insn.code).endswith("_CX"):
+        raise Unsupported("16-bit address size loop")
+    cpu, target, fall = t.cpu, t.target(0), t.next_ip
+    r = cpu.r
+    mnemonic = t.insn.mnemonic
+    if mnemonic == M.JECXZ:
+        return lambda: target if r[ECX] == 0 else fall
+    want_zf = {M.LOOPE: 1, M.LOOPNE: 0}.get(mnemonic)
+
+    def op():
+        ecx = r[ECX] = (r[ECX] - 1) & M32
+        if ecx == 0:
+            return fall
+        if want_zf is not None:
+            s = cpu.lazy
+            if s[0].zf(s) != want_zf:
+                return fall
+        return target
+    return op
+

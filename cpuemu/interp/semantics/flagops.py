@@ -1,0 +1,85 @@
+"""Flag instructions: clc stc cmc cld std, lahf sahf, pushf popf (and their 16-bit forms).
+
+Flags: each sets exactly what its name says. popf in user mode (CPL 3, IOPL 0) may change
+CF PF AF ZF SF TF DF OF NT AC ID but not IF or IOPL; pushf stores EFLAGS with VM and RF
+clear.
+"""
+
+from __future__ import annotations
+
+from iced_x86 import Mnemonic as M
+
+from ...cpu.registers import EFLAGS_USER
+from ..cpu import DF
+from ..flags import STATUS, saved, with_flags
+from . import handles
+from .stack import popper, pusher
+
+AH_FLAGS = 0xD5                       # SF ZF AF PF CF: what lahf/sahf move
+VM_RF = (1 << 17) | (1 << 16)
+
+
+@handles("clc", "stc", "cmc")
+def carry(t):
+    cpu, value = t.cpu, {M.CLC: 0, M.STC: 1}.get(t.insn.mnemonic)   # None: complement
+
+    def op():
+        s = cpu.lazy
+        cpu.lazy = with_flags(s, cf=value if value is not None else 1 - s[0].cf(s))
+    return op
+
+
+@handles("cld", "std")
+def direction(t):
+    cpu, on = t.cpu, t.insn.mnemonic == M.STD
+
+    def op():
+        cpu.eflags = cpu.eflags | DF if on else cpu.eflags & ~DF
+    return op
+
+
+@handles("lahf")
+def lahf(t):
+    cpu, r = t.cpu, t.cpu.r
+
+    def op():
+        s = cpu.lazy
+        ah = s[0].bits_of(s) & AH_FLAGS | 2
+        r[0] = r[0] & 0xFFFF00FF | ah << 8
+    return op
+
+
+@handles("sahf")
+def sahf(t):
+    cpu, r = t.cpu, t.cpu.r
+
+    def op():
+        s = cpu.lazy
+        keep = s[0].bits_of(s) & (STATUS & ~AH_FLAGS)
+        cpu.lazy = saved(keep | (r[0] >> 8) & AH_FLAGS)
+    return op
+
+
+@handles("pushfd", "pushf")
+def pushf(t):
+    size = -t.insn.stack_pointer_increment
+    cpu, push = t.cpu, pusher(t, size)
+    mask = (1 << size * 8) - 1
+
+    def op():
+        push(cpu.get_eflags() & ~VM_RF & mask)
+    return op
+
+
+@handles("popfd", "popf")
+def popf(t):
+    size = t.insn.stack_pointer_increment
+    cpu, pop = t.cpu, popper(t, size)
+    changeable = EFLAGS_USER & ((1 << size * 8) - 1)
+    t.ends_block = True
+
+    def op():
+        value = pop()
+        cpu.set_eflags(cpu.get_eflags() & ~changeable | value & changeable)
+    return op
+

@@ -1,0 +1,137 @@
+"""Shifts and rotates: shl/sal shr sar, rol ror rcl rcr, shld shrd.
+
+Flags: a count of 0 (after masking to 5 bits) changes nothing. Shifts set CF to the last
+bit shifted out and SF ZF PF from the result; OF is defined for 1-bit shifts only and AF
+never (the rest is `undefined.POLICY`). OF policy "first-step": OF is what the first
+1-bit step of the shift would set, whatever the count. Rotates change only CF and OF (OF defined for
+1-bit rotates). shld/shrd: like shifts, OF defined for a count of 1.
+"""
+
+from __future__ import annotations
+
+from iced_x86 import Mnemonic as M
+
+from ...cpu.registers import MASK
+from ..flags import RESULT, with_flags
+from ..undefined import POLICY
+from . import handles
+
+SHIFT = POLICY["shift"]
+ROTATE = POLICY["rotate"]
+DOUBLE = POLICY["double-shift"]
+
+
+def _count(t, i: int):
+    """The count operand: CL or an immediate (the D0/D1 forms decode as immediate 1)."""
+    return t.reader(i, 8)
+
+
+@handles("shl", "sal", "shr", "sar")
+def shift(t):
+    bits = t.bits(0)
+    mask, top, rule, cpu = MASK[bits], bits - 1, RESULT[bits], t.cpu
+    get, put, count = t.reader(0), t.writer(0), _count(t, 1)
+    af = SHIFT["af"]
+    if SHIFT["of"] != "first-step":
+        raise NotImplementedError(f"shift OF policy {SHIFT['of']!r}")
+    mnemonic = t.insn.mnemonic
+
+    if mnemonic in (M.SHL, M.SAL):
+        def op():
+            n = count() & 31
+            if n:
+                a = get()
+                wide = a << n
+                res = wide & mask
+                put(res)
+                cpu.lazy = (rule, wide >> bits & 1, (a >> top ^ a >> (top - 1)) & 1, res, af)
+        return op
+
+    if mnemonic == M.SHR:
+        def op():
+            n = count() & 31
+            if n:
+                a = get()
+                res = a >> n
+                put(res)
+                cpu.lazy = (rule, a >> (n - 1) & 1, a >> top, res, af)
+        return op
+
+    sign = 1 << top
+
+    def op():
+        n = count() & 31
+        if n:
+            a = get()
+            signed = a - ((a & sign) << 1)
+            res = (signed >> n) & mask
+            put(res)
+            cpu.lazy = (rule, signed >> (n - 1) & 1, 0, res, af)
+    return op
+
+
+@handles("rol", "ror", "rcl", "rcr")
+def rotate(t):
+    bits = t.bits(0)
+    mask, top, cpu = MASK[bits], bits - 1, t.cpu
+    get, put, count = t.reader(0), t.writer(0), _count(t, 1)
+    mnemonic = t.insn.mnemonic
+    through_carry = mnemonic in (M.RCL, M.RCR)
+    period = bits + 1 if through_carry else bits
+    left = mnemonic in (M.ROL, M.RCL)
+
+    def op():
+        masked = count() & 31
+        if not masked:
+            return
+        n = masked % period
+        a = get()
+        s = cpu.lazy
+        if through_carry:
+            carry_in = s[0].cf(s)
+            wide = carry_in << bits | a
+            wide = ((wide << n) | (wide >> (period - n))) if left else \
+                ((wide >> n) | (wide << (period - n)))
+            wide &= (1 << period) - 1
+            res, cf = wide & mask, wide >> bits & 1
+            of = (res >> top ^ cf) if left else (a >> top ^ carry_in)
+        else:
+            res = ((a << n) | (a >> (bits - n))) & mask if left else \
+                ((a >> n) | (a << (bits - n))) & mask
+            cf = res & 1 if left else res >> top
+            of = (res >> top ^ cf) if left else (res >> top ^ res >> (top - 1) & 1)
+        if masked != 1 and ROTATE["of"] != "result":
+            of = ROTATE["of"]
+        put(res)
+        cpu.lazy = with_flags(s, cf=cf, of=of & 1)
+    return op
+
+
+@handles("shld", "shrd")
+def double_shift(t):
+    bits = t.bits(0)
+    mask, top, rule, cpu = MASK[bits], bits - 1, RESULT[bits], t.cpu
+    get, put, src, count = t.reader(0), t.writer(0), t.reader(1), _count(t, 2)
+    left = t.insn.mnemonic == M.SHLD
+    af = DOUBLE["af"]
+
+    def op():
+        n = count() & 31
+        if not n:
+            return
+        a = get()
+        b = src()
+        if left:
+            wide = (a << bits | b) << n
+            res = wide >> bits & mask
+            cf = wide >> (2 * bits) & 1
+        else:
+            wide = b << bits | a
+            res = wide >> n & mask
+            cf = wide >> (n - 1) & 1
+        of = (res ^ a) >> top & 1
+        if n != 1 and DOUBLE["of"] != "result":
+            of = DOUBLE["of"]
+        put(res)
+        cpu.lazy = (rule, cf, of, res, af)
+    return op

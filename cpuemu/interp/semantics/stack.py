@@ -1,0 +1,156 @@
+"""The stack: push pop (segment registers too), pushad popad, enter leave.
+
+Flags: none. Every push writes memory before ESP moves, and every pop reads before it
+moves, so a fault leaves ESP and memory as they were.
+"""
+
+from __future__ import annotations
+
+from iced_x86 import Code
+from iced_x86 import Mnemonic as M
+
+from ...cpu.registers import MASK
+from ..decode import SEG, reg_writer
+from . import handles
+
+ESP, EBP = 4, 5
+M32 = 0xFFFFFFFF
+
+
+def pusher(t, size: int = 4):
+    """push(value) of a `size`-byte value: memory first, then ESP."""
+    r, write = t.cpu.r, t.mem.writer(size)
+
+    def push(value):
+        esp = (r[ESP] - size) & M32
+        write(esp, value)
+        r[ESP] = esp
+    return push
+
+
+def popper(t, size: int = 4):
+    """pop() -> value of a `size`-byte value."""
+    r, read = t.cpu.r, t.mem.reader(size)
+
+    def pop():
+        esp = r[ESP]
+        value = read(esp)
+        r[ESP] = (esp + size) & M32
+        return value
+    return pop
+
+
+@handles("push")
+def push(t):
+    size = -t.insn.stack_pointer_increment
+    get = t.reader(0, size * 8)                 # a 32-bit push of a selector zero-extends it
+    r, write = t.cpu.r, t.mem.writer(size)
+
+    def op():
+        value = get()                           # before ESP moves: `push esp` pushes the old
+        esp = (r[ESP] - size) & M32
+        write(esp, value)
+        r[ESP] = esp
+    return op
+
+
+@handles("pop")
+def pop(t):
+    size = t.insn.stack_pointer_increment
+    r, read, cpu = t.cpu.r, t.mem.reader(size), t.cpu
+    if t.is_reg(0) and t.insn.op_register(0) in SEG:
+        name = t.segment(0)
+        t.ends_block = True
+
+        def op_segment():
+            esp = r[ESP]
+            cpu.load_segment(name, read(esp) & 0xFFFF)
+            r[ESP] = (esp + size) & M32
+        return op_segment
+    put = t.writer(0, size * 8)
+
+    def op():
+        esp = r[ESP]
+        value = read(esp)
+        r[ESP] = (esp + size) & M32             # a memory destination addresses with the new ESP
+        try:
+            put(value)
+        except BaseException:
+            r[ESP] = esp
+            raise
+    return op
+
+
+ORDER = (0, 1, 2, 3, 4, 5, 6, 7)                # eax ecx edx ebx esp ebp esi edi
+
+
+@handles("pushad", "pusha")
+def push_all(t):
+    size = 4 if t.insn.mnemonic == M.PUSHAD else 2
+    r, mem = t.cpu.r, t.mem
+    mask = MASK[size * 8]
+
+    def op():
+        esp = r[ESP]
+        block = b"".join((r[i] & mask).to_bytes(size, "little") for i in reversed(ORDER))
+        new = (esp - 8 * size) & M32
+        mem.write(new, block)
+        r[ESP] = new
+    return op
+
+
+@handles("popad", "popa")
+def pop_all(t):
+    size = 4 if t.insn.mnemonic == M.POPAD else 2
+    cpu, mem = t.cpu, t.mem
+    r = cpu.r
+    writers = [reg_writer(r, i, 0, size * 8) for i in ORDER]
+
+    def op():
+        esp = r[ESP]
+        block = mem.read(esp, 8 * size)
+        values = [int.from_bytes(block[k * size:(k + 1) * size], "little") for k in range(8)]
+        for i, value in zip(reversed(ORDER), values, strict=True):
+            if i != ESP:                        # the saved ESP is skipped
+                writers[i](value)
+        r[ESP] = (esp + 8 * size) & M32
+    return op
+
+
+@handles("leave")
+def leave(t):
+    size = 4 if t.insn.stack_pointer_increment > 0 else 2
+    r, read = t.cpu.r, t.mem.reader(size)
+    put_bp = reg_writer(r, EBP, 0, size * 8)
+
+    def op():
+        ebp = r[EBP]
+        value = read(ebp)
+        r[ESP] = (ebp + size) & M32
+        put_bp(value)
+    return op
+
+
+@handles("enter")
+def enter(t):
+    """enter alloc, level: push EBP, copy `level - 1` frame pointers, push the new frame
+    pointer when level > 0, then reserve `alloc` bytes. All memory is checked first."""
+    alloc, level = t.insn.immediate(0) & 0xFFFF, (t.insn.immediate(1) & 0xFF) % 32
+    size = 2 if t.insn.code == Code.ENTERW_IMM16_IMM8 else 4
+    r, mem, read = t.cpu.r, t.mem, t.mem.reader(size)
+
+    def op():
+        esp, ebp = r[ESP], r[EBP]
+        frame = (esp - size) & M32
+        words = [ebp]
+        for k in range(1, level):
+            words.append(read((ebp - k * size) & M32))
+        if level:
+            words.append(frame)
+        low = (esp - size * len(words)) & M32
+        data = b"".join(w.to_bytes(size, "little") for w in reversed(words))
+        mem.write(low, data)
+        r[EBP] = frame
+        r[ESP] = (low - alloc) & M32
+    return op
+

@@ -1,0 +1,140 @@
+"""String instructions: movs stos lods cmps scas in byte, word and dword sizes, with
+rep / repe / repne handled once for all of them.
+
+Flags: cmps and scas set all six like cmp (source minus destination for cmps,
+accumulator minus memory for scas); the others change none. DF chooses the direction.
+Each iteration updates ESI/EDI/ECX before the next starts, so a fault part-way leaves
+the registers describing exactly the iterations done, with EIP on the instruction.
+"""
+
+from __future__ import annotations
+
+from iced_x86 import Code, MemorySizeExt, OpKind
+from iced_x86 import Mnemonic as M
+
+from ...cpu.registers import MASK
+from ..cpu import DF
+from ..decode import SEG, Unsupported, reg_reader, reg_writer
+from ..flags import SUB
+from . import handles
+
+EAX, ECX, ESI, EDI = 0, 1, 6, 7
+M32 = 0xFFFFFFFF
+SSE_MOVSD = {Code.MOVSD_XMM_XMMM64, Code.MOVSD_XMMM64_XMM}
+
+
+@handles("movsb", "movsw", "movsd", "stosb", "stosw", "stosd", "lodsb", "lodsw", "lodsd",
+         "cmpsb", "cmpsw", "cmpsd", "scasb", "scasw", "scasd")
+def string(t):
+    insn = t.insn
+    if insn.code in SSE_MOVSD:
+        raise Unsupported("SSE2 movsd")
+    kinds = {insn.op_kind(i) for i in range(insn.op_count)}
+    if kinds & {OpKind.MEMORY_SEG_SI, OpKind.MEMORY_ESDI}:
+        raise Unsupported("16-bit address size string instruction")
+    size = MemorySizeExt.size(insn.memory_size)
+    body, compares = BODIES[insn.mnemonic](t, size)
+    if not (insn.has_rep_prefix or insn.has_repne_prefix):
+        return body
+    return repeat(t, body, compares)
+
+
+def repeat(t, body, compares: bool):
+    """rep: run `body` ECX times. repe/repne on cmps/scas also stop when ZF says so."""
+    cpu = t.cpu
+    r = cpu.r
+    stop_when_zf = (0 if t.insn.has_rep_prefix else 1) if compares else None
+
+    def op():
+        while r[ECX]:
+            body()
+            r[ECX] = (r[ECX] - 1) & M32
+            if stop_when_zf is not None:
+                s = cpu.lazy
+                if s[0].zf(s) == stop_when_zf:
+                    break
+    return op
+
+
+def _source_base(t):
+    """Segment base of DS:ESI (an override may change it); ES:EDI is always ES."""
+    cpu, name = t.cpu, SEG.get(t.insn.memory_segment, "ds")
+    if name in ("fs", "gs") or not cpu.flat:
+        return lambda: cpu.base(name)
+    return lambda: 0
+
+
+def _destination_base(t):
+    cpu = t.cpu
+    return (lambda: cpu.base("es")) if not cpu.flat else (lambda: 0)
+
+
+def _step(cpu, size: int) -> int:
+    return -size if cpu.eflags & DF else size
+
+
+def movs(t, size):
+    cpu, read, write = t.cpu, t.mem.reader(size), t.mem.writer(size)
+    r, src_base, dst_base = cpu.r, _source_base(t), _destination_base(t)
+
+    def body():
+        write((r[EDI] + dst_base()) & M32, read((r[ESI] + src_base()) & M32))
+        step = _step(cpu, size)
+        r[ESI] = (r[ESI] + step) & M32
+        r[EDI] = (r[EDI] + step) & M32
+    return body, False
+
+
+def stos(t, size):
+    cpu, write = t.cpu, t.mem.writer(size)
+    r, dst_base, acc = cpu.r, _destination_base(t), reg_reader(cpu.r, EAX, 0, size * 8)
+
+    def body():
+        write((r[EDI] + dst_base()) & M32, acc())
+        r[EDI] = (r[EDI] + _step(cpu, size)) & M32
+    return body, False
+
+
+def lods(t, size):
+    cpu, read = t.cpu, t.mem.reader(size)
+    r, src_base, put = cpu.r, _source_base(t), reg_writer(cpu.r, EAX, 0, size * 8)
+
+    def body():
+        put(read((r[ESI] + src_base()) & M32))
+        r[ESI] = (r[ESI] + _step(cpu, size)) & M32
+    return body, False
+
+
+def cmps(t, size):
+    cpu, read = t.cpu, t.mem.reader(size)
+    r, src_base, dst_base = cpu.r, _source_base(t), _destination_base(t)
+    rule, mask = SUB[size * 8], MASK[size * 8]
+
+    def body():
+        a = read((r[ESI] + src_base()) & M32)
+        b = read((r[EDI] + dst_base()) & M32)
+        step = _step(cpu, size)
+        r[ESI] = (r[ESI] + step) & M32
+        r[EDI] = (r[EDI] + step) & M32
+        cpu.lazy = (rule, a, b, (a - b) & mask, None)
+    return body, True
+
+
+def scas(t, size):
+    cpu, read = t.cpu, t.mem.reader(size)
+    r, dst_base, acc = cpu.r, _destination_base(t), reg_reader(cpu.r, EAX, 0, size * 8)
+    rule, mask = SUB[size * 8], MASK[size * 8]
+
+    def body():
+        a = acc()
+        b = read((r[EDI] + dst_base()) & M32)
+        r[EDI] = (r[EDI] + _step(cpu, size)) & M32
+        cpu.lazy = (rule, a, b, (a - b) & mask, None)
+    return body, True
+
+
+BODIES = {}
+for _family, _names in ((movs, "movs"), (stos, "stos"), (lods, "lods"), (cmps, "cmps"),
+                        (scas, "scas")):
+    for _suffix in "bwd":
+        BODIES[getattr(M, f"{_names}{_suffix}".upper())] = _family

@@ -1,0 +1,106 @@
+"""System and miscellany: nop (every encoding), pause, endbr32, int n, int3, into, hlt,
+cpuid, rdtsc, ud2, and the privileged instructions a user process may not run.
+
+Flags: none. The interrupt forms end the translated block: `int 0x80` goes to the
+machine's trap (the kernel); any other `int n`, hlt, cli/sti and port I/O are a general
+protection fault in user mode, as Linux delivers them (SIGSEGV); int3 is a breakpoint
+(SIGTRAP) with EIP after it.
+"""
+
+from __future__ import annotations
+
+from ..cpu import CpuFault
+from . import handles
+
+EAX, ECX, EDX, EBX = 0, 1, 2, 3
+
+# cpuid: a plain i686 without x87, MMX or SSE; TSC (bit 4) and CMOV (bit 15) only.
+CPUID = {
+    0: (1, *(int.from_bytes(s.encode(), "little") for s in ("cpue", "i686", "mu  "))),
+    1: (0x00000611, 0, 0, (1 << 4) | (1 << 15)),
+}
+
+
+@handles("nop", "pause", "endbr32")
+def nop(t):
+    return _nothing
+
+
+def _nothing():
+    return None
+
+
+@handles("int")
+def interrupt(t):
+    vector, engine, cpu, after = t.imm(0, 8), t.engine, t.cpu, t.next_ip
+    t.ends_block = True
+    if vector == 0x80:
+        def op_syscall():
+            cpu.eip = after
+            engine.syscall(vector)
+            return after
+        return op_syscall
+
+    def op():
+        raise CpuFault("general-protection", f"int {vector:#x}")
+    return op
+
+
+@handles("int3")
+def breakpoint_(t):
+    t.ends_block = True
+    after = t.next_ip
+
+    def op():
+        raise CpuFault("breakpoint", resume=after)
+    return op
+
+
+@handles("into")
+def into(t):
+    cpu = t.cpu
+
+    def op():
+        s = cpu.lazy
+        if s[0].of(s):
+            raise CpuFault("general-protection", "into with OF set")
+    return op
+
+
+@handles("hlt", "cli", "sti", "in", "out", "insb", "insw", "insd", "outsb", "outsw",
+         "outsd", "lgdt", "lidt", "lldt", "ltr", "clts", "invd", "wbinvd", "rdmsr", "wrmsr")
+def privileged(t):
+    text = str(t.insn).split()[0]
+
+    def op():
+        raise CpuFault("general-protection", f"{text} in user mode")
+    return op
+
+
+@handles("ud2", "ud0", "ud1")
+def undefined(t):
+    def op():
+        raise CpuFault("invalid-opcode", "ud2")
+    return op
+
+
+@handles("cpuid")
+def cpuid(t):
+    r = t.cpu.r
+
+    def op():
+        leaf = r[EAX]
+        r[EAX], r[EBX], r[ECX], r[EDX] = CPUID.get(leaf, (0, 0, 0, 0))
+    return op
+
+
+@handles("rdtsc")
+def rdtsc(t):
+    """The time stamp counter counts retired instructions: deterministic on every run."""
+    r, engine = t.cpu.r, t.engine
+
+    def op():
+        count = engine.retired()
+        r[EAX], r[EDX] = count & 0xFFFFFFFF, count >> 32 & 0xFFFFFFFF
+    return op
+
