@@ -23,6 +23,7 @@ from unicorn import (
     UC_HOOK_MEM_FETCH_INVALID,
     UC_HOOK_MEM_INVALID,
     UC_HOOK_MEM_READ_INVALID,
+    UC_HOOK_MEM_WRITE,
     UC_HOOK_MEM_WRITE_INVALID,
     UC_MEM_FETCH_PROT,
     UC_MEM_FETCH_UNMAPPED,
@@ -35,6 +36,7 @@ from unicorn import (
     Uc,
     UcError,
 )
+from iced_x86 import Decoder, Mnemonic
 from unicorn import x86_const as X
 
 from ..cpu.memory import PAGE, R, Region, W, check_pages, merge_regions, page_span
@@ -157,6 +159,11 @@ class UnicornEngine:
     def regions(self) -> list[Region]:
         return merge_regions(self._regions)
 
+    def trace_writes(self, log: list[tuple[int, int]]) -> None:
+        """Append (address, size) of every guest write to `log` (for lockstep diffs)."""
+        self.uc.hook_add(UC_HOOK_MEM_WRITE,
+                         lambda uc, access, address, size, value, data: log.append((address, size)))
+
     # -- running -----------------------------------------------------------------------
 
     def run(self, budget: int | None = None) -> Stop:
@@ -190,12 +197,44 @@ class UnicornEngine:
         if self._pending is not None:
             return self._pending
         here = self.reg("eip")
-        if self._regions.get((here - 1) // PAGE) and \
-                self.uc.mem_read(here - 1, 1)[0] == HLT and not self.uc.query(UC_QUERY_TIMEOUT):
+        if self._halted(eip, here, count, timeout):
             self.set_reg("eip", here - 1)          # hlt is privileged: #GP in user mode
             return Stop("fault", here - 1, fault=GuestFault("general-protection", here - 1,
                                                             detail="hlt in user mode"))
         return None
+
+    def _halted(self, start: int, here: int, count: int, timeout: int) -> bool:
+        """Did emulation end on a `hlt`? Unicorn stops silently there. One step: the
+        instruction run was hlt. No count: nothing else ends a run early. A count: the
+        byte before EIP is F4 and no longer instruction ends exactly at EIP."""
+        if timeout and self.uc.query(UC_QUERY_TIMEOUT):
+            return False
+        if count == 1:
+            return self._is_hlt(start, here)
+        if not count:
+            return True
+        return self._is_hlt(here - 1, here) and not any(
+            self._ends_at(here - k, here) for k in range(2, 16))
+
+    def _is_hlt(self, at: int, here: int) -> bool:
+        code = self._code(at, here - at)
+        insn = Decoder(32, code, ip=at).decode() if code else None
+        return insn is not None and insn.mnemonic == Mnemonic.HLT and insn.len == here - at
+
+    def _ends_at(self, at: int, here: int) -> bool:
+        code = self._code(at, here - at)
+        if len(code) != here - at or not code:
+            return False
+        insn = Decoder(32, code, ip=at).decode()
+        return not insn.is_invalid and insn.len == here - at
+
+    def _code(self, at: int, size: int) -> bytes:
+        if not 0 < size <= 15:
+            return b""
+        try:
+            return bytes(self.uc.mem_read(at, size))
+        except UcError:
+            return b""
 
     def _fault_from(self, e: UcError) -> GuestFault:
         eip = self.reg("eip")

@@ -1,0 +1,261 @@
+"""Lockstep differential runner: two engines, one program, one instruction at a time.
+
+Both machines load the same program identically. After every instruction we compare
+general and segment registers, EIP, EFLAGS with the instruction's undefined flags masked,
+the memory the instruction wrote (iced-x86's operand addresses plus every write Unicorn
+reports), and how the step ended (exit status, fault kind). The first difference stops
+the run with a report of the instruction, its source line and both sides' state before
+and after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from iced_x86 import Decoder, InstructionInfoFactory, MemorySizeExt, Mnemonic, OpAccess, Register
+
+from ..cpu.memory import MemoryFault, W
+from ..cpu.registers import FLAG_BITS, FULL32, REGS32, STATUS_FLAGS
+from ..machine import Machine
+from ..program import Program
+from ..stop import Stop
+from .masks import undefined_mask
+
+# Instructions whose results describe the engine, not the program: copied, not compared.
+ENGINE_SPECIFIC = {Mnemonic.CPUID: ("eax", "ebx", "ecx", "edx"),
+                   Mnemonic.RDTSC: ("eax", "edx")}
+REGISTER_NAMES = {getattr(Register, n.upper()): n for n in REGS32 if hasattr(Register, n.upper())}
+MAX_REP_STEPS = 1 << 20
+WRITES = {OpAccess.WRITE, OpAccess.COND_WRITE, OpAccess.READ_WRITE, OpAccess.READ_COND_WRITE}
+
+
+@dataclass
+class Side:
+    """One engine's view of a step."""
+
+    engine: str
+    stop: str
+    regs: dict[str, int]
+    memory: dict[int, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class Divergence:
+    """The first instruction after which the engines disagree."""
+
+    step: int
+    eip: int
+    text: str
+    source: str
+    before: dict[str, int]
+    sides: tuple[Side, Side]
+    differences: list[str]
+    masked: int
+
+    def report(self) -> str:
+        a, b = self.sides
+        out = [f"divergence at step {self.step}: eip={self.eip:#010x}  {self.text}"]
+        if self.source:
+            out.append(f"  source: {self.source}")
+        out += [f"  {d}" for d in self.differences]
+        if self.masked:
+            names = [f for f in STATUS_FLAGS if self.masked >> FLAG_BITS[f] & 1]
+            out.append(f"  (undefined after this instruction, not compared: {' '.join(names)})")
+        out.append(f"  {'register':8} {'before':>10} {a.engine:>10} {b.engine:>10}")
+        for name in FULL32:
+            va, vb = a.regs.get(name), b.regs.get(name)
+            mark = "  <--" if va != vb else ""
+            out.append(f"  {name:8} {self.before[name]:>#10x} {_hex(va):>10} {_hex(vb):>10}{mark}")
+        out.append(f"  flags    {_flags(self.before['eflags']):>10} "
+                   f"{_flags(a.regs.get('eflags')):>10} {_flags(b.regs.get('eflags')):>10}")
+        out.append(f"  stop: {a.engine}: {a.stop}; {b.engine}: {b.stop}")
+        return "\n".join(out)
+
+
+def _hex(value: int | None) -> str:
+    return "-" if value is None else f"{value:#x}"
+
+
+def _flags(eflags: int | None) -> str:
+    if eflags is None:
+        return "-"
+    return "".join(f[0].upper() if eflags >> FLAG_BITS[f] & 1 else "."
+                   for f in ("of", "df", "sf", "zf", "af", "pf", "cf"))
+
+
+@dataclass
+class Outcome:
+    """How a lockstep run ended: agreement to the end, or the first divergence."""
+
+    steps: int
+    divergence: Divergence | None
+    stop: Stop | None
+
+    @property
+    def agreed(self) -> bool:
+        return self.divergence is None
+
+
+class Lockstep:
+    """Two machines on the same program, stepped together."""
+
+    def __init__(self, program: Program, engines: tuple[str, str] = ("interp", "unicorn"), *,
+                 argv: list[str] | None = None, stdin: bytes = b"",
+                 setup=None):
+        self.program = program
+        self.machines = tuple(Machine(program, engine=e, argv=argv, stdin=stdin)
+                              for e in engines)
+        if setup is not None:
+            for m in self.machines:
+                setup(m)
+        self.writes: list[list[tuple[int, int]]] = []
+        for m in self.machines:
+            log: list[tuple[int, int]] = []
+            if hasattr(m.engine, "trace_writes"):
+                m.engine.trace_writes(log)
+            self.writes.append(log)
+        self.info = InstructionInfoFactory()
+        self.steps = 0
+
+    def run(self, max_steps: int = 1_000_000) -> Outcome:
+        stop = None
+        while self.steps < max_steps:
+            divergence, stop = self.step()
+            if divergence is not None:
+                return Outcome(self.steps, divergence, stop)
+            if stop.reason != "step":
+                break
+        else:
+            stop = Stop("budget", self.machines[0].regs.eip, detail=f"{max_steps} steps")
+        divergence = self._final_memory()
+        return Outcome(self.steps, divergence, stop)
+
+    def step(self) -> tuple[Divergence | None, Stop]:
+        a, b = self.machines
+        before = a.regs.as_dict()
+        eip = before["eip"]
+        insn = self._decode(a, eip)
+        written = self._operand_writes(insn, a) if insn is not None else []
+        for log in self.writes:
+            log.clear()
+        stop_a = a.step()
+        stop_b = b.step()
+        if insn is not None and insn.has_rep_prefix or insn is not None and insn.has_repne_prefix:
+            guard = 0
+            while stop_b.reason == "step" and b.regs.eip == eip and guard < MAX_REP_STEPS:
+                stop_b = b.step()
+                guard += 1
+        if insn is not None and insn.mnemonic in ENGINE_SPECIFIC and stop_a.reason == "step":
+            for name in ENGINE_SPECIFIC[insn.mnemonic]:
+                b.regs[name] = a.regs[name]
+        self.steps += 1
+        masked = undefined_mask(insn, before["ecx"] & 0xFF) if insn is not None else 0
+        regs_a, regs_b = a.regs.as_dict(), b.regs.as_dict()
+        differences = []
+        if _describe(stop_a) != _describe(stop_b):
+            differences.append(f"ended differently: {a.engine.name}: {_describe(stop_a)}; "
+                               f"{b.engine.name}: {_describe(stop_b)}")
+        for name in FULL32:
+            va, vb = regs_a[name], regs_b[name]
+            if name == "eflags":
+                va, vb = va & ~masked, vb & ~masked
+            if va != vb:
+                differences.append(_register_difference(name, va, vb, a.engine.name,
+                                                        b.engine.name))
+        addresses = written + [w for log in self.writes for w in log]
+        differences += _memory_differences(a, b, addresses)
+        if not differences:
+            return None, stop_a
+        line = self.program.line_at(eip)
+        source = f"{line.file}:{line.line}: {line.text.strip()}" if line else ""
+        side_a = Side(a.engine.name, _describe(stop_a), regs_a)
+        side_b = Side(b.engine.name, _describe(stop_b), regs_b)
+        return Divergence(self.steps, eip, str(insn) if insn else "(undecodable)", source,
+                          before, (side_a, side_b), differences, masked), stop_a
+
+    def _decode(self, machine: Machine, eip: int):
+        try:
+            code = machine.engine.read(eip, 15, need=0)
+        except MemoryFault:
+            try:
+                code = machine.engine.read(eip, 1, need=0)
+            except MemoryFault:
+                return None
+        insn = Decoder(32, code, ip=eip).decode()
+        return None if insn.is_invalid else insn
+
+    def _operand_writes(self, insn, machine: Machine) -> list[tuple[int, int]]:
+        """Addresses the instruction's memory operands name, from the registers before it."""
+        out = []
+        regs = machine.regs
+        for used in self.info.info(insn).used_memory():
+            if used.access not in WRITES:
+                continue
+            address = used.displacement
+            for reg, scale in ((used.base, 1), (used.index, used.scale)):
+                if reg != Register.NONE:
+                    address += regs[_reg_name(reg)] * scale
+            size = MemorySizeExt.size(used.memory_size) or 4
+            out.append((address & 0xFFFFFFFF, size))
+        return out
+
+    def _final_memory(self) -> Divergence | None:
+        """At the end, every writable page must hold the same bytes on both sides."""
+        a, b = self.machines
+        for region in a.engine.regions():
+            if not region.perms & W:
+                continue
+            da = a.engine.read(region.start, region.size, need=0)
+            db = b.engine.read(region.start, region.size, need=0)
+            if da != db:
+                at = next(i for i in range(len(da)) if da[i] != db[i])
+                address = region.start + at
+                regs = a.regs.as_dict()
+                return Divergence(self.steps, regs["eip"], "(end of run)", "", regs,
+                                  (Side(a.engine.name, "end", regs),
+                                   Side(b.engine.name, "end", b.regs.as_dict())),
+                                  [f"memory at {address:#010x} differs at the end: "
+                                   f"{da[at:at + 8].hex(' ')} vs {db[at:at + 8].hex(' ')}"], 0)
+        return None
+
+
+def _reg_name(reg: int) -> str:
+    """iced register -> the Intel name the Machine's registers answer to."""
+    return str(REGISTER_NAMES[reg])
+
+
+def _describe(stop: Stop) -> str:
+    if stop.reason == "fault" and stop.fault is not None:
+        f = stop.fault
+        where = f" at {f.address:#010x}" if f.address is not None else ""
+        return f"{f.kind} (eip {f.eip:#010x}{where})"
+    if stop.reason == "exited":
+        return f"exit {stop.status}"
+    return stop.reason
+
+
+def _register_difference(name: str, va: int, vb: int, ea: str, eb: str) -> str:
+    if name == "eflags":
+        flags = [f for f in FLAG_BITS if (va ^ vb) >> FLAG_BITS[f] & 1]
+        return f"eflags: {ea} {_flags(va)} vs {eb} {_flags(vb)} (differ in {' '.join(flags)})"
+    return f"{name}: {ea} {va:#010x} vs {eb} {vb:#010x}"
+
+
+def _memory_differences(a: Machine, b: Machine, ranges) -> list[str]:
+    out = []
+    for address, size in dict.fromkeys(ranges):
+        try:
+            da = a.engine.read(address, size, need=0)
+            db = b.engine.read(address, size, need=0)
+        except MemoryFault:
+            continue
+        if da != db:
+            out.append(f"memory [{address:#010x}] ({size} bytes): {a.engine.name} "
+                       f"{da.hex(' ')} vs {b.engine.name} {db.hex(' ')}")
+    return out
+
+
+def diff_program(program: Program, engines=("interp", "unicorn"), *, max_steps=1_000_000,
+                 argv=None, stdin=b"") -> Outcome:
+    """Run `program` in lockstep on two engines; the first divergence or agreement."""
+    return Lockstep(program, engines, argv=argv, stdin=stdin).run(max_steps)
