@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from iced_x86 import Decoder, Mnemonic
 from unicorn import (
     UC_ARCH_X86,
     UC_ERR_FETCH_PROT,
@@ -36,7 +37,6 @@ from unicorn import (
     Uc,
     UcError,
 )
-from iced_x86 import Decoder, Mnemonic
 from unicorn import x86_const as X
 
 from ..cpu.memory import PAGE, R, Region, W, check_pages, merge_regions, page_span
