@@ -43,6 +43,9 @@ FIXED = {"movsd": "a5", "push es": "06", "push cs": "0e", "push ss": "16", "push
          "push fs": "0fa0", "push gs": "0fa8", "pop es": "07", "pop ss": "17", "pop ds": "1f",
          "pop fs": "0fa1", "pop gs": "0fa9"}
 
+PREFIX_BYTES = {"rep": 0xF3, "repe": 0xF3, "repz": 0xF3, "repne": 0xF2, "repnz": 0xF2,
+                "lock": 0xF0}
+
 MASK32 = 0xFFFFFFFF
 
 
@@ -73,11 +76,18 @@ def hex_signed(value: int) -> str:
     return f"-{-value:#x}" if value < 0 else f"{value:#x}"
 
 
+BIT_TESTS = {"bt", "bts", "btr", "btc"}
+
+
 def render_operand(op: COp, mnemonic: str) -> str:
     if op.kind == "reg":
         return op.reg
     if op.kind == "imm":
-        return f"{op.value & MASK32:#x}" if mnemonic in RELATIVE else hex_signed(op.value)
+        if mnemonic in RELATIVE:
+            return f"{op.value & MASK32:#x}"
+        if mnemonic in BIT_TESTS and 0x80 <= op.value <= 0xFF:
+            return hex_signed(op.value - 0x100)     # keystone takes only a signed imm8 here
+        return hex_signed(op.value)
     parts = []
     if op.base:
         parts.append(op.base)
@@ -146,9 +156,11 @@ def _assembler(bits: int) -> Ks:
 @cache
 def keystone_bytes(text: str, address: int, bits: int) -> bytes:
     """keystone's encoding of one normalised instruction (never directives or symbols)."""
-    fixed = FIXED.get(text)
-    if fixed:
-        return bytes.fromhex(fixed)
+    *prefixes, rest = text.split(" ", text.count(" ")) if text.split()[0] in PREFIX_BYTES \
+        else [text]
+    fixed = FIXED.get(rest)
+    if fixed and all(p in PREFIX_BYTES for p in prefixes):
+        return bytes(PREFIX_BYTES[p] for p in prefixes) + bytes.fromhex(fixed)
     try:
         encoding, _ = _assembler(bits).asm(text, address)
     except KsError as e:
@@ -166,8 +178,21 @@ def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: in
     check_immediates(mnemonic, ops)
     text = render(mnemonic, ops, prefixes)
     code = keystone_bytes(text, address if mnemonic in RELATIVE else 0, bits)
+    code = keep_segment_override(ops, code, bits)
     verify(mnemonic, ops, prefixes, code, address, bits, text)
     return code, text
+
+
+SEGMENT_PREFIX = {"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}
+
+
+def keep_segment_override(ops: list[COp], code: bytes, bits: int) -> bytes:
+    """keystone drops an override naming the default segment (`[ds:edi]`); nasm keeps
+    it, and so do we: the source asked for the prefix byte."""
+    seg = next((op.seg for op in ops if op.kind == "mem" and op.seg), None)
+    if seg and decode_one(code, 0, bits).segment_prefix == iced_x86.Register.NONE:
+        return bytes([SEGMENT_PREFIX[seg]]) + code
+    return code
 
 
 # -- the round-trip check -------------------------------------------------------------
@@ -217,6 +242,8 @@ def verify(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], code: bytes
     if ins.is_invalid or ins.len != len(code):
         raise mismatch("not one valid instruction")
     got = iced_mnemonic_names().get(ins.mnemonic, "?")
+    if mnemonic == "xchg" and got == "nop" and len(ops) == 2 and ops[0] == ops[1]:
+        return                                     # xchg eax, eax is the one-byte nop
     if got != mnemonic and got not in _SAME.get(mnemonic, ()):
         raise mismatch(f"mnemonic {got}")
     if mnemonic in STACK_OPS and ins.stack_pointer_increment not in _stack_steps(ops, bits):

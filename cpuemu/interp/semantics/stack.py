@@ -119,7 +119,7 @@ def pop_all(t):
 
 @handles("leave")
 def leave(t):
-    size = 4 if t.insn.stack_pointer_increment > 0 else 2
+    size = 2 if t.insn.code == Code.LEAVEW else 4
     r, read = t.cpu.r, t.mem.reader(size)
     put_bp = reg_writer(r, EBP, 0, size * 8)
 
@@ -141,16 +141,23 @@ def enter(t):
 
     def op():
         esp, ebp = r[ESP], r[EBP]
-        frame = (esp - size) & M32
-        words = [ebp]
-        for k in range(1, level):
-            words.append(read((ebp - k * size) & M32))
+        pending: dict[int, int] = {}             # pushes not yet in memory, by address
+        at = esp
+
+        def push(value: int) -> None:
+            nonlocal at
+            at = (at - size) & M32
+            pending[at] = value
+
+        push(ebp)
+        frame = at
+        for k in range(1, level):            # copy the outer frame pointers, as pushed
+            source = (ebp - k * size) & M32
+            push(pending[source] if source in pending else read(source))
         if level:
-            words.append(frame)
-        low = (esp - size * len(words)) & M32
-        data = b"".join(w.to_bytes(size, "little") for w in reversed(words))
-        mem.write(low, data)
+            push(frame)
+        mem.write(at, b"".join(pending[a].to_bytes(size, "little") for a in sorted(pending)))
         r[EBP] = frame
-        r[ESP] = (low - alloc) & M32
+        r[ESP] = (at - alloc) & M32
     return op
 
