@@ -2,8 +2,8 @@
 
 Flags: a count of 0 (after masking to 5 bits) changes nothing. Shifts set CF to the last
 bit shifted out and SF ZF PF from the result; OF is defined for 1-bit shifts only and AF
-never (the rest is `undefined.POLICY`). OF policy "first-step": OF is what the first
-1-bit step of the shift would set, whatever the count. Rotates change only CF and OF (OF defined for
+never (the rest is `undefined.POLICY`). OF policy "last-step": OF is what the last
+1-bit step of the operation sets, whatever the count (so one formula serves all counts). Rotates change only CF and OF (OF defined for
 1-bit rotates). shld/shrd: like shifts, OF defined for a count of 1.
 """
 
@@ -32,8 +32,9 @@ def shift(t):
     mask, top, rule, cpu = MASK[bits], bits - 1, RESULT[bits], t.cpu
     get, put, count = t.reader(0), t.writer(0), _count(t, 1)
     af = SHIFT["af"]
-    if SHIFT["of"] != "first-step":
-        raise NotImplementedError(f"shift OF policy {SHIFT['of']!r}")
+    for policy in (SHIFT, ROTATE, DOUBLE):
+        if policy["of"] != "last-step":
+            raise NotImplementedError(f"OF policy {policy['of']!r}")
     mnemonic = t.insn.mnemonic
 
     if mnemonic in (M.SHL, M.SAL):
@@ -44,7 +45,8 @@ def shift(t):
                 wide = a << n
                 res = wide & mask
                 put(res)
-                cpu.lazy = (rule, wide >> bits & 1, (a >> top ^ a >> (top - 1)) & 1, res, af)
+                cf = wide >> bits & 1
+                cpu.lazy = (rule, cf, res >> top ^ cf, res, af)
         return op
 
     if mnemonic == M.SHR:
@@ -54,7 +56,8 @@ def shift(t):
                 a = get()
                 res = a >> n
                 put(res)
-                cpu.lazy = (rule, a >> (n - 1) & 1, a >> top, res, af)
+                before_last = a >> (n - 1)
+                cpu.lazy = (rule, before_last & 1, before_last >> top & 1, res, af)
         return op
 
     sign = 1 << top
@@ -94,14 +97,11 @@ def rotate(t):
                 ((wide >> n) | (wide << (period - n)))
             wide &= (1 << period) - 1
             res, cf = wide & mask, wide >> bits & 1
-            of = (res >> top ^ cf) if left else (a >> top ^ carry_in)
         else:
             res = ((a << n) | (a >> (bits - n))) & mask if left else \
                 ((a >> n) | (a << (bits - n))) & mask
             cf = res & 1 if left else res >> top
-            of = (res >> top ^ cf) if left else (res >> top ^ res >> (top - 1) & 1)
-        if masked != 1 and ROTATE["of"] != "result":
-            of = ROTATE["of"]
+        of = (res >> top ^ cf) if left else (res >> top ^ res >> (top - 1))
         put(res)
         cpu.lazy = with_flags(s, cf=cf, of=of & 1)
     return op
@@ -125,13 +125,12 @@ def double_shift(t):
             wide = (a << bits | b) << n
             res = wide >> bits & mask
             cf = wide >> (2 * bits) & 1
+            of = res >> top ^ cf
         else:
             wide = b << bits | a
             res = wide >> n & mask
             cf = wide >> (n - 1) & 1
-        of = (res ^ a) >> top & 1
-        if n != 1 and DOUBLE["of"] != "result":
-            of = DOUBLE["of"]
+            of = (res ^ wide >> (n - 1)) >> top & 1
         put(res)
         cpu.lazy = (rule, cf, of, res, af)
     return op
