@@ -7,6 +7,7 @@ engines as a list of regions.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from ..errors import CpuemuError
@@ -14,6 +15,7 @@ from ..errors import CpuemuError
 PAGE = 0x1000
 R, W, X = 1, 2, 4
 RW, RX, RWX = R | W, R | X, R | W | X
+LITTLE_ENDIAN_HOST = sys.byteorder == "little"    # dword views of pages are native-endian
 
 
 def perms_from_text(text: str) -> int:
@@ -86,6 +88,9 @@ class Memory:
         self.perms: dict[int, int] = {}
         self.readable: dict[int, bytearray] = {}
         self.writable: dict[int, bytearray] = {}
+        self.readable32: dict[int, memoryview] = {}     # the same pages as dwords
+        self.writable32: dict[int, memoryview] = {}
+        self._words: dict[int, memoryview] = {}
         self.code: set[int] = set()
         self.on_code_write = None           # callable(address, size) or None
 
@@ -97,7 +102,8 @@ class Memory:
 
     def unmap(self, addr: int, size: int) -> None:
         for page in page_span(addr, size):
-            for table in (self.pages, self.perms, self.readable, self.writable):
+            for table in (self.readable, self.writable, self.readable32, self.writable32,
+                          self._words, self.pages, self.perms):
                 table.pop(page, None)
             self.code.discard(page)
 
@@ -109,16 +115,22 @@ class Memory:
     def _set_perms(self, page: int, perms: int) -> None:
         self.perms[page] = perms
         data = self.pages[page]
-        for table, bit in ((self.readable, R), (self.writable, W)):
-            if perms & bit and (table is self.readable or page not in self.code):
-                table[page] = data
+        words = self._words.get(page)
+        if words is None:
+            words = self._words[page] = memoryview(data).cast("I")
+        for table, table32, bit in ((self.readable, self.readable32, R),
+                                    (self.writable, self.writable32, W)):
+            if perms & bit and (bit == R or page not in self.code):
+                table[page], table32[page] = data, words
             else:
                 table.pop(page, None)
+                table32.pop(page, None)
 
     def watch_code(self, page: int) -> None:
         """Route writes to `page` through the slow path (it holds translated code)."""
         self.code.add(page)
         self.writable.pop(page, None)
+        self.writable32.pop(page, None)
 
     def forget_code(self) -> None:
         """No translations remain: every writable page takes the fast path again."""
@@ -179,6 +191,16 @@ class Memory:
                 page = readable.get(addr >> 12)
                 return page[addr & 0xFFF] if page is not None else read(addr, 1)[0]
             return read_byte
+        if size == 4 and LITTLE_ENDIAN_HOST:
+            words = self.readable32
+
+            def read_dword(addr: int) -> int:
+                if not addr & 3:
+                    page = words.get(addr >> 12)
+                    if page is not None:
+                        return page[(addr & 0xFFF) >> 2]
+                return read_int(addr)
+            return read_dword
         return read_int
 
     def writer(self, size: int):
@@ -201,4 +223,15 @@ class Memory:
                 else:
                     page[addr & 0xFFF] = value
             return write_byte
+        if size == 4 and LITTLE_ENDIAN_HOST:
+            words = self.writable32
+
+            def write_dword(addr: int, value: int) -> None:
+                if not addr & 3:
+                    page = words.get(addr >> 12)
+                    if page is not None:
+                        page[(addr & 0xFFF) >> 2] = value
+                        return
+                write_int(addr, value)
+            return write_dword
         return write_int

@@ -71,8 +71,9 @@ def reg_writer(r: list, index: int, shift: int, bits: int):
 class Translation:
     """One instruction being translated: its iced record, its addresses and accessors."""
 
-    def __init__(self, engine, insn: Instruction):
+    def __init__(self, engine, insn: Instruction, index: int = 0):
         self.engine = engine
+        self.index = index                # position in its block
         self.cpu = engine.cpu
         self.mem = engine.cpu.mem
         self.insn = insn
@@ -147,7 +148,14 @@ class Translation:
                 return lambda: cpu.seg[seg]
             return reg_reader(self.cpu.r, *self.gpr(i))
         if kind == OpKind.MEMORY:
-            read, ea = self.mem.reader((bits or self.bits(i)) // 8), self.address_of()
+            read = self.mem.reader((bits or self.bits(i)) // 8)
+            simple = self._simple_address()
+            if simple is not None:                     # [base + disp] or [disp]: fused
+                b, disp, r = *simple, self.cpu.r
+                if b is None:
+                    return lambda: read(disp)
+                return lambda: read((r[b] + disp) & M32)
+            ea = self.address_of()
             return lambda: read(ea())
         if kind in IMMEDIATE_BITS:
             value = self.imm(i, bits)
@@ -160,9 +168,32 @@ class Translation:
         if kind == OpKind.REGISTER:
             return reg_writer(self.cpu.r, *self.gpr(i))
         if kind == OpKind.MEMORY:
-            write, ea = self.mem.writer((bits or self.bits(i)) // 8), self.address_of()
+            write = self.mem.writer((bits or self.bits(i)) // 8)
+            simple = self._simple_address()
+            if simple is not None:
+                b, disp, r = *simple, self.cpu.r
+                if b is None:
+                    return lambda value: write(disp, value)
+                return lambda value: write((r[b] + disp) & M32, value)
+            ea = self.address_of()
             return lambda value: write(ea(), value)
         raise Unsupported(f"destination operand kind {kind}")
+
+    def _simple_address(self) -> tuple[int | None, int] | None:
+        """(base register index or None, displacement) when the address needs no index
+        and no segment base; None otherwise."""
+        insn = self.insn
+        if insn.memory_index != Register.NONE or not self._flat_segment():
+            return None
+        base = insn.memory_base
+        if base == Register.NONE:
+            return None, insn.memory_displacement & M32
+        if base not in GPR or GPR[base][2] != 32:
+            return None if base != Register.NONE else (None, 0)
+        return GPR[base][0], insn.memory_displacement & M32
+
+    def _flat_segment(self) -> bool:
+        return SEG.get(self.insn.memory_segment, "ds") not in ("fs", "gs") and self.cpu.flat
 
     def address_of(self, *, with_segment: bool = True):
         """A closure computing the memory operand's linear address."""

@@ -19,10 +19,11 @@ from ..cpu.registers import GPR32, SEGMENTS
 from ..errors import CpuemuError, GuestFault, UnsupportedInstruction
 from ..stop import Stop
 from .cpu import Cpu, CpuFault
-from .decode import Translation, Unsupported
+from .decode import BRANCH_KINDS, Translation, Unsupported
 from .semantics import HANDLERS, load_families
 
 MAX_BLOCK = 64
+UNLIMITED = 1 << 62
 MAX_INSN = 15
 GPR_INDEX = {name: i for i, name in enumerate(GPR32)}
 
@@ -40,14 +41,15 @@ class Halt(Exception):
 class Insn:
     """One translated instruction."""
 
-    __slots__ = ("address", "length", "op", "branches", "ends", "text")
+    __slots__ = ("address", "length", "op", "branches", "ends", "text", "target")
 
     def __init__(self, address: int, length: int, op, *, branches: bool, ends: bool,
-                 text: str):
+                 text: str, target: int | None = None):
         self.address, self.length, self.op = address, length, op
         self.branches = branches          # op returns the next EIP
         self.ends = ends or branches      # no instruction may follow it in a block
         self.text = text
+        self.target = target              # a direct branch's destination
 
     @property
     def next(self) -> int:
@@ -55,38 +57,58 @@ class Insn:
 
 
 class Block:
-    """A straight-line run of instructions ending at a branch or a block boundary."""
+    """A straight-line run of instructions ending at a branch or a block boundary.
 
-    __slots__ = ("address", "insns", "run", "code", "count", "pages")
+    A block whose last instruction may branch back to its own start (a tight loop)
+    is compiled as a loop that keeps going while it does, up to `limit` turns, so the
+    engine's dispatch runs once per loop rather than once per turn; `turns` says how
+    many turns the last call made.
+    """
+
+    __slots__ = ("address", "insns", "run", "code", "count", "pages", "loops", "turns",
+                 "first_line")
 
     def __init__(self, address: int, insns: list[Insn]):
         self.address, self.insns, self.count = address, insns, len(insns)
         self.pages = {p for i in insns
                       for p in range(i.address // PAGE, (i.address + i.length - 1) // PAGE + 1)}
+        self.loops = insns[-1].target == address
+        self.turns = [1]
         self.run = self._compile()
         self.code = self.run.__code__
 
     def _compile(self):
-        """`def block(): o0(); o1(); ...; return next-eip`, one line per instruction."""
-        names = {f"o{i}": insn.op for i, insn in enumerate(self.insns)}
-        lines = ["def block():"]
-        for i in range(self.count - 1):
-            lines.append(f"    o{i}()")
-        last = self.insns[-1]
-        if last.branches:
-            lines.append(f"    return o{self.count - 1}()")
+        """Python source with one line per instruction (faults are located by line)."""
+        namespace = {f"o{i}": insn.op for i, insn in enumerate(self.insns)}
+        last = self.count - 1
+        if self.loops:
+            namespace["turns"] = self.turns
+            lines = ["def block(limit):", "    n = 1", "    while True:"]
+            lines += [f"        o{i}()" for i in range(last)]
+            lines += [f"        eip = o{last}()",
+                      f"        if eip != {self.address} or n >= limit:",
+                      "            turns[0] = n", "            return eip",
+                      "        n += 1"]
+            self.first_line = 4
         else:
-            lines.append(f"    o{self.count - 1}(); return {last.next}")
-        namespace = dict(names)
+            lines = ["def block(limit):"] + [f"    o{i}()" for i in range(last)]
+            if self.insns[-1].branches:
+                lines.append(f"    return o{last}()")
+            else:
+                lines.append(f"    o{last}(); return {self.insns[-1].next}")
+            self.first_line = 2
         exec(compile("\n".join(lines), f"<block {self.address:#010x}>", "exec"), namespace)
         return namespace["block"]
 
-    def index_of(self, error: BaseException) -> int | None:
-        """Which instruction of this block raised `error` (from the traceback's line)."""
+    def executed_before(self, error: BaseException) -> tuple[int, int] | None:
+        """(index of the instruction that raised `error`, instructions completed before
+        it in this call), from the traceback's line and the loop counter."""
         tb = error.__traceback__
         while tb is not None:
             if tb.tb_frame.f_code is self.code:
-                return tb.tb_lineno - 2
+                index = tb.tb_lineno - self.first_line
+                turns = tb.tb_frame.f_locals.get("n", 1)
+                return index, (turns - 1) * self.count + index
             tb = tb.tb_next
         return None
 
@@ -205,8 +227,9 @@ class InterpEngine:
             raise MemoryFault((address + len(code)) & 0xFFFFFFFF, "fetch", False)
         return insn, code
 
-    def translate_one(self, address: int) -> Insn:
-        """The closure for the instruction at `address` (MemoryFault if unfetchable)."""
+    def translate_one(self, address: int, index: int = 0) -> Insn:
+        """The closure for the instruction at `address`, the `index`th of its block
+        (MemoryFault if it cannot be fetched)."""
         insn, code = self.decode(address)
         if insn.is_invalid:
             return self._unsupported(address, code[:1], "(bad)",
@@ -215,15 +238,17 @@ class InterpEngine:
         factory = HANDLERS.get(insn.mnemonic)
         if factory is None:
             return self._unsupported(address, raw, text, "not implemented by the interpreter")
-        t = Translation(self, insn)
+        t = Translation(self, insn, index)
         try:
             op = factory(t)
         except Unsupported as e:
             return self._unsupported(address, raw, text, str(e))
         flow = insn.flow_control
         branches = flow not in (FlowControl.NEXT, FlowControl.INTERRUPT, FlowControl.EXCEPTION)
+        target = insn.near_branch_target if insn.op_count and \
+            insn.op0_kind in BRANCH_KINDS else None
         return Insn(address, insn.len, op, branches=branches,
-                    ends=t.ends_block or flow != FlowControl.NEXT, text=text)
+                    ends=t.ends_block or flow != FlowControl.NEXT, text=text, target=target)
 
     def _unsupported(self, address: int, raw: bytes, text: str, why: str) -> Insn:
         mnemonic = text.split()[0] if text != "(bad)" else ""
@@ -239,7 +264,7 @@ class InterpEngine:
         at = address
         while len(insns) < MAX_BLOCK:
             try:
-                insn = self.translate_one(at)
+                insn = self.translate_one(at, len(insns))
             except MemoryFault:
                 if not insns:
                     raise
@@ -264,26 +289,27 @@ class InterpEngine:
 
     def run(self, budget: int | None = None) -> Stop:
         """Run until exit, fault, or `budget` instructions (None: no limit)."""
-        cpu, blocks = self.cpu, self.blocks
-        left = budget if budget else -1
+        cpu, blocks, translate = self.cpu, self.blocks, self.translate
+        left = budget if budget else UNLIMITED
         eip = cpu.eip
         block = None
         try:
             while True:
                 block = blocks.get(eip)
                 if block is None:
-                    block = self.translate(eip)     # (block is None while this runs)
-                if 0 <= left < block.count:
+                    block = translate(eip)          # (block is None while this runs)
+                n = block.count
+                if left < n:
                     cpu.eip = eip
                     block = None
-                    for _ in range(left):
-                        stop = self.step()
-                        if stop.reason != "step":
-                            return stop
-                    return Stop("budget", cpu.eip, detail=f"{budget} instructions")
-                cpu.icount += block.count
-                eip = block.run()
-                left -= block.count
+                    return self._finish_budget(left, budget)
+                if block.loops:
+                    eip = block.run(left // n)
+                    n *= block.turns[0]
+                else:
+                    eip = block.run(0)
+                cpu.icount += n
+                left -= n
                 if left == 0:
                     cpu.eip = eip
                     return Stop("budget", eip, detail=f"{budget} instructions")
@@ -293,33 +319,37 @@ class InterpEngine:
             self._stopped(e, block, eip)
             raise
 
+    def _finish_budget(self, left: int, budget: int) -> Stop:
+        """The budget ends inside the next block: go one instruction at a time."""
+        for _ in range(left):
+            stop = self.step()
+            if stop.reason != "step":
+                return stop
+        return Stop("budget", self.cpu.eip, detail=f"{budget} instructions")
+
     def step(self) -> Stop:
         """Execute exactly one instruction."""
         cpu = self.cpu
         eip = cpu.eip
-        block = None
         try:
             block = self.blocks.get(eip) or self.translate(eip)
             insn = block.insns[0]
-            cpu.icount += 1
             following = insn.op()
+            cpu.icount += 1
             cpu.eip = following if insn.branches else insn.next
         except (MemoryFault, CpuFault, Halt, GuestFault) as e:
-            return self._single(e, eip)
+            if isinstance(e, Halt):
+                cpu.icount += 1
+            return self._outcome(e, eip)
         return Stop("step", cpu.eip)
-
-    def _single(self, error: BaseException, eip: int) -> Stop:
-        self.cpu.icount -= 0 if isinstance(error, Halt) else 1
-        return self._outcome(error, eip)
 
     def _stopped(self, error: BaseException, block: Block | None, eip: int) -> Stop:
         """Account for a block cut short by `error` and describe why."""
-        cpu = self.cpu
-        index = block.index_of(error) if block is not None else None
-        if index is None:                          # raised before the block started
+        where = block.executed_before(error) if block is not None else None
+        if where is None:                          # raised before the block started
             return self._outcome(error, eip)
-        done = index + 1 if isinstance(error, Halt) else index
-        cpu.icount -= block.count - done
+        index, done = where
+        self.cpu.icount += done + (1 if isinstance(error, Halt) else 0)
         return self._outcome(error, block.insns[index].address)
 
     def _outcome(self, error: BaseException, eip: int) -> Stop:

@@ -75,6 +75,11 @@ class Rule:
         return self._specialise(dict(zip(CONDITIONS, tests, strict=True)))
 
     def _specialise(self, tests: dict):
+        """Every rule but SAVED keeps a masked result: ZF and SF read straight off it."""
+        if self.name != "saved":
+            top = self.top
+            tests.update(e=lambda s: s[3] == 0, ne=lambda s: s[3] != 0,
+                         s=lambda s: s[3] >> top, ns=lambda s: not s[3] >> top)
         return tuple(tests[c] for c in CONDITIONS)
 
     def __repr__(self) -> str:
@@ -127,7 +132,7 @@ class Sbb(Sub):
         return 1 if s[1] < s[2] + s[4] else 0
 
     def _specialise(self, tests: dict):
-        return Rule._specialise(self, tests)
+        return Rule._specialise(self, tests)         # a and b alone do not decide here
 
 
 class Logic(Rule):

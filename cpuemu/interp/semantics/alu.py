@@ -45,6 +45,18 @@ def binary(t):
                 cpu.lazy = (rule, a, b, res, None)
             return op_ri
 
+        if t.is_reg(1) and t.bits(1) == 32:
+            sr = t.gpr(1)[0]
+
+            def op_r32():
+                a = r[d]
+                b = r[sr]
+                res = fn(a, b) & mask
+                if writes:
+                    r[d] = res
+                cpu.lazy = (rule, a, b, res, None)
+            return op_r32
+
         def op_rr():
             a = r[d]
             b = src()

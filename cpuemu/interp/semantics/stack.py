@@ -45,6 +45,14 @@ def push(t):
     size = -t.insn.stack_pointer_increment
     get = t.reader(0, size * 8)                 # a 32-bit push of a selector zero-extends it
     r, write = t.cpu.r, t.mem.writer(size)
+    if size == 4 and t.is_reg(0) and t.insn.op_register(0) not in SEG:
+        s = t.gpr(0)[0]
+
+        def op_r32():
+            esp = (r[ESP] - 4) & M32
+            write(esp, r[s])
+            r[ESP] = esp
+        return op_r32
 
     def op():
         value = get()                           # before ESP moves: `push esp` pushes the old
@@ -67,6 +75,15 @@ def pop(t):
             cpu.load_segment(name, read(esp) & 0xFFFF)
             r[ESP] = (esp + size) & M32
         return op_segment
+    if size == 4 and t.is_reg(0):
+        d = t.gpr(0)[0]
+
+        def op_r32():
+            esp = r[ESP]
+            value = read(esp)
+            r[ESP] = (esp + 4) & M32
+            r[d] = value
+        return op_r32
     put = t.writer(0, size * 8)
 
     def op():

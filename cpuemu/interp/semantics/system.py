@@ -96,11 +96,14 @@ def cpuid(t):
 
 @handles("rdtsc")
 def rdtsc(t):
-    """The time stamp counter counts retired instructions: deterministic on every run."""
-    r, engine = t.cpu.r, t.engine
+    """The time stamp counter counts the instructions retired before this one: the same
+    on every run. The engine counts per block, so rdtsc ends its block and adds its own
+    place in it."""
+    r, engine, before = t.cpu.r, t.engine, t.index
+    t.ends_block = True
 
     def op():
-        count = engine.retired()
+        count = engine.retired() + before
         r[EAX], r[EDX] = count & 0xFFFFFFFF, count >> 32 & 0xFFFFFFFF
     return op
 
