@@ -303,8 +303,8 @@ class Generator:
         lo = span if backwards else 0
         hi = DATA_SIZE - size - (0 if backwards else span)
         src, dst = p.int(lo, hi), p.int(lo, hi)
-        prefix = {"cmps": p.choice(("repe ", "repne ", "")), "scas": p.choice(("repe ", "repne ", "")),
-                  "lods": p.choice(("rep ", ""))}.get(op, p.choice(("rep ", "")))
+        prefix = p.choice(("repe ", "repne ", "")) if op in ("cmps", "scas") else \
+            p.choice(("rep ", ""))
         return ["push edi", f"lea esi, [edi + {src}]", f"lea edi, [edi + {dst}]",
                 f"mov ecx, {count}", "std" if backwards else "cld",
                 f"{prefix}{op}{suffix}", "cld", "pop edi"]

@@ -2,9 +2,9 @@
 
 Flags: a count of 0 (after masking to 5 bits) changes nothing. Shifts set CF to the last
 bit shifted out and SF ZF PF from the result; OF is defined for 1-bit shifts only and AF
-never (the rest is `undefined.POLICY`). OF policy "last-step": OF is what the last
-1-bit step of the operation sets, whatever the count (so one formula serves all counts). Rotates change only CF and OF (OF defined for
-1-bit rotates). shld/shrd: like shifts, OF defined for a count of 1.
+never. Rotates change only CF and OF (OF defined for 1-bit rotates). shld/shrd: like
+shifts. The undefined rest follows `undefined.POLICY`; its OF policy "last-step" means
+OF is what the last 1-bit step sets, so one formula serves every count.
 """
 
 from __future__ import annotations
