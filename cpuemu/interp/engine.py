@@ -38,6 +38,14 @@ class Halt(Exception):
         self.stop = stop
 
 
+class CodeChanged(Exception):
+    """Raised in place of the rest of a block whose code bytes were just written."""
+
+
+def _code_changed():
+    raise CodeChanged
+
+
 class Insn:
     """One translated instruction."""
 
@@ -66,7 +74,7 @@ class Block:
     """
 
     __slots__ = ("address", "insns", "run", "code", "count", "pages", "loops", "turns",
-                 "first_line")
+                 "first_line", "namespace")
 
     def __init__(self, address: int, insns: list[Insn]):
         self.address, self.insns, self.count = address, insns, len(insns)
@@ -98,7 +106,14 @@ class Block:
                 lines.append(f"    o{last}(); return {self.insns[-1].next}")
             self.first_line = 2
         exec(compile("\n".join(lines), f"<block {self.address:#010x}>", "exec"), namespace)
+        self.namespace = namespace
         return namespace["block"]
+
+    def poison(self) -> None:
+        """Its code was written while it may be running: the instructions it has not
+        started yet must not run from the old translation (x86 code is coherent)."""
+        for i in range(self.count):
+            self.namespace[f"o{i}"] = _code_changed
 
     def executed_before(self, error: BaseException) -> tuple[int, int] | None:
         """(index of the instruction that raised `error`, instructions completed before
@@ -200,6 +215,10 @@ class InterpEngine:
             self.mem.forget_code()
 
     def _code_written(self, address: int, size: int) -> None:
+        written = set(range(address // PAGE, (address + max(size, 1) - 1) // PAGE + 1))
+        for block in self.blocks.values():
+            if block.pages & written:
+                block.poison()
         self.flush()
 
     # -- translation -------------------------------------------------------------------
@@ -292,32 +311,37 @@ class InterpEngine:
         cpu, blocks, translate = self.cpu, self.blocks, self.translate
         left = budget if budget else UNLIMITED
         eip = cpu.eip
-        block = None
-        try:
-            while True:
-                block = blocks.get(eip)
-                if block is None:
-                    block = translate(eip)          # (block is None while this runs)
-                n = block.count
-                if left < n:
-                    cpu.eip = eip
-                    block = None
-                    return self._finish_budget(left, budget)
-                if block.loops:
-                    eip = block.run(left // n)
-                    n *= block.turns[0]
-                else:
-                    eip = block.run(0)
-                cpu.icount += n
-                left -= n
-                if left == 0:
-                    cpu.eip = eip
-                    return Stop("budget", eip, detail=f"{budget} instructions")
-        except (MemoryFault, CpuFault, Halt, GuestFault) as e:
-            return self._stopped(e, block, eip)
-        except BaseException as e:               # Ctrl-C, host errors: leave a sane EIP
-            self._stopped(e, block, eip)
-            raise
+        while True:
+            block = None
+            try:
+                while True:
+                    block = blocks.get(eip)
+                    if block is None:
+                        block = translate(eip)      # (block is None while this runs)
+                    n = block.count
+                    if left < n:
+                        cpu.eip = eip
+                        return self._finish_budget(left, budget)
+                    if block.loops:
+                        eip = block.run(left // n)
+                        n *= block.turns[0]
+                    else:
+                        eip = block.run(0)
+                    cpu.icount += n
+                    left -= n
+                    if left == 0:
+                        cpu.eip = eip
+                        return Stop("budget", eip, detail=f"{budget} instructions")
+            except CodeChanged as e:                # resume at the first instruction not run
+                index, done = block.executed_before(e)
+                cpu.icount += done
+                left -= done
+                eip = block.insns[index].address
+            except (MemoryFault, CpuFault, Halt, GuestFault) as e:
+                return self._stopped(e, block, eip)
+            except BaseException as e:           # Ctrl-C, host errors: leave a sane EIP
+                self._stopped(e, block, eip)
+                raise
 
     def _finish_budget(self, left: int, budget: int) -> Stop:
         """The budget ends inside the next block: go one instruction at a time."""
