@@ -36,8 +36,8 @@ EFLAGS_IF = 0x200                              # user code cannot clear IF (Unic
 class Picker:
     """What the generator needs from a source of randomness."""
 
-    def __init__(self, draw_int, draw_choice):
-        self.int, self.choice = draw_int, draw_choice
+    def __init__(self, draw_int, draw_choice, draw_bytes):
+        self.int, self.choice, self.bytes = draw_int, draw_choice, draw_bytes
 
     def bool(self, percent: int = 50) -> bool:
         return self.int(0, 99) < percent
@@ -45,7 +45,7 @@ class Picker:
 
 def random_picker(seed: int) -> Picker:
     rng = random.Random(seed)
-    return Picker(rng.randint, lambda seq: seq[rng.randrange(len(seq))])
+    return Picker(rng.randint, lambda seq: seq[rng.randrange(len(seq))], rng.randbytes)
 
 
 class Generator:
@@ -60,7 +60,7 @@ class Generator:
 
     def program(self) -> str:
         p = self.p
-        data = ", ".join(str(p.int(0, 255)) for _ in range(DATA_SIZE))
+        data = ", ".join(str(b) for b in p.bytes(DATA_SIZE))
         lines = ["section .data", "align 16", f"data: db {data}", "section .text",
                  "global _start", "_start:", f"    mov esp, {STACK_TOP:#x}",
                  "    mov edi, data"]
@@ -357,7 +357,8 @@ def programs(size: int = 20):
     @st.composite
     def draw_program(draw):
         pick = Picker(lambda lo, hi: draw(st.integers(lo, hi)),
-                      lambda seq: draw(st.sampled_from(seq)))
+                      lambda seq: draw(st.sampled_from(seq)),
+                      lambda n: draw(st.binary(min_size=n, max_size=n)))
         return Generator(pick, size=size).program()
 
     return draw_program()

@@ -47,8 +47,21 @@ static void on_signal(int sig, siginfo_t *info, void *context) {
     siglongjmp(back, 1);
 }
 
+/* The guest starts as a Linux process would: every register but ESP zero, EFLAGS 0x202.
+ * A trampoline of plain moves (which leave the flags alone) sets them and jumps with a
+ * relative jmp, so nothing is written to the guest's stack or memory. */
+static uint8_t *trampoline;
+
 static void __attribute__((noinline, noreturn)) enter(uint32_t entry, uint32_t esp) {
-    __asm__ volatile("mov %1, %%esp\n\tjmp *%0" : : "a"(entry), "c"(esp) : "memory");
+    uint8_t *p = trampoline;
+    *p++ = 0xBC; memcpy(p, &esp, 4); p += 4;                       /* mov esp, imm32 */
+    for (uint8_t op = 0xB8; op <= 0xBF; op++) {                     /* mov r32, 0 */
+        if (op == 0xBC) continue;
+        *p++ = op; memset(p, 0, 4); p += 4;
+    }
+    int32_t rel = (int32_t)(entry - (uint32_t)(uintptr_t)(p + 5));
+    *p++ = 0xE9; memcpy(p, &rel, 4);                                /* jmp entry */
+    __asm__ volatile("push $0x202\n\tpopfl\n\tjmp *%0" : : "r"(trampoline) : "memory");
     __builtin_unreachable();
 }
 
@@ -58,6 +71,9 @@ int main(void) {
     struct sigaction sa;
     int signals[] = { SIGTRAP, SIGSEGV, SIGFPE, SIGILL, SIGBUS };
     sigaltstack(&ss, NULL);
+    trampoline = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (trampoline == MAP_FAILED) return 4;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_signal;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
