@@ -177,10 +177,30 @@ def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: in
     ops = settle_sizes(mnemonic, ops, bits)
     check_immediates(mnemonic, ops)
     text = render(mnemonic, ops, prefixes)
-    code = keystone_bytes(text, address if mnemonic in RELATIVE else 0, bits)
+    code = push_immediate(mnemonic, ops, prefixes, bits) or \
+        keystone_bytes(text, address if mnemonic in RELATIVE else 0, bits)
     code = keep_segment_override(ops, code, bits)
     verify(mnemonic, ops, prefixes, code, address, bits, text)
     return code, text
+
+
+def push_immediate(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...],
+                   bits: int) -> bytes | None:
+    """`push imm`, encoded here: keystone turns 0xff80..0xffff into a sign-extended
+    imm8 (`push 0xff80` -> 6a 80, which pushes 0xffffff80) and ignores `word`."""
+    if mnemonic != "push" or prefixes or bits != 32 or len(ops) != 1 or ops[0].kind != "imm":
+        return None
+    width = ops[0].size or 32
+    if width not in (16, 32):
+        raise EncodeError("push takes a word or dword immediate", 0)
+    if not -(1 << (width - 1)) <= ops[0].value < (1 << width):
+        raise EncodeError(f"immediate {ops[0].value:#x} does not fit in {width} bits", 0)
+    value = ops[0].value & ((1 << width) - 1)
+    signed = value - (1 << width) if value >> (width - 1) else value
+    prefix = b"\x66" if width == 16 else b""
+    if -128 <= signed <= 127:
+        return prefix + bytes([0x6A, signed & 0xFF])
+    return prefix + b"\x68" + value.to_bytes(width // 8, "little")
 
 
 SEGMENT_PREFIX = {"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}
@@ -269,7 +289,7 @@ def _stack_steps(ops: list[COp], bits: int) -> set[int]:
     if ops and ops[0].kind == "reg" and register_bits(ops[0].reg) == 16 \
             and ops[0].reg not in ("cs", "ds", "es", "ss", "fs", "gs"):
         step = 2
-    if ops and ops[0].kind == "mem" and ops[0].size == 16:
+    if ops and ops[0].kind in ("mem", "imm") and ops[0].size == 16:
         step = 2
     return {step, -step}
 

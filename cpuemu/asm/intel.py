@@ -49,10 +49,7 @@ def parse_operand(ts: TokenStream) -> Operand:
         if size is not None:
             ts.error("a size keyword cannot apply to a register", tok)
         return Reg(tok.value.lower(), column)
-    expr = parse_expr(ts, is_register)
-    if size is not None:
-        ts.error("a size keyword needs a memory operand in brackets", tok)
-    return Imm(expr, column)
+    return Imm(parse_expr(ts, is_register), column, size=size)
 
 
 def _memory(ts: TokenStream, size: int | None, seg: str | None, column: int) -> Mem:

@@ -237,8 +237,8 @@ class _Emitter:
         match op:
             case Reg(name=name):
                 return COp("reg", reg=name)
-            case Imm(expr=expr, column=column):
-                return COp("imm", value=self.eval(expr, column))
+            case Imm(expr=expr, column=column, size=size):
+                return COp("imm", value=self.eval(expr, column), size=size)
             case Mem():
                 disp = self.eval(op.disp, op.column) if op.disp is not None else 0
                 return COp("mem", size=op.size, seg=op.seg, base=op.base, index=op.index,

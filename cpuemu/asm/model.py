@@ -78,6 +78,7 @@ class Imm:
     expr: Expr
     column: int = 0
     offset: bool = False        # written `OFFSET sym`: an address, never a memory access
+    size: int | None = None     # nasm `push dword 5`: the operand size the text gave
 
 
 @dataclass(frozen=True)
