@@ -1,4 +1,4 @@
-"""Command line: `cpuemu run | asm`.
+"""Command line: `cpuemu run | diff | asm`.
 
 Every error a user can cause ends in one readable message and a non-zero status, never
 a Python traceback: assembly errors as `file:line:col: error: ...` with a caret; guest
@@ -44,6 +44,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stdin", metavar="FILE", help="read the guest's stdin from FILE")
     run.add_argument("args", nargs="*", help="arguments for the guest (after --)")
 
+    diff = sub.add_parser(
+        "diff", help="run two engines in lockstep and report where they disagree",
+        description="Run FILE on two engines one instruction at a time, comparing registers, "
+                    "defined flags and memory written after every instruction; report the "
+                    "first divergence. With --random N, do the same for N generated programs.",
+        epilog="exit status: 0 when the engines agree to the end, 1 at a divergence, 2 on "
+               "bad input.", formatter_class=argparse.RawDescriptionHelpFormatter)
+    diff.add_argument("file", nargs="?", help="assembly source (.asm, .s)")
+    diff.add_argument("--dialect", choices=("guide", "nasm", "gas"),
+                      help="source dialect (default: from the extension and the text)")
+    diff.add_argument("--engines", default="interp,unicorn", type=_engine_pair,
+                      help="the two engines, comma-separated (default: %(default)s)")
+    diff.add_argument("--max-instructions", type=_positive, default=1_000_000, metavar="N",
+                      help="stop comparing after N instructions (default: %(default)s)")
+    diff.add_argument("--stdin", metavar="FILE", help="the guest's stdin, on both engines")
+    diff.add_argument("--random", type=_positive, metavar="N",
+                      help="compare N random programs instead of FILE")
+    diff.add_argument("--seed", type=int, default=0, help="first seed for --random")
+    diff.add_argument("args", nargs="*", help="arguments for the guest (after --)")
+
     asm = sub.add_parser("asm", help="assemble and show the result",
                          description="Assemble FILE and print what it became.")
     _source_args(asm)
@@ -56,6 +76,13 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="assembly source (.asm, .s)")
     p.add_argument("--dialect", choices=("guide", "nasm", "gas"),
                    help="source dialect (default: from the extension and the text)")
+
+
+def _engine_pair(text: str) -> tuple[str, str]:
+    names = tuple(n.strip() for n in text.split(","))
+    if len(names) != 2 or any(n not in ENGINES for n in names) or names[0] == names[1]:
+        raise argparse.ArgumentTypeError(f"need two different engines of {', '.join(ENGINES)}")
+    return names
 
 
 def _positive(text: str) -> int:
@@ -75,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return {"run": cmd_run, "asm": cmd_asm}[args.command](args)
+        return {"run": cmd_run, "asm": cmd_asm, "diff": cmd_diff}[args.command](args)
     except AssemblyError as e:
         print(e.render(), file=sys.stderr)
         return EXIT_USAGE
@@ -99,13 +126,8 @@ def load_program(path: str, dialect: str | None):
 
 def cmd_run(args) -> int:
     program = load_program(args.file, args.dialect)
-    stdin = None
-    if args.stdin:
-        try:
-            stdin = Path(args.stdin).read_bytes()
-        except OSError as e:
-            raise CpuemuError(f"cannot read --stdin file: {e}") from None
-    else:
+    stdin = _read_stdin_file(args.stdin)
+    if stdin is None:
         stdin = sys.stdin.buffer if sys.stdin is not None else None
     machine = Machine(program, engine=args.engine, argv=[args.file, *args.args],
                       stdin=stdin, stdout=sys.stdout.buffer, stderr=sys.stderr.buffer,
@@ -140,6 +162,49 @@ def fault_line(fault: GuestFault, machine: Machine) -> str:
     if not line and text and text.address + len(text.data) <= fault.eip < text.end + 0x1000:
         where = "the bytes after the last instruction (did the program forget to exit?)"
     return f"cpuemu: {sig}: {fault.summary(where)}"
+
+
+def cmd_diff(args) -> int:
+    from .diff import Lockstep
+    if args.random:
+        return _diff_random(args)
+    if not args.file:
+        raise CpuemuError("diff needs a FILE, or --random N")
+    program = load_program(args.file, args.dialect)
+    stdin = _read_stdin_file(args.stdin) or b""
+    lockstep = Lockstep(program, args.engines, argv=[args.file, *args.args], stdin=stdin)
+    outcome = lockstep.run(args.max_instructions)
+    a, b = args.engines
+    if not outcome.agreed:
+        print(outcome.divergence.report())
+        return 1
+    print(f"{a} and {b} agree on {outcome.steps} instructions ({outcome.stop})")
+    return 0
+
+
+def _diff_random(args) -> int:
+    from .asm import assemble
+    from .diff import Lockstep
+    from .diff.generate import random_program
+    for seed in range(args.seed, args.seed + args.random):
+        source = random_program(seed)
+        outcome = Lockstep(assemble(source, dialect="nasm"), args.engines).run(
+            args.max_instructions)
+        if not outcome.agreed:
+            print(f"seed {seed}:\n{outcome.divergence.report()}\n\nprogram:\n{source}")
+            return 1
+    print(f"{' and '.join(args.engines)} agree on {args.random} random programs "
+          f"(seeds {args.seed}..{args.seed + args.random - 1})")
+    return 0
+
+
+def _read_stdin_file(path: str | None) -> bytes | None:
+    if not path:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise CpuemuError(f"cannot read --stdin file: {e}") from None
 
 
 def cmd_asm(args) -> int:
