@@ -15,6 +15,15 @@ from iced_x86 import Mnemonic
 Factory = Callable[..., Callable]
 HANDLERS: dict[int, Factory] = {}
 FAMILY: dict[int, str] = {}
+# Forms (iced-x86 Code values) of registered mnemonics that the factories refuse; they
+# raise Unsupported for exactly these, and the coverage table leaves them out.
+REFUSED: dict[int, str] = {}
+
+
+def refuses(code: int, why: str) -> int:
+    """Declare a form a factory refuses (returns the code, for the factory's own test)."""
+    REFUSED[code] = why
+    return code
 
 
 def handles(*mnemonics: str):

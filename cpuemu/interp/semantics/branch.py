@@ -8,16 +8,23 @@ changes nothing.
 
 from __future__ import annotations
 
+from iced_x86 import Code
 from iced_x86 import Mnemonic as M
-from iced_x86 import OpKind
 
-from ..decode import BRANCH_KINDS, Unsupported, code_name
-from . import handles
+from ..decode import BRANCH_KINDS, Unsupported
+from . import REFUSED, handles, refuses
 from .move import condition
 from .stack import pusher
 
 ECX, ESP = 1, 4
 M32 = 0xFFFFFFFF
+FAR = {refuses(c, "far branches change CS") for c in (
+    Code.CALL_M1632, Code.JMP_M1632, Code.CALL_M1616, Code.JMP_M1616,
+    Code.CALL_PTR1632, Code.JMP_PTR1632, Code.CALL_PTR1616, Code.JMP_PTR1616)}
+CX_LOOPS = {refuses(c, "16-bit address size: the counter would be CX") for c in (
+    Code.LOOP_REL8_16_CX, Code.LOOP_REL8_32_CX, Code.LOOPE_REL8_16_CX,
+    Code.LOOPE_REL8_32_CX, Code.LOOPNE_REL8_16_CX, Code.LOOPNE_REL8_32_CX,
+    Code.JCXZ_REL8_16, Code.JCXZ_REL8_32)}
 
 
 def _destination(t):
@@ -25,9 +32,8 @@ def _destination(t):
     if t.kind(0) in BRANCH_KINDS:
         target = t.target(0)
         return None, target
-    if t.kind(0) in (OpKind.FAR_BRANCH16, OpKind.FAR_BRANCH32) or t.insn.is_jmp_far_indirect \
-            or t.insn.is_call_far_indirect:
-        raise Unsupported("far branch")
+    if t.insn.code in FAR:
+        raise Unsupported(REFUSED[t.insn.code])
     return t.reader(0), None
 
 
@@ -83,10 +89,10 @@ def ret(t):
     return op
 
 
-@handles("loop", "loope", "loopne", "jecxz")
+@handles("loop", "loope", "loopne", "jecxz", "jcxz")
 def loop(t):
-    if code_name(t.insn.code).endswith("_CX"):
-        raise Unsupported("16-bit address size loop")
+    if t.insn.code in CX_LOOPS:
+        raise Unsupported(REFUSED[t.insn.code])
     cpu, target, fall = t.cpu, t.target(0), t.next_ip
     r = cpu.r
     mnemonic = t.insn.mnemonic

@@ -6,13 +6,15 @@ Flags: none of these changes a flag. cmovcc and setcc read them.
 
 from __future__ import annotations
 
+from iced_x86 import Code
 from iced_x86 import Mnemonic as M
 
 from ...cpu.registers import MASK
 from ..decode import SEG, Unsupported, reg_reader, reg_writer
-from . import handles
+from . import REFUSED, handles, refuses
 
 EAX, EDX, EBX = 0, 2, 3
+BSWAP16 = refuses(Code.BSWAP_R16, "bswap of a 16-bit register is undefined")
 
 
 def condition(t):
@@ -128,8 +130,8 @@ def setcc(t):
 
 @handles("bswap")
 def bswap(t):
-    if t.bits(0) != 32:
-        raise Unsupported("bswap of a 16-bit register is undefined")
+    if t.insn.code == BSWAP16:
+        raise Unsupported(REFUSED[BSWAP16])
     r, d = t.cpu.r, t.gpr(0)[0]
 
     def op():
