@@ -65,3 +65,19 @@ def test_native_harness_sees_what_the_cpu_does(native_cpu):
     assert native.signal == 5 and native.regs["eax"] == 42 and native.regs["eflags"] & 1
     assert native.memory[program.symbols["v"].address & ~0xFFF][:4] == (42).to_bytes(4, "little")
     assert compare(program, native).agreed
+
+
+@pytest.mark.parametrize("line", [
+    "mov eax, [fs:edi]",          # FS holds the null selector in a Linux process: #GP
+    "mov [gs:edi], eax",
+    "mov [cs:edi], eax",          # code segments are not writable: #GP
+    "mov eax, [cs:edi]",          # but readable
+    "mov eax, [ss:edi]",
+])
+def test_segment_overrides_fault_like_the_real_cpu(native_cpu, line):
+    """Unicorn (CPL 0) lets all of these through; the interpreter follows the CPU."""
+    source = (f"section .data\nd: dd 5\nsection .text\n_start:\n mov esp, 0xbfff0000\n"
+              f" mov edi, d\n {line}\n int3\n")
+    program = assemble(source, dialect="nasm")
+    result = compare(program, native_cpu.run(program))
+    assert result.agreed, result.differences

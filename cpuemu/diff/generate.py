@@ -73,7 +73,7 @@ class Generator:
         return "\n".join(lines) + "\n"
 
     def item(self) -> list[str]:
-        kinds = [self.alu, self.alu, self.alu, self.unary, self.shift, self.shift,
+        kinds = [self.alu, self.alu, self.alu, self.indexed, self.unary, self.shift, self.shift,
                  self.multiply, self.divide, self.move, self.move, self.extend, self.lea,
                  self.exchange, self.conditional, self.bits, self.flags, self.stack,
                  self.string, self.branch, self.call]
@@ -105,18 +105,26 @@ class Generator:
     def source(self, bits: int) -> str:
         return self.p.choice(SOURCE[bits])
 
-    def mem(self, bits: int, sized: bool = True) -> str:
+    def mem(self, bits: int, sized: bool = True, *, write: bool = False) -> str:
+        """A memory operand in the data area (or just below ESP): EDI-relative with or
+        without a segment override, absolute, or ESP-relative (a SIB encoding)."""
         p = self.p
         disp = p.int(0, DATA_SIZE - 8)
-        where = f"[edi + {disp}]" if disp else "[edi]"
-        prefix = p.choice(("", "", "", "ds:", "ss:", "es:"))
-        if prefix:
-            where = f"[{prefix}edi + {disp}]"
+        form = p.int(0, 9)
+        if form <= 4:
+            where = f"[edi + {disp}]" if disp else "[edi]"
+        elif form == 5:
+            where = f"[data + {disp}]"
+        elif form == 6:
+            where = f"[esp - {p.int(1, 16) * 4}]"
+        else:
+            prefix = p.choice(("ds", "ss", "es") + (() if write else ("cs",)))
+            where = f"[{prefix}:edi + {disp}]"
         return f"{SIZE[bits]} {where}" if sized else where
 
     def rm(self, bits: int, *, write: bool) -> str:
         if self.p.bool(35):
-            return self.mem(bits)
+            return self.mem(bits, write=write)
         return self.dest(bits) if write else self.source(bits)
 
     def eflags(self) -> int:
@@ -143,10 +151,24 @@ class Generator:
         elif form == 2:
             text = f"{op} {self.dest(bits)}, {self.imm(bits):#x}"
         else:
-            text = f"{op} {self.mem(bits)}, {self.imm(bits):#x}"
+            text = f"{op} {self.mem(bits, write=True)}, {self.imm(bits):#x}"
         if op == "test" and form == 1:
             text = f"test {self.rm(bits, write=False)}, {self.dest(bits)}"
         return [self.define_flags(), text] if op in ("adc", "sbb") else [text]
+
+    def indexed(self):
+        """[base + index*scale + disp]: the index register is masked into range first."""
+        p = self.p
+        bits = self.width()
+        index = self.dest(32)
+        scale = p.choice((1, 2, 4, 8))
+        disp = p.int(0, DATA_SIZE - 8 - 31 * scale)
+        where = f"{SIZE[bits]} [edi + {index}*{scale} + {disp}]"
+        reg = self.dest(bits)
+        use = p.choice((f"mov {reg}, {where}", f"mov {where}, {self.source(bits)}",
+                        f"add {where}, {self.source(bits)}", f"sub {reg}, {where}",
+                        f"inc {where}", f"cmp {where}, {self.imm(bits):#x}"))
+        return [f"and {index}, 31", use]
 
     def unary(self):
         bits = self.width()
@@ -195,7 +217,7 @@ class Generator:
                    (16, False): "xor dx, dx", (16, True): "cwd",
                    (32, False): "xor edx, edx", (32, True): "cdq"}[bits, signed]
         if p.bool(30):
-            spot = self.mem(bits)
+            spot = self.mem(bits, write=True)
             return [prepare, f"or {spot}, 1", f"{op} {spot}"]
         return [prepare, f"or {divisor}, 1", f"{op} {divisor}"]
 
@@ -210,7 +232,7 @@ class Generator:
         if form == 2:
             return [f"mov {self.dest(bits)}, {self.imm(bits):#x}"]
         if form == 3:
-            return [f"mov {self.mem(bits)}, {self.imm(bits):#x}"]
+            return [f"mov {self.mem(bits, write=True)}, {self.imm(bits):#x}"]
         return [f"bswap {self.dest(32)}"]
 
     def extend(self):
@@ -236,7 +258,7 @@ class Generator:
         if op == "cmpxchg" and self.avoid:
             op = "xadd"
         if p.bool(40):
-            return [f"{op} {self.mem(bits)}, {self.dest(bits)}"]
+            return [f"{op} {self.mem(bits, write=True)}, {self.dest(bits)}"]
         return [f"{op} {self.dest(bits)}, {self.dest(bits)}"]
 
     def conditional(self):
@@ -258,7 +280,7 @@ class Generator:
         if p.bool():
             return [f"{op} {self.dest(bits)}, {self.source(bits)}"]
         offset = self.dest(bits)                   # a bit string in memory: keep it in range
-        return [f"and {offset}, 0x7f", f"{op} {self.mem(bits)}, {offset}"]
+        return [f"and {offset}, 0x7f", f"{op} {self.mem(bits, write=True)}, {offset}"]
 
     def flags(self):
         p = self.p

@@ -36,7 +36,7 @@ from .generate import STACK_TOP
 from .masks import eflags_bits, undefined_mask
 
 HARNESS = Path(__file__).with_name("native") / "harness.c"
-STACK_AREA = (STACK_TOP - 0x10000, 0x10000)          # the 64 KiB below the start ESP
+STACK_AREA = (STACK_TOP - 0x10000, 0x11000)          # 64 KiB below the start ESP, 4 above
 COMPARED_FLAGS = sum(1 << FLAG_BITS[f] for f in ("cf", "pf", "af", "zf", "sf", "of", "df"))
 REGISTERS = (*GPR32, "eip", "eflags")
 SIGNAL_KINDS = {5: "breakpoint", 11: "segv", 8: "fpe", 4: "ill", 7: "bus"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from iced_x86 import Code, Instruction, MemorySizeExt, OpKind, Register
 
 from ..cpu.registers import GPR32, MASK, REGS32, SEGMENTS
+from .cpu import CpuFault
 
 M32 = 0xFFFFFFFF
 
@@ -66,6 +67,10 @@ def reg_writer(r: list, index: int, shift: int, bits: int):
     def put(value):
         r[index] = r[index] & keep | value << shift
     return put
+
+
+def refuse_code_write(value: int) -> None:
+    raise CpuFault("general-protection", "write through CS: code segments are not writable")
 
 
 class Translation:
@@ -168,6 +173,8 @@ class Translation:
         if kind == OpKind.REGISTER:
             return reg_writer(self.cpu.r, *self.gpr(i))
         if kind == OpKind.MEMORY:
+            if self.writes_code_segment():
+                return refuse_code_write
             write = self.mem.writer((bits or self.bits(i)) // 8)
             simple = self._simple_address()
             if simple is not None:
@@ -178,6 +185,10 @@ class Translation:
             ea = self.address_of()
             return lambda value: write(ea(), value)
         raise Unsupported(f"destination operand kind {kind}")
+
+    def writes_code_segment(self) -> bool:
+        """A CS override on a memory destination: code segments are never writable."""
+        return SEG.get(self.insn.memory_segment) == "cs"
 
     def _simple_address(self) -> tuple[int | None, int] | None:
         """(base register index or None, displacement) when the address needs no index

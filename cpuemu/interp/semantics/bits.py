@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from iced_x86 import Mnemonic as M
 
+from ..decode import refuse_code_write
 from ..flags import compose
 from . import handles
 
@@ -43,7 +44,8 @@ def _bit_string(t, bits: int, update):
     the operand at EA + (offset >> log2(bits)) * (bits / 8) holds the bit."""
     cpu, size = t.cpu, bits // 8
     ea, offset = t.address_of(), t.reader(1, bits)
-    read, write = t.mem.reader(size), t.mem.writer(size)
+    read = t.mem.reader(size)
+    write = refuse_code_write if t.writes_code_segment() and update else t.mem.writer(size)
     sign = 1 << (bits - 1)
 
     def op():
