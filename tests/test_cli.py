@@ -99,3 +99,30 @@ def test_unhelpful_inputs_get_helpful_messages(tmp_path, content, words):
     err = done.stderr.decode()
     assert done.returncode != 0 and words in err and "Traceback" not in err
     assert ":0:0:" not in err
+
+
+def test_diff_agrees_on_a_sample(capsys):
+    assert main(["diff", str(SAMPLES / "guide_arith.asm")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("interp and unicorn agree on 382 instructions")
+
+
+def test_diff_reports_a_real_divergence(tmp_path, capsys):
+    # Unicorn runs at CPL 0, where popfd may clear IF; a user-mode CPU keeps it set.
+    src = tmp_path / "if.asm"
+    src.write_text("section .text\n_start:\n    push 0\n    popfd\n    int3\n")
+    assert main(["diff", str(src)]) == 1
+    out = capsys.readouterr().out
+    assert "divergence at step 2: eip=0x08048002  popfd" in out
+    assert "source: " + str(src) + ":4: popfd" in out
+    assert "differ in if" in out
+
+
+def test_diff_random_programs(capsys):
+    assert main(["diff", "--random", "3", "--seed", "7"]) == 0
+    assert "agree on 3 random programs (seeds 7..9)" in capsys.readouterr().out
+
+
+def test_diff_needs_a_file_or_random(capsys):
+    assert main(["diff"]) == 2
+    assert "diff needs a FILE" in capsys.readouterr().err
