@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-instructions", type=_positive, metavar="N",
                      help="stop with an error after N instructions")
     run.add_argument("--stdin", metavar="FILE", help="read the guest's stdin from FILE")
+    run.add_argument("--frames", action="store_true",
+                     help="print the stack frames (to stderr) when the program ends")
+    run.add_argument("--check-cdecl", action="store_true",
+                     help="check the cdecl convention at every ret (runs one instruction "
+                          "at a time) and report violations on stderr")
     run.add_argument("args", nargs="*", help="arguments for the guest (after --)")
 
     diff = sub.add_parser(
@@ -132,12 +137,21 @@ def cmd_run(args) -> int:
     machine = Machine(program, engine=args.engine, argv=[args.file, *args.args],
                       stdin=stdin, stdout=sys.stdout.buffer, stderr=sys.stderr.buffer,
                       capture=False, log=sys.stderr.buffer,
-                      max_instructions=args.max_instructions)
+                      max_instructions=args.max_instructions, check_cdecl=args.check_cdecl)
     stop = machine.run()
+    for violation in machine.cdecl_violations:
+        print(violation, file=sys.stderr)
+    if args.frames:
+        from .views.stack import stack_text
+        print(f"stack when the program ended ({stop}):\n{stack_text(machine) or '(no frames)'}",
+              file=sys.stderr)
     if stop.reason == "exited":
         return stop.status
     if stop.reason == "fault":
         print(fault_line(stop.fault, machine), file=sys.stderr)
+        from .views.stack import backtrace
+        for line in backtrace(machine):
+            print(f"  {line}", file=sys.stderr)
         return stop.fault.exit_status
     if stop.reason == "budget":
         print(f"cpuemu: error: instruction limit reached (--max-instructions "

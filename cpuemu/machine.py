@@ -116,7 +116,8 @@ class Machine:
                  argv: list[str] | None = None, env: dict[str, str] | None = None,
                  stdin: bytes | BinaryIO | None = None, stdout: BinaryIO | None = None,
                  stderr: BinaryIO | None = None, capture: bool = True,
-                 log: BinaryIO | None = None, max_instructions: int | None = None):
+                 log: BinaryIO | None = None, max_instructions: int | None = None,
+                 check_cdecl: bool = False):
         self.program = program
         self.max_instructions = max_instructions
         self.streams = Streams(stdin, stdout, stderr, capture, log)
@@ -126,7 +127,12 @@ class Machine:
         self.flags = Flags(self.regs)
         self.exit_status: int | None = None
         self.last_stop: Stop | None = None
+        self._breakpoints: set[int] = set()
+        self.checker = None
         self._load(argv or [program.filename], env or {})
+        if check_cdecl:
+            from .abi.checker import CdeclChecker
+            self.checker = CdeclChecker(self)
 
     # -- loading -----------------------------------------------------------------------
 
@@ -195,6 +201,58 @@ class Machine:
         base, limit = decode_descriptor(self.engine.gdt_entry(selector >> 3))
         return Segment(selector, base, limit)
 
+    # -- calling guest functions -------------------------------------------------------
+
+    def call(self, function: int | str, *args, wide: bool = False,
+             max_instructions: int | None = None) -> int:
+        """Call a guest function the cdecl way and return EAX (EDX:EAX with `wide`).
+
+        `m.call("_myFunc", 1, 2, 3)`; bytes and str arguments are copied into guest
+        memory and passed as pointers. Raises the GuestFault if the function faults.
+        """
+        from .abi.call import call_function
+        return call_function(self, function, args, wide=wide,
+                             max_instructions=max_instructions or self.max_instructions)
+
+    def function(self, name: int | str):
+        """A Python callable for a guest function: `add = m.function("add"); add(2, 3)`."""
+        def guest(*args, wide: bool = False):
+            return self.call(name, *args, wide=wide)
+        guest.__name__ = guest.__qualname__ = str(name)
+        guest.__doc__ = f"The guest function {name} (cdecl), called on this machine."
+        return guest
+
+    @property
+    def cdecl_violations(self) -> list:
+        """What the convention checker found (Machine(check_cdecl=True))."""
+        return self.checker.violations if self.checker is not None else []
+
+    def frames(self):
+        """The stack frames along the EBP chain, innermost first (see abi.frames)."""
+        from .abi.frames import frames
+        return frames(self)
+
+    # -- breakpoints ---------------------------------------------------------------------
+
+    def address(self, where: int | str) -> int:
+        """An address, or the address of a symbol."""
+        return where if isinstance(where, int) else self.symbol(where)
+
+    def add_breakpoint(self, where: int | str) -> int:
+        """Stop (Stop.reason "breakpoint") before the instruction at `where` runs."""
+        address = self.address(where)
+        self._breakpoints.add(address)
+        self.engine.set_breakpoints(self._breakpoints)
+        return address
+
+    def remove_breakpoint(self, where: int | str) -> None:
+        self._breakpoints.discard(self.address(where))
+        self.engine.set_breakpoints(self._breakpoints)
+
+    @property
+    def breakpoints(self) -> frozenset[int]:
+        return frozenset(self._breakpoints)
+
     def symbol(self, name: str) -> int:
         sym = self.program.symbols.get(name)
         if sym is None:
@@ -218,12 +276,16 @@ class Machine:
         if self.exit_status is not None:
             return self.last_stop
         budget = max_instructions if max_instructions is not None else self.max_instructions
+        if self.checker is not None:                 # one instruction at a time, checked
+            return self.checker.run(budget)
         return self._finish(self.engine.run(budget))
 
     def step(self) -> Stop:
         """Execute one instruction."""
         if self.exit_status is not None:
             return self.last_stop
+        if self.checker is not None:
+            return self.checker.step()
         return self._finish(self.engine.step())
 
     def run_to_exit(self, max_instructions: int | None = None) -> int:

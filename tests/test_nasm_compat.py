@@ -26,7 +26,9 @@ pytestmark = pytest.mark.skipif(not shutil.which("nasm") or not shutil.which("ld
 
 def real_nasm(source, tmp_path, program) -> dict[str, bytes]:
     obj, exe = tmp_path / "prog.o", tmp_path / "prog"
-    subprocess.run(["nasm", "-f", "elf32", "-o", obj, source], check=True)
+    # nasm looks for %include files in -I directories; cpuemu, beside the including file
+    subprocess.run(["nasm", "-f", "elf32", "-I", f"{source.parent}/", "-o", obj, source],
+                   check=True)
     placement = [f"-T{s.name[1:]}={s.address:#x}" for s in program.sections]
     subprocess.run(["ld", "-m", "elf_i386", "-e", "_start", *placement, "-o", exe, obj],
                    check=True)

@@ -20,6 +20,7 @@ from unicorn import (
     UC_ERR_READ_UNMAPPED,
     UC_ERR_WRITE_PROT,
     UC_ERR_WRITE_UNMAPPED,
+    UC_HOOK_CODE,
     UC_HOOK_INTR,
     UC_HOOK_MEM_FETCH_INVALID,
     UC_HOOK_MEM_INVALID,
@@ -78,6 +79,8 @@ class UnicornEngine:
         self._pending: Stop | None = None
         self._error: BaseException | None = None
         self._bad_access: tuple[int, str] | None = None
+        self._breakpoints: dict[int, object] = {}   # address -> hook handle
+        self._skip: int | None = None               # a breakpoint the run starts on
         self._install_gdt()
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_INVALID | UC_HOOK_MEM_READ_INVALID
@@ -159,6 +162,22 @@ class UnicornEngine:
     def regions(self) -> list[Region]:
         return merge_regions(self._regions)
 
+    def set_breakpoints(self, addresses) -> None:
+        """Stop before executing any of these addresses (a run starting on one runs it)."""
+        wanted = set(addresses)
+        for address in set(self._breakpoints) - wanted:
+            self.uc.hook_del(self._breakpoints.pop(address))
+        for address in wanted - set(self._breakpoints):
+            self._breakpoints[address] = self.uc.hook_add(
+                UC_HOOK_CODE, self._on_breakpoint, begin=address, end=address)
+
+    def _on_breakpoint(self, uc, address, size, data) -> None:
+        if address == self._skip:
+            self._skip = None
+            return
+        self._pending = Stop("breakpoint", address)
+        uc.emu_stop()
+
     def trace_writes(self, log: list[tuple[int, int]]) -> None:
         """Append (address, size) of every guest write to `log` (for lockstep diffs)."""
         self.uc.hook_add(UC_HOOK_MEM_WRITE,
@@ -168,10 +187,12 @@ class UnicornEngine:
 
     def run(self, budget: int | None = None) -> Stop:
         """Run until exit, fault, or `budget` instructions (None: no limit)."""
+        first = True
         while True:
             eip = self.reg("eip")
             stop = self._start(eip, count=budget or 0,
-                               timeout=0 if budget else SLICE_US)
+                               timeout=0 if budget else SLICE_US, resume=first)
+            first = False
             if stop is not None:
                 return stop
             if budget:
@@ -184,8 +205,10 @@ class UnicornEngine:
         stop = self._start(eip, count=1, timeout=0)
         return stop or Stop("step", self.reg("eip"))
 
-    def _start(self, eip: int, *, count: int, timeout: int) -> Stop | None:
+    def _start(self, eip: int, *, count: int, timeout: int, resume: bool = True) -> Stop | None:
+        """One emu_start; `resume`: a breakpoint on the first instruction is run, not hit."""
         self._pending = self._error = self._bad_access = None
+        self._skip = eip if resume and eip in self._breakpoints else None
         try:
             self.uc.emu_start(eip, UNTIL, timeout=timeout, count=count)
         except UcError as e:

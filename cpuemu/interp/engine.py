@@ -38,6 +38,14 @@ class Halt(Exception):
         self.stop = stop
 
 
+class BreakpointHit(Exception):
+    """Raised in place of an instruction that has a breakpoint on it."""
+
+
+def _breakpoint():
+    raise BreakpointHit
+
+
 class CodeChanged(Exception):
     """Raised in place of the rest of a block whose code bytes were just written."""
 
@@ -139,6 +147,7 @@ class InterpEngine:
         self.mem = Memory()
         self.cpu = Cpu(self.mem)
         self.blocks: dict[int, Block] = {}
+        self.breakpoints: frozenset[int] = frozenset()
         self.mem.on_code_write = self._code_written
         self.cpu.on_flat_change = self.flush
 
@@ -177,6 +186,11 @@ class InterpEngine:
 
     def set_gdt_entry(self, index: int, raw: bytes) -> None:
         self.cpu.gdt[index * 8:index * 8 + 8] = raw
+
+    def set_breakpoints(self, addresses) -> None:
+        """Stop before executing any of these addresses (a run starting on one runs it)."""
+        self.breakpoints = frozenset(addresses)
+        self.flush()
 
     def retired(self) -> int:
         """Instructions executed so far (rdtsc reads this)."""
@@ -282,6 +296,11 @@ class InterpEngine:
         insns: list[Insn] = []
         at = address
         while len(insns) < MAX_BLOCK:
+            if at in self.breakpoints:
+                if insns:
+                    break                           # the breakpoint starts a block of its own
+                insns.append(Insn(at, 0, _breakpoint, branches=False, ends=True, text="(break)"))
+                break
             try:
                 insn = self.translate_one(at, len(insns))
             except MemoryFault:
@@ -311,6 +330,13 @@ class InterpEngine:
         cpu, blocks, translate = self.cpu, self.blocks, self.translate
         left = budget if budget else UNLIMITED
         eip = cpu.eip
+        if eip in self.breakpoints:                 # resuming from a breakpoint: run it
+            stop = self.step()
+            if stop.reason != "step" or left == 1:
+                return stop if stop.reason != "step" else Stop(
+                    "budget", cpu.eip, detail=f"{budget} instructions")
+            left -= 1
+            eip = cpu.eip
         while True:
             block = None
             try:
@@ -332,6 +358,11 @@ class InterpEngine:
                     if left == 0:
                         cpu.eip = eip
                         return Stop("budget", eip, detail=f"{budget} instructions")
+            except BreakpointHit as e:
+                index, done = block.executed_before(e)
+                cpu.icount += done
+                cpu.eip = block.insns[index].address
+                return Stop("breakpoint", cpu.eip)
             except CodeChanged as e:                # resume at the first instruction not run
                 index, done = block.executed_before(e)
                 cpu.icount += done
@@ -356,8 +387,10 @@ class InterpEngine:
         cpu = self.cpu
         eip = cpu.eip
         try:
-            block = self.blocks.get(eip) or self.translate(eip)
-            insn = block.insns[0]
+            if eip in self.breakpoints:             # stepping always executes
+                insn = self.translate_one(eip)
+            else:
+                insn = (self.blocks.get(eip) or self.translate(eip)).insns[0]
             following = insn.op()
             cpu.icount += 1
             cpu.eip = following if insn.branches else insn.next
