@@ -18,10 +18,12 @@ from .machine import ENGINES, Machine
 
 EXIT_USAGE = 2          # bad input: cannot read, cannot assemble
 EXIT_BUDGET = 124       # instruction budget spent (as timeout(1) reports a timeout)
+EXIT_DEADLOCK = 125     # a system call would block forever
 
 EPILOG = """\
 exit status of `run`: the guest's own; 128+signal when the guest faults
-(139 SIGSEGV, 136 SIGFPE, 132 SIGILL, 133 SIGTRAP); 124 when --max-instructions runs out;
+(139 SIGSEGV, 136 SIGFPE, 132 SIGILL, 133 SIGTRAP), also when it kills itself; 124 when
+--max-instructions runs out; 125 when a system call would block forever (deadlock);
 2 when the source cannot be read or assembled.
 """
 
@@ -34,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="assemble and run a program",
-                         description="Assemble FILE and run it as a Linux i386 process.",
+                         description="Assemble FILE (or load it, if it is an ELF executable) "
+                                     "and run it as a Linux i386 process.",
                          epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _source_args(run)
     run.add_argument("--engine", choices=ENGINES, default="interp",
@@ -42,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-instructions", type=_positive, metavar="N",
                      help="stop with an error after N instructions")
     run.add_argument("--stdin", metavar="FILE", help="read the guest's stdin from FILE")
+    run.add_argument("--root", metavar="DIR",
+                     help="host directory the guest sees as / (default: a fresh empty one)")
+    run.add_argument("--strace", action="store_true",
+                     help="print each system call, strace-style, to stderr")
+    run.add_argument("--strace-file", metavar="FILE", help="write the --strace lines to FILE")
     run.add_argument("--frames", action="store_true",
                      help="print the stack frames (to stderr) when the program ends")
     run.add_argument("--check-cdecl", action="store_true",
@@ -78,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _source_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="assembly source (.asm, .s)")
+    p.add_argument("file", help="assembly source (.asm, .s) or a static i386 ELF executable")
     p.add_argument("--dialect", choices=("guide", "nasm", "gas"),
                    help="source dialect (default: from the extension and the text)")
 
@@ -124,8 +132,9 @@ def load_program(path: str, dialect: str | None):
     file = Path(path)
     if not file.is_file():
         raise CpuemuError(f"cannot read {path}: no such file")
-    if file.read_bytes()[:4] == b"\x7fELF":
-        raise CpuemuError(f"{path} is an ELF executable; running those is not supported yet")
+    from .elf import is_elf, load_elf
+    if is_elf(file.read_bytes()[:4]):
+        return load_elf(file)
     return assemble_file(file, dialect=dialect)
 
 
@@ -134,11 +143,28 @@ def cmd_run(args) -> int:
     stdin = _read_stdin_file(args.stdin)
     if stdin is None:
         stdin = sys.stdin.buffer if sys.stdin is not None else None
+    if args.root and not Path(args.root).is_dir():
+        raise CpuemuError(f"--root {args.root}: not a directory")
+    trace_file = None
+    strace = None
+    if args.strace_file:
+        try:
+            trace_file = open(args.strace_file, "w")      # noqa: SIM115 (closed below)
+        except OSError as e:
+            raise CpuemuError(f"cannot write --strace-file: {e}") from None
+        strace = lambda line: print(line, file=trace_file, flush=True)  # noqa: E731
+    elif args.strace:
+        strace = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     machine = Machine(program, engine=args.engine, argv=[args.file, *args.args],
                       stdin=stdin, stdout=sys.stdout.buffer, stderr=sys.stderr.buffer,
                       capture=False, log=sys.stderr.buffer,
-                      max_instructions=args.max_instructions, check_cdecl=args.check_cdecl)
-    stop = machine.run()
+                      max_instructions=args.max_instructions, check_cdecl=args.check_cdecl,
+                      root=args.root, strace=strace)
+    try:
+        stop = machine.run()
+    finally:
+        if trace_file is not None:
+            trace_file.close()
     for violation in machine.cdecl_violations:
         print(violation, file=sys.stderr)
     if args.frames:
@@ -147,6 +173,12 @@ def cmd_run(args) -> int:
               file=sys.stderr)
     if stop.reason == "exited":
         return stop.status
+    if stop.reason == "signal":
+        print(f"cpuemu: {stop}", file=sys.stderr)
+        return stop.status
+    if stop.reason == "deadlock":
+        print(f"cpuemu: {stop}{_where(machine, stop.eip)}", file=sys.stderr)
+        return EXIT_DEADLOCK
     if stop.reason == "fault":
         print(fault_line(stop.fault, machine), file=sys.stderr)
         from .views.stack import backtrace

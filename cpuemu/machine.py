@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
-from .cpu.memory import RW, RX, MemoryFault, W, perms_from_text
+from .cpu.memory import PAGE, RW, RX, MemoryFault, W, page_span, perms_from_text
 from .cpu.registers import EFLAGS_RESET, FLAG_BITS, FULL32, MASK, REGS32
 from .cpu.segments import Segment, decode_descriptor
 from .errors import CpuemuError, GuestFault, LoadError
@@ -117,11 +117,13 @@ class Machine:
                  stdin: bytes | BinaryIO | None = None, stdout: BinaryIO | None = None,
                  stderr: BinaryIO | None = None, capture: bool = True,
                  log: BinaryIO | None = None, max_instructions: int | None = None,
-                 check_cdecl: bool = False):
+                 check_cdecl: bool = False, root: str | None = None, strace=None):
+        """`root`: the host directory the guest sees as `/` (a fresh temporary one by
+        default); `strace`: a callable taking one line per system call."""
         self.program = program
         self.max_instructions = max_instructions
         self.streams = Streams(stdin, stdout, stderr, capture, log)
-        self.kernel = Kernel(self.streams)
+        self.kernel = Kernel(self.streams, root=root, strace=strace)
         self.engine = make_engine(engine, self._trap)
         self.regs = Registers(self.engine)
         self.flags = Flags(self.regs)
@@ -142,16 +144,14 @@ class Machine:
                    and "x" in s.perms for s in program.sections):
             raise LoadError(f"{program.filename}: nothing to run: the entry point "
                             f"{program.entry:#010x} is not in any code")
-        for section in program.sections:
-            if section.size:
-                self.engine.map(section.address, section.size, perms_from_text(section.perms))
-                self.engine.write(section.address, section.data, need=0)
+        self._map_sections(program)
         self.engine.map(STACK_TOP - STACK_SIZE, STACK_SIZE, RW)
         self.engine.map(EXIT_STUB, len(EXIT_STUB_CODE), RX)
         self.engine.write(EXIT_STUB, EXIT_STUB_CODE, need=0)
         envp = [f"{k}={v}".encode() for k, v in env.items()]
+        auxv = default_auxv(program.entry) + sorted(program.auxv.items())
         esp = build_stack(lambda a, d: self.engine.write(a, d, need=0),
-                          [a.encode() for a in argv], envp, default_auxv(program.entry))
+                          [a.encode() for a in argv], envp, auxv)
         if program.entry_kind == "main":          # called as main(argc, argv, envp)
             argc = len(argv)
             argv_at = esp + 4
@@ -164,6 +164,28 @@ class Machine:
         self.regs.esp = esp
         self.regs.eflags = EFLAGS_RESET
         self.regs.eip = program.entry
+
+    def _map_sections(self, program: Program) -> None:
+        """Map every section's pages (a page two sections share gets both permissions,
+        as segments of an ELF file often do), then copy the bytes in."""
+        page_perms: dict[int, int] = {}
+        for section in program.sections:
+            if section.size:
+                for page in page_span(section.address, section.size):
+                    page_perms[page] = page_perms.get(page, 0) | perms_from_text(section.perms)
+        run_start = previous = None
+        for page in (*sorted(page_perms), None):
+            if run_start is not None and (page is None or page != previous + 1
+                                          or page_perms[page] != page_perms[run_start]):
+                self.engine.map(run_start * PAGE, (previous + 1 - run_start) * PAGE,
+                                page_perms[run_start])
+                run_start = None
+            if page is not None and run_start is None:
+                run_start = page
+            previous = page
+        for section in program.sections:
+            if section.data:
+                self.engine.write(section.address, section.data, need=0)
 
     # -- memory ------------------------------------------------------------------------
 
@@ -305,7 +327,7 @@ class Machine:
         return self.kernel.syscall(self)
 
     def _finish(self, stop: Stop) -> Stop:
-        if stop.reason == "exited":
+        if stop.reason in ("exited", "signal"):
             self.exit_status = stop.status
         if stop.fault is not None:
             self._describe(stop.fault)

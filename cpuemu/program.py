@@ -58,6 +58,7 @@ class Program:
     source_map: dict[int, SourceLine] = field(default_factory=dict)
     bits: int = 32
     filename: str = "<input>"
+    auxv: dict[int, int] = field(default_factory=dict)   # extra auxv entries (ELF: AT_PHDR...)
 
     def section(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)

@@ -12,7 +12,9 @@ class Stop:
     """The reason a run or step returned.
 
     reason: "exited" (status set), "fault" (fault set), "budget" (instruction budget
-    spent), "step" (one instruction done), "breakpoint".
+    spent), "step" (one instruction done), "breakpoint", "signal" (killed by a signal
+    the guest sent itself: status is 128+signal), "deadlock" (a system call would block
+    and nothing else can run; detail says which).
     """
 
     reason: str
@@ -28,6 +30,10 @@ class Stop:
     def __str__(self) -> str:
         if self.reason == "exited":
             return f"exited with status {self.status}"
+        if self.reason == "signal":
+            return f"killed by {self.detail}"
+        if self.reason == "deadlock":
+            return f"deadlock at {self.eip:#010x}: {self.detail}"
         if self.reason == "fault" and self.fault:
             return f"fault: {self.fault.summary()}"
         return f"{self.reason} at {self.eip:#010x}" + (f" ({self.detail})" if self.detail else "")

@@ -1,0 +1,101 @@
+"""Static ELF32 i386 executables -> Program.
+
+The program headers are read with plain struct (they are all a loader needs, and the
+tiny hand-made ELF files people write overlap them with the ELF header and lie in the
+section header fields); pyelftools reads the symbol table when there is a sane one, so
+frames and fault reports can name functions.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+from .errors import LoadError
+from .process import AT_PHDR, AT_PHENT, AT_PHNUM
+from .program import Program, Section, Symbol
+
+PT_LOAD, PT_INTERP, PT_PHDR = 1, 3, 6
+ET_EXEC, ET_DYN = 2, 3
+EM_386 = 3
+PF_X, PF_W, PF_R = 1, 2, 4
+
+
+def is_elf(data: bytes) -> bool:
+    return data[:4] == b"\x7fELF"
+
+
+def load_elf(path: str | Path) -> Program:
+    path = Path(path)
+    data = path.read_bytes()
+    name = str(path)
+    if not is_elf(data):
+        raise LoadError(f"{name}: not an ELF file")
+    if len(data) < 52 or data[4] != 1:
+        raise LoadError(f"{name}: not a 32-bit ELF file (ELFCLASS32 expected)")
+    if data[5] != 1:
+        raise LoadError(f"{name}: not little-endian")
+    (e_type, e_machine, _, e_entry, e_phoff, _, _, _, e_phentsize, e_phnum) = \
+        struct.unpack_from("<HHIIIIIHHH", data, 16)
+    if e_machine != EM_386:
+        raise LoadError(f"{name}: not an i386 executable (e_machine {e_machine})")
+    if e_type not in (ET_EXEC, ET_DYN):
+        raise LoadError(f"{name}: not an executable (e_type {e_type})")
+    if e_phentsize < 32 or e_phnum == 0:
+        raise LoadError(f"{name}: no program headers")
+    sections, phdr_address = [], None
+    for i in range(e_phnum):
+        at = e_phoff + i * e_phentsize
+        header = data[at:at + 32].ljust(32, b"\0")
+        p_type, p_offset, p_vaddr, _, p_filesz, p_memsz, p_flags, _ = \
+            struct.unpack("<8I", header)
+        if p_type == PT_INTERP:
+            raise LoadError(f"{name}: dynamically linked (needs {_interp(data, p_offset, p_filesz)});"
+                            " only static executables can run")
+        if p_type == PT_PHDR:
+            phdr_address = p_vaddr
+        if p_type != PT_LOAD or p_memsz == 0:
+            continue
+        if p_filesz > p_memsz and p_memsz:
+            p_filesz = p_memsz
+        if e_type == ET_DYN and p_vaddr < 0x1000:
+            raise LoadError(f"{name}: position-independent executables need a base address;"
+                            " link with -no-pie or -static")
+        perms = ("r" if p_flags & PF_R else "-") + ("w" if p_flags & PF_W else "-") + \
+            ("x" if p_flags & PF_X else "-")
+        payload = data[p_offset:p_offset + p_filesz]
+        sections.append(Section(f"load{len(sections)}", p_vaddr, payload, perms, p_memsz))
+        if phdr_address is None and p_offset <= e_phoff < p_offset + p_filesz:
+            phdr_address = p_vaddr + e_phoff - p_offset
+    if not sections:
+        raise LoadError(f"{name}: no loadable segments")
+    auxv = {AT_PHENT: e_phentsize, AT_PHNUM: e_phnum}
+    if phdr_address is not None:
+        auxv[AT_PHDR] = phdr_address
+    return Program(sections, _symbols(path), entry=e_entry, entry_kind="start",
+                   filename=name, auxv=auxv)
+
+
+def _interp(data: bytes, offset: int, size: int) -> str:
+    return data[offset:offset + size].rstrip(b"\0").decode(errors="replace")
+
+
+def _symbols(path: Path) -> dict[str, Symbol]:
+    """Function and object symbols from .symtab, if pyelftools can read one."""
+    try:
+        from elftools.elf.elffile import ELFFile
+        with open(path, "rb") as f:
+            table = ELFFile(f).get_section_by_name(".symtab")
+            if table is None:
+                return {}
+            out = {}
+            for sym in table.iter_symbols():
+                kind = sym["st_info"]["type"]
+                if sym.name and kind in ("STT_FUNC", "STT_OBJECT", "STT_NOTYPE") \
+                        and sym["st_shndx"] not in ("SHN_UNDEF", "SHN_ABS"):
+                    out[sym.name] = Symbol(sym.name, sym["st_value"], sym["st_size"],
+                                           {"STT_FUNC": "func", "STT_OBJECT": "object"}
+                                           .get(kind, "label"))
+            return out
+    except Exception:                           # a broken symbol table is not fatal
+        return {}

@@ -1,0 +1,128 @@
+"""The process's memory calls: brk, mmap2, old_mmap, munmap, mprotect.
+
+The heap starts at the page after the program's highest section and grows up; mmap
+hands out regions from 0xB7000000 downwards, as i386 Linux's legacy layout does.
+File mappings are private copies (MAP_SHARED writes do not reach the file).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from typing import TYPE_CHECKING
+
+from ..cpu.memory import PAGE, R, W, X
+from .errno import EBADF, EINVAL, ENOMEM, KernelError
+
+if TYPE_CHECKING:
+    from ..machine import Machine
+
+MMAP_TOP = 0xB7000000
+MMAP_BOTTOM = 0x10000000
+BRK_LIMIT = 0x40000000                 # the heap may not grow past 1 GiB
+MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANONYMOUS = 1, 2, 0x10, 0x20
+PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
+
+
+def page_up(value: int) -> int:
+    return (value + PAGE - 1) & ~(PAGE - 1)
+
+
+def perms_of(prot: int) -> int:
+    return (R if prot & PROT_READ else 0) | (W if prot & PROT_WRITE else 0) | \
+        (X if prot & PROT_EXEC else 0)
+
+
+class MemoryCalls:
+    def __init__(self):
+        self.brk_start: int | None = None
+        self.brk_end = 0
+
+    def _heap(self, machine: Machine) -> None:
+        if self.brk_start is None:
+            self.brk_start = self.brk_end = page_up(machine.program.end)
+
+    def sys_brk(self, machine: Machine, address: int, *_) -> int:
+        self._heap(machine)
+        if address < self.brk_start or address > BRK_LIMIT:
+            return self.brk_end
+        old_top, new_top = page_up(self.brk_end), page_up(address)
+        if new_top > old_top:
+            if self._mapped(machine, old_top, new_top - old_top):
+                return self.brk_end               # something is in the way
+            machine.engine.map(old_top, new_top - old_top, R | W)
+        elif new_top < old_top:
+            machine.engine.unmap(new_top, old_top - new_top)
+        self.brk_end = address
+        return address
+
+    def _mapped(self, machine: Machine, start: int, size: int) -> bool:
+        return any(r.start < start + size and start < r.start + r.size
+                   for r in machine.engine.regions())
+
+    def _free_area(self, machine: Machine, size: int) -> int:
+        regions = sorted(machine.engine.regions(), key=lambda r: r.start, reverse=True)
+        top = MMAP_TOP
+        for r in regions:
+            if r.start >= top:
+                continue
+            if r.start + r.size <= top - size:
+                break
+            top = min(top, r.start)
+        if top - size < MMAP_BOTTOM:
+            raise KernelError(ENOMEM)
+        return top - size
+
+    def sys_mmap2(self, machine: Machine, address: int, length: int, prot: int, flags: int,
+                  fd: int, page_offset: int, *_) -> int:
+        return self._mmap(machine, address, length, prot, flags, fd, page_offset * PAGE)
+
+    def sys_old_mmap(self, machine: Machine, args: int, *_) -> int:
+        address, length, prot, flags, fd, offset = struct.unpack("<6I", machine.read(args, 24))
+        if offset % PAGE:
+            raise KernelError(EINVAL)
+        return self._mmap(machine, address, length, prot, flags, fd, offset)
+
+    def _mmap(self, machine: Machine, address: int, length: int, prot: int, flags: int,
+              fd: int, offset: int) -> int:
+        if length == 0 or length > 0xC0000000 or not flags & (MAP_SHARED | MAP_PRIVATE):
+            raise KernelError(EINVAL)
+        size = page_up(length)
+        data = b""
+        if not flags & MAP_ANONYMOUS:
+            file = self.fds.get(fd & 0xFFFFFFFF if fd != 0xFFFFFFFF else -1)
+            if not hasattr(file, "fd"):
+                raise KernelError(EBADF)
+            data = os.pread(file.fd, length, offset)
+        if flags & MAP_FIXED:
+            if address % PAGE or address + size > 0xC0000000:
+                raise KernelError(EINVAL)
+            machine.engine.unmap(address, size)
+        elif address and address % PAGE == 0 and not self._mapped(machine, address, size) \
+                and MMAP_BOTTOM <= address and address + size <= MMAP_TOP:
+            pass                                  # the hint is free: take it
+        else:
+            address = self._free_area(machine, size)
+        machine.engine.map(address, size, R | W)
+        machine.engine.write(address, bytes(size), need=0)
+        if data:
+            machine.engine.write(address, data, need=0)
+        machine.engine.protect(address, size, perms_of(prot))
+        return address
+
+    def sys_munmap(self, machine: Machine, address: int, length: int, *_) -> int:
+        if address % PAGE or length == 0:
+            raise KernelError(EINVAL)
+        machine.engine.unmap(address, page_up(length))
+        return 0
+
+    def sys_mprotect(self, machine: Machine, address: int, length: int, prot: int, *_) -> int:
+        if address % PAGE:
+            raise KernelError(EINVAL)
+        size = page_up(length)
+        regions = machine.engine.regions()
+        for page in range(address, address + size, PAGE):
+            if not any(r.start <= page < r.start + r.size for r in regions):
+                raise KernelError(ENOMEM)
+        machine.engine.protect(address, size, perms_of(prot))
+        return 0

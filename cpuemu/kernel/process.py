@@ -1,0 +1,220 @@
+"""The process and its surroundings: exit, ids, time, sleeping, uname, thread-local
+storage (set_thread_area), signal bookkeeping, kill to itself, getrandom.
+
+Time is the host's, plus whatever the guest has slept: nanosleep advances a virtual clock
+instead of waiting, so sleeping programs run (and test) at full speed. getrandom is
+seeded, so runs repeat exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import struct
+import time
+from typing import TYPE_CHECKING
+
+from ..cpu.segments import TLS_ENTRY, descriptor
+from ..stop import Stop
+from .errno import EINVAL, ESRCH, KernelError
+from .io import store
+
+if TYPE_CHECKING:
+    from ..machine import Machine
+
+PID, PPID = 1000, 999
+TLS_ENTRIES = (TLS_ENTRY, TLS_ENTRY + 1, TLS_ENTRY + 2)
+SIG_DFL, SIG_IGN = 0, 1
+SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP",
+                6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1",
+                11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM"}
+IGNORED_BY_DEFAULT = {17, 23, 28}          # SIGCHLD SIGURG SIGWINCH
+UNAME = (b"Linux", b"cpuemu", b"6.1.0-cpuemu", b"#1 SMP cpuemu", b"i686", b"(none)")
+CLOCKS = {0: "realtime", 1: "monotonic", 2: "process", 3: "thread", 4: "monotonic",
+          5: "realtime", 6: "monotonic", 7: "monotonic"}
+
+
+class ProcessCalls:
+    def __init__(self):
+        self.slept_ns = 0
+        self.started = time.monotonic_ns()
+        self.signal_handlers: dict[int, int] = {}
+        self.signal_mask = 0
+        self.pending_signal: int | None = None
+        self.random = random.Random(0)
+        self.tid_address = 0
+
+    # -- ending --------------------------------------------------------------------
+
+    def sys_exit(self, machine: Machine, status: int, *_) -> Stop:
+        return Stop("exited", machine.regs.eip, status=status & 0xFF)
+
+    sys_exit_group = sys_exit
+
+    def ignores(self, signal: int) -> bool:
+        handler = self.signal_handlers.get(signal, SIG_DFL)
+        return handler == SIG_IGN or handler == SIG_DFL and signal in IGNORED_BY_DEFAULT
+
+    def kill_stop(self, machine: Machine, signal: int) -> Stop:
+        name = SIGNAL_NAMES.get(signal, f"signal {signal}")
+        detail = name
+        if self.signal_handlers.get(signal, SIG_DFL) not in (SIG_DFL, SIG_IGN):
+            detail += " (a handler is installed, but cpuemu does not deliver signals)"
+        return Stop("signal", machine.regs.eip, status=128 + signal, detail=detail)
+
+    def sys_kill(self, machine: Machine, pid: int, signal: int, *_) -> int | Stop:
+        if pid not in (PID, 0, 0xFFFFFFFF):
+            raise KernelError(ESRCH)
+        if not 0 <= signal <= 64:
+            raise KernelError(EINVAL)
+        if signal == 0 or self.ignores(signal):
+            return 0
+        return self.kill_stop(machine, signal)
+
+    def sys_tgkill(self, machine: Machine, tgid: int, tid: int, signal: int, *_):
+        if tgid != PID or tid != PID:
+            raise KernelError(ESRCH)
+        return self.sys_kill(machine, PID, signal)
+
+    # -- identity ------------------------------------------------------------------
+
+    def sys_getpid(self, machine: Machine, *_) -> int:
+        return PID
+
+    sys_gettid = sys_getpid
+
+    def sys_getppid(self, machine: Machine, *_) -> int:
+        return PPID
+
+    def sys_getuid32(self, machine: Machine, *_) -> int:
+        return os.getuid()
+
+    def sys_geteuid32(self, machine: Machine, *_) -> int:
+        return os.geteuid()
+
+    def sys_getgid32(self, machine: Machine, *_) -> int:
+        return os.getgid()
+
+    def sys_getegid32(self, machine: Machine, *_) -> int:
+        return os.getegid()
+
+    sys_getuid, sys_getgid = sys_getuid32, sys_getgid32
+
+    def sys_uname(self, machine: Machine, buf: int, *_) -> int:
+        store(machine, buf, b"".join(field.ljust(65, b"\0") for field in UNAME))
+        return 0
+
+    # -- time ----------------------------------------------------------------------
+
+    def now_ns(self, clock: str = "realtime") -> int:
+        if clock == "realtime":
+            return time.time_ns() + self.slept_ns
+        if clock == "monotonic":
+            return time.monotonic_ns() + self.slept_ns
+        return time.process_time_ns()
+
+    def sys_time(self, machine: Machine, tloc: int, *_) -> int:
+        seconds = self.now_ns() // 10**9
+        if tloc:
+            store(machine, tloc, struct.pack("<i", seconds))
+        return seconds
+
+    def sys_gettimeofday(self, machine: Machine, tv: int, tz: int, *_) -> int:
+        now = self.now_ns()
+        if tv:
+            store(machine, tv, struct.pack("<ii", now // 10**9, now % 10**9 // 1000))
+        if tz:
+            store(machine, tz, bytes(8))
+        return 0
+
+    def sys_clock_gettime(self, machine: Machine, clock: int, ts: int, *_) -> int:
+        if clock not in CLOCKS:
+            raise KernelError(EINVAL)
+        now = self.now_ns(CLOCKS[clock])
+        store(machine, ts, struct.pack("<ii", now // 10**9, now % 10**9))
+        return 0
+
+    def sys_clock_gettime64(self, machine: Machine, clock: int, ts: int, *_) -> int:
+        if clock not in CLOCKS:
+            raise KernelError(EINVAL)
+        now = self.now_ns(CLOCKS[clock])
+        store(machine, ts, struct.pack("<qq", now // 10**9, now % 10**9))
+        return 0
+
+    def sys_times(self, machine: Machine, buf: int, *_) -> int:
+        cpu = time.process_time_ns() // 10**7                     # clock ticks of 10 ms
+        if buf:
+            store(machine, buf, struct.pack("<4i", cpu, 0, 0, 0))
+        return (self.now_ns("monotonic") - self.started) // 10**7 & 0x7FFFFFFF
+
+    def sys_nanosleep(self, machine: Machine, req: int, rem: int, *_) -> int:
+        seconds, nanos = struct.unpack("<ii", machine.read(req, 8))
+        if seconds < 0 or not 0 <= nanos < 10**9:
+            raise KernelError(EINVAL)
+        self.slept_ns += seconds * 10**9 + nanos
+        if rem:
+            store(machine, rem, bytes(8))
+        return 0
+
+    def sys_sched_yield(self, machine: Machine, *_) -> int:
+        return 0
+
+    # -- threads and signals (bookkeeping) -------------------------------------------
+
+    def sys_set_thread_area(self, machine: Machine, info: int, *_) -> int:
+        entry, base, limit, flags = struct.unpack("<IIII", machine.read(info, 16))
+        if entry == 0xFFFFFFFF:
+            used = {i for i in TLS_ENTRIES if any(machine.engine.gdt_entry(i))}
+            free = [i for i in TLS_ENTRIES if i not in used]
+            if not free:
+                raise KernelError(ESRCH)                  # what Linux answers when all are used
+            entry = free[0]
+            store(machine, info, struct.pack("<I", entry))
+        if entry not in TLS_ENTRIES:
+            raise KernelError(EINVAL)
+        seg_32bit, contents = flags & 1, flags >> 1 & 3
+        read_exec_only, in_pages, not_present = flags >> 3 & 1, flags >> 4 & 1, flags >> 5 & 1
+        if not_present and read_exec_only and contents == 0 and not base and not limit:
+            machine.engine.set_gdt_entry(entry, bytes(8))          # clear the entry
+            return 0
+        access = 0x80 * (not not_present) | 0x60 | 0x10 | contents << 2 | \
+            (0 if read_exec_only else 2) | 1
+        if contents & 2:                                              # code segment
+            access |= 8
+        raw = descriptor(base, limit, access, (seg_32bit << 2) | (in_pages << 3))
+        machine.engine.set_gdt_entry(entry, raw)
+        return 0
+
+    def sys_set_tid_address(self, machine: Machine, address: int, *_) -> int:
+        self.tid_address = address
+        return PID
+
+    def sys_rt_sigaction(self, machine: Machine, signal: int, act: int, old: int,
+                         size: int, *_) -> int:
+        if not 1 <= signal <= 64 or size != 8 or act and signal in (9, 19):
+            raise KernelError(EINVAL)
+        if old:
+            store(machine, old, struct.pack("<III8s", self.signal_handlers.get(signal, 0),
+                                            0, 0, bytes(8)))
+        if act:
+            (handler,) = struct.unpack("<I", machine.read(act, 4))
+            self.signal_handlers[signal] = handler
+        return 0
+
+    def sys_rt_sigprocmask(self, machine: Machine, how: int, new: int, old: int,
+                           size: int, *_) -> int:
+        if size != 8 or how > 2:
+            raise KernelError(EINVAL)
+        if old:
+            store(machine, old, struct.pack("<Q", self.signal_mask))
+        if new:
+            (mask,) = struct.unpack("<Q", machine.read(new, 8))
+            self.signal_mask = (self.signal_mask | mask, self.signal_mask & ~mask, mask)[how]
+        return 0
+
+    def sys_getrandom(self, machine: Machine, buf: int, length: int, flags: int, *_) -> int:
+        if flags & ~7:
+            raise KernelError(EINVAL)
+        length = min(length, 33554431)
+        store(machine, buf, self.random.randbytes(length))
+        return length
