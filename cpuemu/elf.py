@@ -50,8 +50,9 @@ def load_elf(path: str | Path) -> Program:
         p_type, p_offset, p_vaddr, _, p_filesz, p_memsz, p_flags, _ = \
             struct.unpack("<8I", header)
         if p_type == PT_INTERP:
-            raise LoadError(f"{name}: dynamically linked (needs {_interp(data, p_offset, p_filesz)});"
-                            " only static executables can run")
+            needs = _interp(data, p_offset, p_filesz)
+            raise LoadError(f"{name}: dynamically linked (needs {needs}); only static "
+                            "executables can run")
         if p_type == PT_PHDR:
             phdr_address = p_vaddr
         if p_type != PT_LOAD or p_memsz == 0:

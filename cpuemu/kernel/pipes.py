@@ -17,7 +17,7 @@ CAPACITY = 65536
 class WouldBlock(Exception):
     """The operation cannot make progress now; `what` says why, for reports."""
 
-    def __init__(self, what: str, end: "PipeEnd"):
+    def __init__(self, what: str, end: PipeEnd):
         super().__init__(what)
         self.what, self.end = what, end
 
