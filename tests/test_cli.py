@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,72 @@ def test_diff_random_programs(capsys):
 def test_diff_needs_a_file_or_random(capsys):
     assert main(["diff"]) == 2
     assert "diff needs a FILE" in capsys.readouterr().err
+
+
+def test_strace_lines(capsys, tmp_path):
+    assert main(["run", "--strace", str(SAMPLES / "hello_nasm.asm")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "Hello, world!\n"
+    assert captured.err.splitlines() == ['write(1, "Hello, world!\\n", 14) = 14',
+                                         "exit(0) = ?"]
+    log = tmp_path / "trace.txt"
+    assert main(["run", "--strace-file", str(log), str(SAMPLES / "hello_nasm.asm")]) == 0
+    assert log.read_text().splitlines()[0].startswith("write(1, ")
+
+
+def test_strace_shows_errors_by_name(capsys, tmp_path):
+    src = tmp_path / "open.asm"
+    src.write_text("section .data\np: db 'nope', 0\nsection .text\n_start: mov eax, 5\n"
+                   " mov ebx, p\n xor ecx, ecx\n int 0x80\n mov ebx, 0\n mov eax, 1\n int 0x80\n")
+    assert main(["run", "--strace", "--root", str(tmp_path), str(src)]) == 0
+    assert 'open("nope", O_RDONLY, 00) = -1 ENOENT (No such file or directory)' in \
+        capsys.readouterr().err
+
+
+def test_root_is_where_files_go(tmp_path, capsys):
+    root = tmp_path / "root"
+    root.mkdir()
+    src = tmp_path / "mk.asm"
+    src.write_text("section .data\np: db '/made-here', 0\nsection .text\n_start: mov eax, 39\n"
+                   " mov ebx, p\n mov ecx, 0x1ed\n int 0x80\n mov ebx, eax\n mov eax, 1\n"
+                   " int 0x80\n")
+    assert main(["run", "--root", str(root), str(src)]) == 0
+    assert (root / "made-here").is_dir()
+    assert main(["run", "--root", str(tmp_path / "missing"), str(src)]) == 2
+    assert "not a directory" in capsys.readouterr().err
+
+
+def test_deadlock_is_reported(capsys, tmp_path):
+    src = tmp_path / "dead.asm"
+    src.write_text("section .bss\nfds: resd 2\nbuf: resb 4\nsection .text\n_start:\n"
+                   " mov eax, 42\n mov ebx, fds\n int 0x80\n mov eax, 3\n mov ebx, [fds]\n"
+                   " mov ecx, buf\n mov edx, 4\n int 0x80\n")
+    assert main(["run", str(src)]) == 125
+    err = capsys.readouterr().err
+    assert "deadlock" in err and "read from an empty pipe whose write end is open" in err
+    assert "dead.asm:13: int 0x80" in err
+
+
+def test_killing_itself(capsys, tmp_path):
+    src = tmp_path / "kill.asm"
+    src.write_text("section .text\n_start: mov eax, 20\n int 0x80\n mov ebx, eax\n"
+                   " mov ecx, 15\n mov eax, 37\n int 0x80\n")
+    assert main(["run", str(src)]) == 143
+    assert "killed by SIGTERM" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("engine", ["interp", "unicorn"])
+def test_runs_a_static_elf_with_arguments(engine, tmp_path, capsys):
+    exe = tmp_path / "args"
+    src = Path(__file__).parent / "conformance" / "c_args.c"
+    subprocess.run(["gcc", "-m32", "-static", "-nostdlib", "-fno-pie", "-no-pie",
+                    "-fno-stack-protector", "-O1", "-o", str(exe), str(src)], check=True)
+    assert main(["run", "--engine", engine, str(exe), "--", "alpha", "beta"]) == 3
+    assert capsys.readouterr().out.startswith("alpha\nbeta\nargv-null 1\nAT_PAGESZ 4096\n")
+
+
+def test_elf_errors_are_clear(tmp_path, capsys):
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(60))
+    assert main(["run", str(bad)]) == 2
+    assert "not a 32-bit ELF file" in capsys.readouterr().err

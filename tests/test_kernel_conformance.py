@@ -17,6 +17,7 @@ from cpuemu.elf import load_elf
 HERE = Path(__file__).resolve().parent / "conformance"
 PROGRAMS = sorted(p.name for p in HERE.iterdir() if p.suffix in (".c", ".asm"))
 STDIN = b"stdin data\n"
+ARGS = ["one", "two words"]
 SYSCALLS = set("""exit exit_group read write open openat creat close lseek _llseek readv writev
 pread64 pwrite64 dup dup2 dup3 pipe pipe2 unlink mkdir rmdir rename access stat64 fstat64
 lstat64 getdents64 getcwd chdir brk mmap2 old_mmap munmap mprotect getpid getppid gettid
@@ -57,11 +58,11 @@ def test_same_as_the_real_kernel(name, build_dir, tmp_path, engine):
     native_root, emulated_root = tmp_path / "native", tmp_path / "emulated"
     native_root.mkdir()
     emulated_root.mkdir()
-    native = subprocess.run([str(exe)], cwd=native_root, input=STDIN, capture_output=True,
-                            timeout=30)
+    native = subprocess.run([str(exe), *ARGS], cwd=native_root, input=STDIN,
+                            capture_output=True, timeout=30, env={})
     calls: list[str] = []
     machine = Machine(load_elf(exe), engine=engine, stdin=STDIN, root=str(emulated_root),
-                      strace=calls.append, argv=[str(exe)])
+                      strace=calls.append, argv=[str(exe), *ARGS])
     stop = machine.run(5_000_000)
     assert stop.reason in ("exited", "signal"), stop
     status = native.returncode if native.returncode >= 0 else 128 - native.returncode

@@ -1,6 +1,6 @@
 """Tokens of one source line, shared by the three dialects.
 
-Numbers are read in every notation the dialects use (0x1f, 1fh, 101b, 0b101, 17o/17q);
+Numbers are read in every notation the dialects use (0x1f, 1fh, 101b, 0b101, 17o/17q, 0o17);
 `suffixes=False` turns off the h/b/o/q suffixes for AT&T, where `1b`/`1f` name labels.
 """
 
@@ -27,7 +27,7 @@ class Token:
 
 
 _NUMBER_SUFFIXED = re.compile(
-    r"0[xX][0-9a-fA-F_]+|[0-9][0-9a-fA-F_]*[hH]\b|0[bB][01_]+\b|[01_]+[bByY]\b"
+    r"0[xX][0-9a-fA-F_]+|0[oOqQ][0-7_]+\b|[0-9][0-9a-fA-F_]*[hH]\b|0[bB][01_]+\b|[01_]+[bByY]\b"
     r"|[0-7_]+[oOqQ]\b|[0-9][0-9_]*[dD]?\b")
 _NUMBER_PLAIN = re.compile(r"0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+")
 _IDENT = re.compile(r"[A-Za-z_.@?][\w.$@?]*")
@@ -47,6 +47,8 @@ def parse_number(text: str, *, suffixes: bool = True, octal_zero: bool = False) 
         return int(t[:-1], 16)
     if t.startswith("0b") and len(t) > 2 and not (suffixes and t.endswith("h")):
         return int(t[2:], 2)
+    if suffixes and t[:2] in ("0o", "0q") and len(t) > 2:       # nasm 0o755
+        return int(t[2:], 8)
     if suffixes and t[-1] in "by":
         return int(t[:-1], 2)
     if suffixes and t[-1] in "oq":
