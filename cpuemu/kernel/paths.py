@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..machine import Machine
 
 AT_FDCWD = 0xFFFFFF9C                  # -100
-AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR = 0x100, 0x200
+AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EMPTY_PATH = 0x100, 0x200, 0x1000
 O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, O_APPEND = 3, 0o100, 0o200, 0o1000, 0o2000
 O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC = 0o4000, 0o200000, 0o400000, 0o2000000
 HOST_FLAGS = ((O_CREAT, os.O_CREAT), (O_EXCL, os.O_EXCL), (O_TRUNC, os.O_TRUNC),
@@ -150,6 +150,23 @@ class PathCalls:
         host = self.sandbox.resolve(self.path(machine, path), follow=False)
         store(machine, buf, stat64_bytes(host_errors(lambda: os.lstat(host))))
         return 0
+
+    def sys_fstatat64(self, machine: Machine, dirfd: int, path: int, buf: int, flags: int,
+                      *_) -> int:
+        name = self.path(machine, path)
+        if not name and flags & AT_EMPTY_PATH:
+            return self.sys_fstat64(machine, dirfd, buf)
+        host = self.sandbox.resolve(name, follow=not flags & AT_SYMLINK_NOFOLLOW,
+                                    base=self._base(dirfd))
+        look = os.lstat if flags & AT_SYMLINK_NOFOLLOW else os.stat
+        store(machine, buf, stat64_bytes(host_errors(lambda: look(host))))
+        return 0
+
+    def sys_readlink(self, machine: Machine, path: int, buf: int, size: int, *_) -> int:
+        host = self.sandbox.resolve(self.path(machine, path), follow=False)
+        target = host_errors(lambda: os.readlink(host)).encode()[:size]
+        store(machine, buf, target)
+        return len(target)
 
     def sys_fstat64(self, machine: Machine, fd: int, buf: int, *_) -> int:
         file = self.fds.get(fd)

@@ -212,6 +212,20 @@ class ProcessCalls:
             self.signal_mask = (self.signal_mask | mask, self.signal_mask & ~mask, mask)[how]
         return 0
 
+    def sys_set_robust_list(self, machine: Machine, head: int, size: int, *_) -> int:
+        if size != 12:
+            raise KernelError(EINVAL)
+        self.robust_list = head                   # recorded; there are no other threads
+        return 0
+
+    def sys_ugetrlimit(self, machine: Machine, resource: int, limits: int, *_) -> int:
+        if resource > 15:
+            raise KernelError(EINVAL)
+        soft_hard = {3: (8 << 20, 0xFFFFFFFF), 7: (1024, 1024)}.get(   # stack, open files
+            resource, (0xFFFFFFFF, 0xFFFFFFFF))
+        store(machine, limits, struct.pack("<II", *soft_hard))
+        return 0
+
     def sys_getrandom(self, machine: Machine, buf: int, length: int, flags: int, *_) -> int:
         if flags & ~7:
             raise KernelError(EINVAL)

@@ -39,7 +39,9 @@ SIGNATURES = {
     "rt_sigprocmask": ("how", "ptr", "ptr", "int"), "getrandom": ("ptr", "int", "int"),
     "uname": ("ptr",), "time": ("ptr",), "gettimeofday": ("ptr", "ptr"),
     "clock_gettime": ("int", "ptr"), "clock_gettime64": ("int", "ptr"), "times": ("ptr",),
-    "set_tid_address": ("ptr",), "getpid": (), "getppid": (), "gettid": (), "getuid32": (),
+    "set_tid_address": ("ptr",), "readlink": ("path", "ptr", "int"),
+    "fstatat64": ("dirfd", "path", "ptr", "int"), "set_robust_list": ("ptr", "int"),
+    "ugetrlimit": ("int", "ptr"), "getpid": (), "getppid": (), "gettid": (), "getuid32": (),
     "geteuid32": (), "getgid32": (), "getegid32": (), "sched_yield": (),
 }
 OPEN_FLAGS = ((0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"),

@@ -19,7 +19,7 @@ I386 = {
     224: "gettid", 240: "futex", 243: "set_thread_area", 252: "exit_group",
     258: "set_tid_address", 265: "clock_gettime", 270: "tgkill", 295: "openat",
     311: "set_robust_list", 330: "dup3", 331: "pipe2", 355: "getrandom", 384: "arch_prctl",
-    403: "clock_gettime64", 443: "rseq", 14: "mknod", 30: "utime", 60: "umask",
+    403: "clock_gettime64", 386: "rseq", 300: "fstatat64", 14: "mknod", 30: "utime", 60: "umask",
     83: "symlink", 94: "fchmod", 106: "stat", 107: "lstat", 108: "fstat", 118: "fsync",
     119: "sigreturn", 173: "rt_sigreturn", 191: "ugetrlimit", 194: "ftruncate64",
     212: "chown32", 213: "setuid32", 214: "setgid32", 242: "sched_getaffinity",
