@@ -1,0 +1,63 @@
+"""The ELF loader: static executables, the tiny hand-made kind, and clear refusals."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cpuemu import LoadError, Machine
+from cpuemu.elf import load_elf
+from cpuemu.process import AT_PHDR, AT_PHNUM
+
+HERE = Path(__file__).resolve().parent / "elf"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    exe = tmp_path_factory.mktemp("elf") / "tiny"
+    subprocess.run(["nasm", "-f", "bin", "-o", str(exe), str(HERE / "tiny.asm")], check=True)
+    exe.chmod(0o755)
+    return exe
+
+
+def test_tiny_overlapping_headers_run_like_native(tiny, engine):
+    native = subprocess.run([str(tiny)], capture_output=True)
+    assert (native.stdout, native.returncode) == (b"tiny\n", 42)
+    assert tiny.stat().st_size < 128
+    program = load_elf(tiny)
+    assert [(s.address, s.perms) for s in program.sections] == [(0x08048000, "r-x")]
+    assert program.auxv[AT_PHNUM] == 1 and program.auxv[AT_PHDR] == 0x08048000 + 0x2C
+    machine = Machine(program, engine=engine)
+    assert machine.run().status == 42 and machine.stdout == b"tiny\n"
+
+
+def test_refusals_say_why(tmp_path):
+    dynamic = tmp_path / "dyn"
+    src = tmp_path / "m.c"
+    src.write_text("int main(void) { return 0; }\n")
+    subprocess.run(["gcc", "-m32", "-o", str(dynamic), str(src)], check=True)
+    with pytest.raises(LoadError, match="dynamically linked .*only static"):
+        load_elf(dynamic)
+    wide = tmp_path / "wide"
+    subprocess.run(["gcc", "-static", "-o", str(wide), str(src)], check=True)
+    with pytest.raises(LoadError, match="not a 32-bit ELF"):
+        load_elf(wide)
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"\x7fELF\x01\x01\x01" + bytes(20))
+    with pytest.raises(LoadError):
+        load_elf(junk)
+
+
+def test_brk_starts_after_the_highest_segment(tmp_path, engine):
+    src = tmp_path / "b.c"
+    src.write_text('#include "%s"\nstatic char big[100000];\nvoid _start(void) {\n'
+                   "  u32 b = S1(45, 0);\n  big[0] = 1;\n"
+                   "  S1(1, b >= (u32)(big + sizeof big) && (b & 4095) == 0);\n}\n"
+                   % (HERE.parent / "conformance" / "sys.h"))
+    exe = tmp_path / "b"
+    subprocess.run(["gcc", "-m32", "-static", "-nostdlib", "-fno-pie", "-no-pie",
+                    "-fno-stack-protector", "-O1", "-o", str(exe), str(src)], check=True)
+    assert subprocess.run([str(exe)]).returncode == 1
+    assert Machine(load_elf(exe), engine=engine).run().status == 1
