@@ -43,6 +43,7 @@ class ProcessCalls:
         self.pending_signal: int | None = None
         self.random = random.Random(0)
         self.tid_address = 0
+        self.on_yield = None               # callable(machine, why, wake_ns=0) -> Stop | None
 
     # -- ending --------------------------------------------------------------------
 
@@ -147,16 +148,27 @@ class ProcessCalls:
             store(machine, buf, struct.pack("<4i", cpu, 0, 0, 0))
         return (self.now_ns("monotonic") - self.started) // 10**7 & 0x7FFFFFFF
 
-    def sys_nanosleep(self, machine: Machine, req: int, rem: int, *_) -> int:
+    def sys_nanosleep(self, machine: Machine, req: int, rem: int, *_) -> int | Stop:
         seconds, nanos = struct.unpack("<ii", machine.read(req, 8))
         if seconds < 0 or not 0 <= nanos < 10**9:
             raise KernelError(EINVAL)
-        self.slept_ns += seconds * 10**9 + nanos
         if rem:
             store(machine, rem, bytes(8))
+        duration = seconds * 10**9 + nanos
+        if self.on_yield is not None:             # a scheduler runs someone else meanwhile
+            machine.regs.eax = 0
+            stop = self.on_yield(machine, "sleep", self.now_ns("monotonic") + duration)
+            if stop is not None:
+                return stop
+        self.slept_ns += duration
         return 0
 
-    def sys_sched_yield(self, machine: Machine, *_) -> int:
+    def sys_sched_yield(self, machine: Machine, *_) -> int | Stop:
+        if self.on_yield is not None:
+            machine.regs.eax = 0
+            stop = self.on_yield(machine, "yield")
+            if stop is not None:
+                return stop
         return 0
 
     # -- threads and signals (bookkeeping) -------------------------------------------

@@ -1,0 +1,237 @@
+"""Coroutines scheduled by the host: the documented round-robin policy, blocking on
+pipes, sleeping on the virtual clock, deadlock reports, and full contexts surviving
+a thousand switches, on both engines."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cpuemu import Machine, assemble
+from cpuemu.abi.call import pass_argument
+from cpuemu.coro import Scheduler
+from cpuemu.views.coro import context_view, coroutine_table
+
+PIPES = """
+section .data
+eofmsg: db "EOF", 10
+section .bss
+fds: resd 2
+buf: resb 4
+section .text
+global _start
+_start:
+    mov eax, 42
+    mov ebx, fds
+    int 0x80
+    int3                    ; the host takes over from here
+
+producer:                   ; producer(fd, tag, count): "<tag><n>" count times, yielding
+    push ebp
+    mov ebp, esp
+    push ebx
+    push esi
+    mov esi, 1
+.again:
+    mov eax, [ebp + 12]
+    mov [buf], al
+    mov eax, esi
+    add al, '0'
+    mov [buf + 1], al
+    mov eax, 4
+    mov ebx, [ebp + 8]
+    mov ecx, buf
+    mov edx, 2
+    int 0x80
+    mov eax, 158            ; sched_yield
+    int 0x80
+    inc esi
+    cmp esi, [ebp + 16]
+    jle .again
+    mov eax, 6              ; close its own write end
+    mov ebx, [ebp + 8]
+    int 0x80
+    pop esi
+    pop ebx
+    pop ebp
+    xor eax, eax
+    ret
+
+consumer:                   ; consumer(fd): copy 2-byte records to stdout until EOF
+    push ebp
+    mov ebp, esp
+    push ebx
+    sub esp, 4
+.more:
+    mov eax, 3
+    mov ebx, [ebp + 8]
+    lea ecx, [esp]
+    mov edx, 2
+    int 0x80
+    test eax, eax
+    jz .eof
+    mov edx, eax
+    mov eax, 4
+    mov ebx, 1
+    lea ecx, [esp]
+    int 0x80
+    jmp .more
+.eof:
+    mov eax, 4
+    mov ebx, 1
+    mov ecx, eofmsg
+    mov edx, 4
+    int 0x80
+    add esp, 4
+    pop ebx
+    pop ebp
+    mov eax, 7
+    ret
+
+sleeper:                    ; sleeper(ms, tag): nanosleep(ms), then write the tag
+    sub esp, 8
+    mov dword [esp], 0
+    mov eax, [esp + 12]
+    imul eax, eax, 1000000
+    mov [esp + 4], eax
+    mov eax, 162
+    mov ebx, esp
+    xor ecx, ecx
+    int 0x80
+    lea ecx, [esp + 16]
+    mov eax, 4
+    mov ebx, 1
+    mov edx, 1
+    int 0x80
+    add esp, 8
+    ret
+"""
+
+
+def pipes_machine(engine: str) -> tuple[Machine, int, int]:
+    m = Machine(assemble(PIPES, dialect="nasm"), engine=engine)
+    assert m.run().fault.kind == "breakpoint"
+    return m, m.read_u32(m.symbol("fds")), m.read_u32(m.symbol("fds") + 4)
+
+
+def test_producers_and_consumer_follow_the_round_robin_policy(engine):
+    m, r, w = pipes_machine(engine)
+    kernel = m.kernel
+    wa, wb = kernel.fds.add(kernel.fds.get(w)), kernel.fds.add(kernel.fds.get(w))
+    kernel.fds.close(w)
+    s = Scheduler(m)
+    s.spawn("producer", wa, ord("a"), 3, name="A")
+    s.spawn("producer", wb, ord("b"), 3, name="B")
+    s.spawn("consumer", r, name="C")
+    stop = s.run()
+    assert stop.reason == "exited" and [t.result for t in s.tasks] == [0, 0, 7]
+    assert m.stdout == b"a1b1a2b2a3b3EOF\n"
+    blocked = "blocked: read from an empty pipe whose write end is open"
+    assert s.trace == [("A", "yield"), ("B", "yield"), ("C", blocked)] * 3 + \
+        [("A", "returned"), ("B", "returned"), ("C", "returned")]
+
+
+def test_sleepers_wake_in_deadline_order_on_the_virtual_clock(engine):
+    m, _, _ = pipes_machine(engine)
+    s = Scheduler(m)
+    for ms, tag in ((30, "c"), (10, "a"), (20, "b")):
+        s.spawn("sleeper", ms, ord(tag))
+    start = m.kernel.now_ns("monotonic")
+    assert s.run().reason == "exited"
+    assert m.stdout == b"abc"
+    assert m.kernel.now_ns("monotonic") - start >= 30_000_000      # the guest saw 30 ms pass
+
+
+def test_deadlock_names_every_coroutine_and_where_it_waits(engine):
+    m, r, w = pipes_machine(engine)
+    s = Scheduler(m)
+    s.spawn("consumer", r, name="first")
+    s.spawn("consumer", r, name="second")
+    stop = s.run()
+    assert stop.reason == "deadlock"
+    report = stop.detail
+    assert "every coroutine is blocked" in report
+    for name in ("first", "second"):
+        assert f"{name:16} blocked   " in report
+    assert report.count("read from an empty pipe whose write end is open at <input>:56:") == 2
+    assert "#0 consumer(" in report                  # each with its backtrace
+
+
+KEEPER = """
+section .text
+global _start
+_start: int3
+keeper:                     ; keeper(values, rounds): values = ebx ecx edx esi edi ebp eflags
+    mov eax, [esp + 4]
+    mov ebx, [eax]
+    mov ecx, [eax + 4]
+    mov edx, [eax + 8]
+    mov esi, [eax + 12]
+    mov edi, [eax + 16]
+    mov ebp, [eax + 20]
+.round:
+    mov eax, [esp + 4]
+    push dword [eax + 24]
+    popfd
+    mov eax, 158            ; sched_yield: another coroutine runs
+    int 0x80
+    pushfd                  ; [esp] = the flags we came back with
+    mov eax, [esp + 8]
+    push dword [eax + 24]   ; [esp] = expected, [esp + 4] = observed
+    mov eax, [esp]
+    xor eax, [esp + 4]
+    and eax, 0xcd5          ; OF DF SF ZF AF PF CF
+    jnz .bad
+    add esp, 8
+    mov eax, [esp + 4]
+    cmp ebx, [eax]
+    jne .bad
+    cmp ecx, [eax + 4]
+    jne .bad
+    cmp edx, [eax + 8]
+    jne .bad
+    cmp esi, [eax + 12]
+    jne .bad
+    cmp edi, [eax + 16]
+    jne .bad
+    cmp ebp, [eax + 20]
+    jne .bad
+    dec dword [esp + 8]
+    jnz .round
+    xor eax, eax
+    ret
+.bad:
+    mov ebx, 1              ; a value did not survive: end the process with status 1
+    mov eax, 252
+    int 0x80
+"""
+
+registers = st.lists(st.integers(0, 0xFFFFFFFF), min_size=6, max_size=6)
+flag_bits = st.integers(0, 0xFFF).map(lambda v: v & 0xCD5 | 0x202)
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.lists(st.tuples(registers, flag_bits), min_size=4, max_size=4))
+def test_contexts_survive_a_thousand_switches(values):
+    for engine in ("interp", "unicorn"):
+        m = Machine(assemble(KEEPER, dialect="nasm"), engine=engine)
+        s = Scheduler(m)
+        for regs, flags in values:
+            table = b"".join(v.to_bytes(4, "little") for v in [*regs, flags])
+            s.spawn("keeper", pass_argument(m, table), 250)
+        stop = s.run()
+        assert stop.reason == "exited", stop
+        assert [t.result for t in s.tasks] == [0, 0, 0, 0]
+        assert sum(t.switches for t in s.tasks) >= 1000
+
+
+def test_views_show_state_and_context(engine):
+    m, r, _ = pipes_machine(engine)
+    s = Scheduler(m)
+    task = s.spawn("consumer", r, name="reader")
+    s.run()
+    table = coroutine_table(s)
+    assert "reader" in table and "blocked" in table and "<input>:56: int 0x80" in table
+    view = context_view(task)
+    assert "context of coroutine 0 (reader), blocked" in view
+    assert f"eip     {task.context['eip']:#010x}" in view and "eflags" in view
