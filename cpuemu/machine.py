@@ -223,6 +223,13 @@ class Machine:
         base, limit = decode_descriptor(self.engine.gdt_entry(selector >> 3))
         return Segment(selector, base, limit)
 
+    def snapshot(self) -> tuple[dict[str, int], list[tuple[int, int, int, bytes]]]:
+        """Registers and every mapped byte (with permissions): equal snapshots mean an
+        identical machine, bit for bit."""
+        regions = [(r.start, r.size, r.perms, self.engine.read(r.start, r.size, need=0))
+                   for r in self.engine.regions()]
+        return self.regs.as_dict(), regions
+
     # -- calling guest functions -------------------------------------------------------
 
     def call(self, function: int | str, *args, wide: bool = False,
