@@ -1,4 +1,4 @@
-"""Command line: `cpuemu run | diff | asm`.
+"""Command line: `cpuemu run | diff | debug | asm`.
 
 Every error a user can cause ends in one readable message and a non-zero status, never
 a Python traceback: assembly errors as `file:line:col: error: ...` with a caret; guest
@@ -77,6 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--seed", type=int, default=0, help="first seed for --random")
     diff.add_argument("args", nargs="*", help="arguments for the guest (after --)")
 
+    debug = sub.add_parser("debug", help="step through a program, forwards and backwards",
+                           description="A terminal debugger: step, next, finish, continue, "
+                                       "break, watch, print, x, back (time travel), bt. "
+                                       "`help` inside lists the commands.")
+    _source_args(debug)
+    debug.add_argument("--engine", choices=ENGINES, default="interp",
+                       help="CPU engine (default: %(default)s; time travel needs interp)")
+    debug.add_argument("--commands", metavar="FILE",
+                       help="read debugger commands from FILE instead of the terminal")
+    debug.add_argument("--stdin", metavar="FILE", help="the guest's stdin")
+    debug.add_argument("args", nargs="*", help="arguments for the guest (after --)")
+
     asm = sub.add_parser("asm", help="assemble and show the result",
                          description="Assemble FILE and print what it became.")
     _source_args(asm)
@@ -115,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return {"run": cmd_run, "asm": cmd_asm, "diff": cmd_diff}[args.command](args)
+        return {"run": cmd_run, "asm": cmd_asm, "diff": cmd_diff,
+                "debug": cmd_debug}[args.command](args)
     except AssemblyError as e:
         print(e.render(), file=sys.stderr)
         return EXIT_USAGE
@@ -251,6 +264,21 @@ def _read_stdin_file(path: str | None) -> bytes | None:
         return Path(path).read_bytes()
     except OSError as e:
         raise CpuemuError(f"cannot read --stdin file: {e}") from None
+
+
+def cmd_debug(args) -> int:
+    from .debug.debugger import Debugger
+    program = load_program(args.file, args.dialect)
+    commands = None
+    if args.commands:
+        try:
+            commands = Path(args.commands).read_text().splitlines()
+        except OSError as e:
+            raise CpuemuError(f"cannot read --commands file: {e}") from None
+    machine = Machine(program, engine=args.engine, argv=[args.file, *args.args],
+                      stdin=_read_stdin_file(args.stdin) or b"", stdout=sys.stdout.buffer,
+                      stderr=sys.stderr.buffer, capture=False, log=sys.stderr.buffer)
+    return Debugger(machine, out=lambda line: print(line, flush=True)).run(commands)
 
 
 def cmd_asm(args) -> int:

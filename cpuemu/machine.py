@@ -130,6 +130,7 @@ class Machine:
         self.exit_status: int | None = None
         self.last_stop: Stop | None = None
         self._breakpoints: set[int] = set()
+        self._before: dict[str, int] | None = None     # registers before the last step/run
         self.checker = None
         self._load(argv or [program.filename], env or {})
         if check_cdecl:
@@ -305,6 +306,7 @@ class Machine:
         if self.exit_status is not None:
             return self.last_stop
         budget = max_instructions if max_instructions is not None else self.max_instructions
+        self._before = self.regs.as_dict()
         if self.checker is not None:                 # one instruction at a time, checked
             return self.checker.run(budget)
         return self._finish(self.engine.run(budget))
@@ -313,6 +315,7 @@ class Machine:
         """Execute one instruction."""
         if self.exit_status is not None:
             return self.last_stop
+        self._before = self.regs.as_dict()
         if self.checker is not None:
             return self.checker.step()
         return self._finish(self.engine.step())
@@ -350,6 +353,18 @@ class Machine:
             return
         fault.disassembly = fault.disassembly or disassemble_one(code, fault.eip)
         fault.args = (fault.summary(),)
+
+    @property
+    def changed(self) -> set[str]:
+        """Registers the last step or run changed."""
+        if self._before is None:
+            return set()
+        now = self.regs.as_dict()
+        return {name for name, value in now.items() if self._before.get(name) != value}
+
+    def _repr_html_(self) -> str:
+        from .views.machine import machine_html
+        return machine_html(self)
 
     def source_line(self, address: int):
         return self.program.line_at(address)

@@ -1,0 +1,339 @@
+"""`cpuemu debug`: a terminal debugger with gdb's vocabulary, and time travel.
+
+    step [n] | s      next [n] | n      finish      continue | c
+    back [n]          reverse-continue | rc          (time travel: interp engine)
+    break WHERE | b   delete N|all      watch WHERE [size]      info breakpoints
+    print regs|flags|stack|frames|REGISTER | p       x/NU WHERE (U: b w d)
+    list | l          bt                quit | q
+
+WHERE is a label, a line number, file:line, or an address (0x...). Commands come from the
+terminal or, with --commands FILE, from a file, echoed after a `(cpuemu)` prompt so a
+session reads as a transcript (tests drive the debugger this way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from iced_x86 import Decoder, Mnemonic
+
+from ..cpu.memory import MemoryFault
+from ..cpu.registers import FLAG_BITS, REGS32
+from ..errors import CpuemuError
+from ..machine import Machine
+from ..stop import Stop
+from ..views.disasm import disassemble_one
+from ..views.machine import memory_rows
+from ..views.stack import backtrace, stack_text
+from .history import History
+
+MAX_STEPS = 10_000_000
+UNITS = {"b": 1, "w": 2, "d": 4}
+
+
+class Debugger:
+    def __init__(self, machine: Machine, out: Callable[[str], None] = print):
+        self.m = machine
+        self.out = out
+        self.history = History(machine) if machine.engine.name == "interp" else None
+        self.watches: dict[int, tuple[int, int, bytes]] = {}      # number -> address, size, value
+        self.numbers: dict[int, int] = {}                          # breakpoint number -> address
+        self.next_number = 1
+        self.done = False
+
+    # -- the loop ----------------------------------------------------------------------
+
+    def run(self, commands: Iterable[str] | None = None) -> int:
+        """Execute commands (or read them from the terminal); returns an exit status."""
+        self.out(f"cpuemu debugger: {self.m.program.filename}, engine {self.m.engine.name}"
+                 f"{'' if self.history is not None else ' (no time travel)'}; "
+                 "`help` lists commands")
+        self.where()
+        source = iter(commands) if commands is not None else self._terminal()
+        for line in source:
+            line = line.strip()
+            if commands is not None:
+                self.out(f"(cpuemu) {line}")
+            if not line or line.startswith("#"):
+                continue
+            try:
+                self.command(line)
+            except CpuemuError as e:
+                self.out(f"error: {e}")
+            if self.done:
+                break
+        status = self.m.exit_status
+        return status if status is not None else 0
+
+    def _terminal(self):
+        while True:
+            try:
+                yield input("(cpuemu) ")
+            except EOFError:
+                return
+
+    def command(self, line: str) -> None:
+        word, _, rest = line.partition(" ")
+        rest = rest.strip()
+        if word.startswith("x/") or word == "x":
+            return self.examine(word, rest)
+        handler = {
+            "step": self.step, "s": self.step, "next": self.next, "n": self.next,
+            "finish": self.finish, "continue": self.cont, "c": self.cont,
+            "back": self.back, "reverse-continue": self.reverse, "rc": self.reverse,
+            "break": self.break_, "b": self.break_, "delete": self.delete,
+            "watch": self.watch, "info": self.info, "print": self.print_, "p": self.print_,
+            "list": self.list_, "l": self.list_, "bt": self.bt, "backtrace": self.bt,
+            "quit": self.quit, "q": self.quit, "help": self.help,
+        }.get(word)
+        if handler is None:
+            raise CpuemuError(f"unknown command {word!r} (try `help`)")
+        handler(rest)
+
+    # -- moving ------------------------------------------------------------------------
+
+    def _step_once(self) -> Stop:
+        return self.history.step() if self.history is not None else self.m.step()
+
+    def _go(self, done: Callable[[], bool] | None = None, first: bool = True) -> Stop:
+        """Step until a breakpoint, a watch, `done`, or the end."""
+        stop = Stop("stopped", self.m.regs.eip)
+        for count in range(MAX_STEPS):
+            stop = self._step_once()
+            if stop.reason != "step":
+                return stop
+            hit = self._watch_hit()
+            if hit:
+                return Stop("watch", self.m.regs.eip, detail=hit)
+            if done is not None and done():
+                return stop
+            if self.m.regs.eip in self.m.breakpoints:
+                return Stop("breakpoint", self.m.regs.eip)
+        return Stop("budget", self.m.regs.eip, detail=f"{MAX_STEPS} steps")
+
+    def _report(self, stop: Stop) -> None:
+        if stop.reason == "breakpoint":
+            number = next((n for n, a in self.numbers.items() if a == stop.eip), "?")
+            self.out(f"breakpoint {number} at {self.m.program.symbolize(stop.eip)}")
+        elif stop.reason == "watch":
+            self.out(stop.detail)
+        elif stop.reason not in ("step", "stopped"):
+            self.out(f"program stopped: {stop}")
+            if stop.reason in ("exited", "signal"):
+                return                              # there is no "here" any more
+        self.where()
+
+    def step(self, arg: str) -> None:
+        stop = Stop("step", self.m.regs.eip)
+        for _ in range(self._count(arg)):
+            stop = self._step_once()
+            hit = self._watch_hit()
+            if hit:
+                stop = Stop("watch", self.m.regs.eip, detail=hit)
+            if stop.reason != "step":
+                break
+        self._report(stop)
+
+    def next(self, arg: str) -> None:
+        stop = Stop("step", self.m.regs.eip)
+        for _ in range(self._count(arg)):
+            insn = self._decode()
+            if insn is not None and insn.mnemonic == Mnemonic.CALL:
+                back, esp = insn.next_ip32, self.m.regs.esp
+                stop = self._go(lambda: self.m.regs.eip == back and self.m.regs.esp >= esp)
+            else:
+                stop = self._step_once()
+            if stop.reason != "step":
+                break
+        self._report(stop)
+
+    def finish(self, arg: str) -> None:
+        frames = self.m.frames()
+        if not frames or frames[0].return_address is None:
+            raise CpuemuError("the outermost frame has nowhere to return to")
+        ret, slot = frames[0].return_address, frames[0].return_slot
+        stop = self._go(lambda: self.m.regs.eip == ret and self.m.regs.esp > slot)
+        if stop.reason == "step":
+            self.out(f"returned from {frames[0].function}: eax = {self.m.regs.eax:#x}")
+        self._report(stop)
+
+    def cont(self, arg: str) -> None:
+        if self.history is None and not self.watches:
+            stop = self.m.run()
+        else:
+            stop = self._go()
+        self._report(stop)
+
+    def back(self, arg: str) -> None:
+        if self.history is None:
+            raise CpuemuError("time travel needs the interp engine")
+        n = self.history.back(self._count(arg))
+        self.out(f"back {n} instruction{'s' if n != 1 else ''}")
+        self._rewatch()
+        self.where()
+
+    def reverse(self, arg: str) -> None:
+        if self.history is None:
+            raise CpuemuError("time travel needs the interp engine")
+        stop = self.history.run_back()
+        self._rewatch()
+        if stop.reason == "breakpoint":
+            self._report(stop)
+        else:
+            self.out("reached the start of the recorded history")
+            self.where()
+
+    # -- breakpoints and watches -------------------------------------------------------------
+
+    def resolve(self, where: str) -> int:
+        where = where.strip()
+        if not where:
+            raise CpuemuError("where? (a label, a line, file:line or an address)")
+        if where.lower().startswith("0x"):
+            return int(where, 16)
+        file, _, line = where.rpartition(":")
+        if line.isdigit():
+            number = int(line)
+            for address, src in sorted(self.m.program.source_map.items()):
+                if src.line == number and (not file or src.file.endswith(file)):
+                    return address
+            raise CpuemuError(f"no code at line {where}")
+        return self.m.symbol(where)
+
+    def break_(self, arg: str) -> None:
+        address = self.m.add_breakpoint(self.resolve(arg))
+        number = self.next_number
+        self.next_number += 1
+        self.numbers[number] = address
+        self.out(f"breakpoint {number} at {address:#010x} ({self._place(address)})")
+
+    def delete(self, arg: str) -> None:
+        targets = list(self.numbers) if arg in ("", "all") else [int(arg)]
+        for number in targets:
+            if number in self.numbers:
+                self.m.remove_breakpoint(self.numbers.pop(number))
+            elif number in self.watches:
+                del self.watches[number]
+            else:
+                raise CpuemuError(f"no breakpoint or watch {number}")
+        self.out(f"deleted {', '.join(map(str, targets)) or 'nothing'}")
+
+    def watch(self, arg: str) -> None:
+        where, _, size = arg.partition(" ")
+        address = self.resolve(where)
+        n = int(size) if size.strip() else 4
+        number = self.next_number
+        self.next_number += 1
+        self.watches[number] = (address, n, self.m.engine.read(address, n, need=0))
+        self.out(f"watch {number}: {n} bytes at {address:#010x} = "
+                 f"{int.from_bytes(self.watches[number][2], 'little'):#x}")
+
+    def _watch_hit(self) -> str:
+        for number, (address, n, old) in self.watches.items():
+            new = self.m.engine.read(address, n, need=0)
+            if new != old:
+                self.watches[number] = (address, n, new)
+                return (f"watch {number}: {address:#010x} changed "
+                        f"{int.from_bytes(old, 'little'):#x} -> {int.from_bytes(new, 'little'):#x}")
+        return ""
+
+    def _rewatch(self) -> None:
+        for number, (address, n, _) in self.watches.items():
+            self.watches[number] = (address, n, self.m.engine.read(address, n, need=0))
+
+    def info(self, arg: str) -> None:
+        for number, address in sorted(self.numbers.items()):
+            self.out(f"breakpoint {number} at {address:#010x} ({self._place(address)})")
+        for number, (address, n, value) in sorted(self.watches.items()):
+            self.out(f"watch {number}: {n} bytes at {address:#010x} = "
+                     f"{int.from_bytes(value, 'little'):#x}")
+        if not self.numbers and not self.watches:
+            self.out("no breakpoints or watches")
+
+    # -- looking -------------------------------------------------------------------------
+
+    def print_(self, arg: str) -> None:
+        what = arg.lower() or "regs"
+        regs = self.m.regs
+        if what in ("regs", "registers"):
+            changed = self.m.changed
+            for name in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip"):
+                value = regs[name]
+                signed = value - (1 << 32) if value & 0x80000000 else value
+                mark = " *" if name in changed else ""
+                self.out(f"{name:4} {value:#010x} {value:>11} {signed:>11}{mark}")
+        elif what == "flags":
+            self.out(" ".join(f.upper() if getattr(self.m.flags, f) else f for f in FLAG_BITS))
+        elif what == "stack":
+            self.out(stack_text(self.m) or "(no frames)")
+        elif what == "frames":
+            self.bt("")
+        elif what in REGS32:
+            value = regs[what]
+            self.out(f"{what} = {value:#x} ({value})")
+        elif what in FLAG_BITS:
+            self.out(f"{what} = {getattr(self.m.flags, what)}")
+        else:
+            raise CpuemuError(f"print what? regs, flags, stack, frames or a register, "
+                              f"not {arg!r}")
+
+    def examine(self, word: str, arg: str) -> None:
+        spec = word[2:] if word.startswith("x/") else ""
+        digits = "".join(ch for ch in spec if ch.isdigit())
+        unit = UNITS.get(spec[len(digits):] or "b")
+        if unit is None:
+            raise CpuemuError("x/NU: U is b (byte), w (word) or d (dword)")
+        count = int(digits or 16) * unit
+        address = self.resolve(arg)
+        for start, cells in memory_rows(self.m, address, count, unit):
+            self.out(f"{start:08x}  {' '.join(cells)}")
+
+    def list_(self, arg: str) -> None:
+        from ..views.machine import code_around
+        for address, text, here in code_around(self.m):
+            self.out(f"{'=>' if here else '  '} {address:08x}  {text}")
+
+    def bt(self, arg: str) -> None:
+        for line in backtrace(self.m) or ["(no frames)"]:
+            self.out(line)
+
+    def where(self) -> None:
+        eip = self.m.regs.eip
+        try:
+            text = disassemble_one(self.m.engine.read(eip, 15, need=0), eip)
+        except MemoryFault:
+            text = "(unmapped)"
+        self.out(f"{eip:#010x}  {text}  [{self._place(eip)}]")
+
+    def quit(self, arg: str) -> None:
+        self.done = True
+
+    def help(self, arg: str) -> None:
+        self.out(__doc__.split("\n\n")[1])
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _place(self, address: int) -> str:
+        line = self.m.program.line_at(address)
+        where = f"{line.file}:{line.line}: {line.text.strip()}" if line else ""
+        return f"{self.m.program.symbolize(address)}" + (f", {where}" if where else "")
+
+    def _decode(self):
+        eip = self.m.regs.eip
+        try:
+            code = self.m.engine.read(eip, 15, need=0)
+        except MemoryFault:
+            try:
+                code = self.m.engine.read(eip, 1, need=0)
+            except MemoryFault:
+                return None
+        insn = Decoder(32, code, ip=eip).decode()
+        return None if insn.is_invalid else insn
+
+    @staticmethod
+    def _count(arg: str) -> int:
+        if not arg:
+            return 1
+        if not arg.isdigit():
+            raise CpuemuError(f"not a count: {arg!r}")
+        return int(arg)

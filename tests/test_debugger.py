@@ -1,0 +1,34 @@
+"""Scripted debugger sessions: each .cmd file in tests/debugger/ is fed to
+`cpuemu debug --commands` and the transcript must equal the .expected file beside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from cpuemu.cli import main
+
+from .conftest import ROOT
+
+SESSIONS = sorted((ROOT / "tests" / "debugger").glob("*.cmd"))
+
+
+@pytest.mark.parametrize("commands", SESSIONS, ids=lambda p: p.stem)
+def test_transcript(commands, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["debug", "--commands", str(commands), "asm_samples/guide_cdecl.asm"]) == 0
+    assert capsys.readouterr().out == commands.with_suffix(".expected").read_text()
+
+
+def test_bad_commands_are_reported_not_fatal(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT)
+    script = tmp_path / "bad.cmd"
+    script.write_text("frobnicate\nbreak nowhere\nx/4q 0\nstep lots\nback\ncontinue\n")
+    assert main(["debug", "--engine", "unicorn", "--commands", str(script),
+                 "asm_samples/guide_cdecl.asm"]) == 65
+    out = capsys.readouterr().out
+    assert "error: unknown command 'frobnicate' (try `help`)" in out
+    assert "error: no symbol named 'nowhere'" in out
+    assert "error: x/NU: U is b (byte), w (word) or d (dword)" in out
+    assert "error: not a count: 'lots'" in out
+    assert "error: time travel needs the interp engine" in out
+    assert "program stopped: exited with status 65" in out
