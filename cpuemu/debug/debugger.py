@@ -98,7 +98,7 @@ class Debugger:
     def _go(self, done: Callable[[], bool] | None = None, first: bool = True) -> Stop:
         """Step until a breakpoint, a watch, `done`, or the end."""
         stop = Stop("stopped", self.m.regs.eip)
-        for count in range(MAX_STEPS):
+        for _ in range(MAX_STEPS):
             stop = self._step_once()
             if stop.reason != "step":
                 return stop
@@ -139,13 +139,16 @@ class Debugger:
         for _ in range(self._count(arg)):
             insn = self._decode()
             if insn is not None and insn.mnemonic == Mnemonic.CALL:
-                back, esp = insn.next_ip32, self.m.regs.esp
-                stop = self._go(lambda: self.m.regs.eip == back and self.m.regs.esp >= esp)
+                stop = self._go(self._returned_to(insn.next_ip32, self.m.regs.esp))
             else:
                 stop = self._step_once()
             if stop.reason != "step":
                 break
         self._report(stop)
+
+    def _returned_to(self, address: int, esp: int) -> Callable[[], bool]:
+        """True once EIP is `address` with the stack back at or above `esp`."""
+        return lambda: self.m.regs.eip == address and self.m.regs.esp >= esp
 
     def finish(self, arg: str) -> None:
         frames = self.m.frames()
