@@ -24,3 +24,9 @@ from .stop import Stop  # noqa: E402
 __all__ = ["AssemblyError", "CpuemuError", "GuestFault", "LimitExceeded", "LoadError",
            "Machine", "Program", "Stop", "SyscallError", "UnsupportedInstruction",
            "assemble", "assemble_file"]
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext cpuemu`: the `%%asm` cell magic (see cpuemu/ipython.py)."""
+    from .ipython import load
+    load(ipython)

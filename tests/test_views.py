@@ -1,0 +1,55 @@
+"""Views of a machine: the HTML a notebook shows mid-call, its rich-text twin, memory
+dumps, and the %%asm cell magic."""
+
+from __future__ import annotations
+
+import re
+
+from cpuemu import Machine, assemble_file
+from cpuemu.ipython import asm_magic
+from cpuemu.views.machine import machine_html, machine_text, memory_html
+
+from .conftest import SAMPLES
+
+
+def mid_call() -> Machine:
+    m = Machine(assemble_file(SAMPLES / "guide_cdecl.asm"))
+    m.add_breakpoint(0x08048011)             # mov [ebp-4], edi: the local is about to change
+    m.run()
+    m.step()
+    return m
+
+
+def test_html_mid_call_has_frames_and_the_changed_register():
+    m = mid_call()
+    assert m.changed == {"eip"}
+    html = machine_html(m)
+    assert re.search(r'<tr class="changed"><th>eip</th><td>08048014</td>', html)
+    assert '<tr class=""><th>eax</th><td>00000064</td><td>100</td><td>100</td>' in html
+    for annotation in ("return -&gt; main+0x16 (line 41)", "arg 1 of _myFunc [ebp+8]",
+                       "saved ebp (the caller&#x27;s frame base)", "local [ebp-4]",
+                       "_myFunc #0", "main #1", 'class="mark-esp"', 'class="mark-ebp"'):
+        assert annotation in html, annotation
+    assert '<tr class="here"><th>08048014</th>' in html        # the code around EIP
+    m.step()                                                  # add [ebp-4], esi: flags change
+    assert "eflags" in m.changed and "flag on changed" in machine_html(m)
+
+
+def test_text_twin_and_memory_dump():
+    m = mid_call()
+    text = machine_text(m)
+    assert "> 08048014 │ add dword ptr [ebp - 4], esi" in text
+    assert "guide_cdecl.asm:24: add [ebp-4], esi" in text and "saved edi" in text
+    dump = memory_html(m, "var", 8, 4)
+    assert "dwords at 0x08049000 (var)" in dump and "<td>00000005</td>" in dump
+
+
+def test_asm_cell_magic_runs_and_steps():
+    namespace: dict = {}
+    result = asm_magic("--step --name m", "section .text\n_start: mov eax, 7\n add eax, 1\n int3\n",
+                       namespace)
+    m = namespace["m"]
+    assert m.regs.eax == 8 and m.last_stop.fault.kind == "breakpoint"
+    assert [text.split("  ")[1] for text, _ in result.steps] == ["mov eax, 7", "add eax, 1", "int3"]
+    assert result.steps[1][1]["eax"] == (7, 8)
+    assert "eax: 0x7 &rarr; <b>0x8</b>" in result._repr_html_()
