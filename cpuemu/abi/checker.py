@@ -20,7 +20,7 @@ from ..cpu.registers import GPR32
 from ..interp.decode import GPR
 from ..process import STACK_SIZE, STACK_TOP
 from ..stop import Stop
-from .frames import Symbols, _argument_count, _code
+from .frames import Symbols, argument_count, code_bytes
 
 if TYPE_CHECKING:
     from ..machine import Machine
@@ -76,7 +76,7 @@ class CdeclChecker:
         regs = machine.regs
         eip = regs.eip
         try:
-            code = _code(machine, eip, 15)
+            code = code_bytes(machine, eip, 15)
         except MemoryFault:
             code = b""
         insn = Decoder(32, code, ip=eip).decode() if code else None
@@ -92,7 +92,7 @@ class CdeclChecker:
 
     def _enter(self, function: int) -> None:
         regs = self.machine.regs
-        n = _argument_count(self.machine, self.machine.read_u32(regs.esp))
+        n = argument_count(self.machine, self.machine.read_u32(regs.esp))
         self.active.append(Activation(
             self.symbols.describe(function), regs.esp, {r: regs[r] for r in CALLEE_SAVED},
             regs.esp + 4 + 4 * n if n is not None else None))

@@ -108,7 +108,7 @@ class Prologue:
 
 
 def read_prologue(machine: Machine, start: int) -> Prologue:
-    code = _code(machine, start, 64)
+    code = code_bytes(machine, start, 64)
     prologue = Prologue()
     decoder = Decoder(32, code, ip=start)
     for _ in range(10):
@@ -142,7 +142,7 @@ def _reg(insn, i: int) -> int | None:
     return insn.op_register(i) if insn.op_kind(i) == OpKind.REGISTER else None
 
 
-def _code(machine: Machine, address: int, size: int) -> bytes:
+def code_bytes(machine: Machine, address: int, size: int) -> bytes:
     out = b""
     for at in range(address, address + size):
         try:
@@ -160,13 +160,13 @@ def _u32(machine: Machine, address: int) -> int | None:
 
 
 def _is_ret(machine: Machine, eip: int) -> bool:
-    insn = Decoder(32, _code(machine, eip, 15), ip=eip).decode()
+    insn = Decoder(32, code_bytes(machine, eip, 15), ip=eip).decode()
     return insn.mnemonic == Mnemonic.RET
 
 
 def _stack_depth(machine: Machine, start: int, eip: int) -> int:
     """Bytes pushed since `start`, adding stack effects along the straight line to eip."""
-    code = _code(machine, start, max(0, min(eip - start, 4096)) + 15)
+    code = code_bytes(machine, start, max(0, min(eip - start, 4096)) + 15)
     decoder = Decoder(32, code, ip=start)
     depth = 0
     for insn in decoder:
@@ -177,7 +177,7 @@ def _stack_depth(machine: Machine, start: int, eip: int) -> int:
     return depth
 
 
-def _argument_count(machine: Machine, return_address: int | None) -> int | None:
+def argument_count(machine: Machine, return_address: int | None) -> int | None:
     """How many dwords the caller pushed: read off its `add esp, 4*n` after the call
     (None when the call site does not say)."""
     if return_address == EXIT_STUB:
@@ -186,7 +186,7 @@ def _argument_count(machine: Machine, return_address: int | None) -> int | None:
         return getattr(machine, "_call_arguments", None)
     if return_address is None:
         return None
-    insn = Decoder(32, _code(machine, return_address, 15), ip=return_address).decode()
+    insn = Decoder(32, code_bytes(machine, return_address, 15), ip=return_address).decode()
     if insn.mnemonic == Mnemonic.ADD and _reg(insn, 0) == Register.ESP \
             and insn.op1_kind != OpKind.REGISTER:
         return min((insn.immediate(1) & 0xFFFFFFFF) // 4, MAX_ARGS)
@@ -284,7 +284,7 @@ def _describe_return(machine: Machine, symbols: Symbols, frame: Frame) -> None:
     frame.caller = symbols.describe(ret)
     if symbols.in_code(ret):
         frame.caller_line = symbols.line_before(ret)
-    n = _argument_count(machine, ret) or 0
+    n = argument_count(machine, ret) or 0
     first = frame.return_slot + 4
     frame.args = [(first + 4 * i, _u32(machine, first + 4 * i) or 0) for i in range(n)]
 
