@@ -55,7 +55,9 @@ def test_reverse_continue_stops_at_a_breakpoint():
     machine.remove_breakpoint("l")
     assert history.run_back(until=lambda m: m.regs.eax == 2).reason == "breakpoint"
     assert (machine.regs.eax, machine.regs.ecx) == (2, 3)          # before the third inc
+    assert history.step_back() and machine.regs.eip == machine.symbol("l") + 2   # the jnz
     assert history.run_back().detail == "start of history"
+    assert not history.step_back()
     assert machine.regs.eip == machine.symbol("_start") and machine.regs.eax == 0
 
 

@@ -88,6 +88,10 @@ class History:
         machine.engine.flush()
         return done
 
+    def step_back(self) -> bool:
+        """Undo the last instruction; False at the start of the recorded history."""
+        return self.back(1) == 1
+
     def run_back(self, until: Callable[[Machine], bool] | None = None) -> Stop:
         """Step backwards until `until` holds or a breakpoint is reached (reverse-continue);
         at the start of history, stops there."""
