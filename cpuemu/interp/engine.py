@@ -2,10 +2,13 @@
 closure (semantics/), chain the closures of a straight-line block into one generated
 function, cache blocks by address, run.
 
-The loop advances block by block; inside a block nothing but the closures runs. A fault
-inside a block is located afterwards from the traceback (the generated function has one
-line per instruction), so the fast path pays nothing for it. Blocks are dropped when
-their code bytes are written (memory routes writes to code pages through its slow path).
+The loop advances block by block; inside a block nothing but the closures runs, and a
+block that branches back to its own start loops inside its function. A fault inside a
+block is located afterwards from the traceback (the generated function has one line per
+instruction), so the fast path pays nothing for it. Blocks are dropped when their code
+bytes are written (memory routes writes to code pages through its slow path); a block
+that writes its own code stops before its next instruction. A breakpoint is an
+instruction of its own that raises before anything runs.
 """
 
 from __future__ import annotations
