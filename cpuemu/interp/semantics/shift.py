@@ -125,7 +125,8 @@ def double_shift(t):
             wide = (a << bits | b) << n
             res = wide >> bits & mask
             cf = wide >> (2 * bits) & 1
-            of = res >> top ^ cf
+            # last-step OF; a 16-bit shld by 16 gives OF = CF on this CPU (measured)
+            of = cf if n == bits else res >> top ^ cf
         else:
             wide = b << bits | a
             res = wide >> n & mask
