@@ -200,7 +200,7 @@ class Translation:
         if base == Register.NONE:
             return None, insn.memory_displacement & M32
         if base not in GPR or GPR[base][2] != 32:
-            return None if base != Register.NONE else (None, 0)
+            return None                           # address_of() explains what is wrong
         return GPR[base][0], insn.memory_displacement & M32
 
     def _flat_segment(self) -> bool:
