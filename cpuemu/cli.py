@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
 def load_program(path: str, dialect: str | None):
     from .asm import assemble_file
     file = Path(path)
+    if file.is_dir():
+        raise CpuemuError(f"cannot read {path}: it is a directory")
     if not file.is_file():
         raise CpuemuError(f"cannot read {path}: no such file")
     from .elf import is_elf, load_elf
