@@ -24,6 +24,7 @@ STYLE = """<style>
 .cpuemu .changed { background: #fde68a; font-weight: bold; }
 .cpuemu .flag { display: inline-block; padding: 1px 5px; margin: 1px; border-radius: 3px; }
 .cpuemu .on { background: #16a34a; color: white; } .cpuemu .off { background: #e5e7eb; }
+.cpuemu .flag.changed { outline: 2px solid #f59e0b; }
 .cpuemu .here { background: #dbeafe; font-weight: bold; }
 .cpuemu .row { display: flex; flex-wrap: wrap; align-items: flex-start; }
 </style>"""
