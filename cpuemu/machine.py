@@ -356,11 +356,15 @@ class Machine:
 
     @property
     def changed(self) -> set[str]:
-        """Registers the last step or run changed."""
+        """Registers the last step or run changed (and, for EFLAGS, the flags by name)."""
         if self._before is None:
             return set()
         now = self.regs.as_dict()
-        return {name for name, value in now.items() if self._before.get(name) != value}
+        out = {name for name, value in now.items() if self._before.get(name) != value}
+        if "eflags" in out:
+            flipped = now["eflags"] ^ self._before["eflags"]
+            out |= {flag for flag, bit in FLAG_BITS.items() if flipped >> bit & 1}
+        return out
 
     def _repr_html_(self) -> str:
         from .views.machine import machine_html

@@ -22,7 +22,7 @@ def mid_call() -> Machine:
 
 def test_html_mid_call_has_frames_and_the_changed_register():
     m = mid_call()
-    assert m.changed == {"eip"}
+    assert m.changed == {"eip"}                                  # mov changes no flag
     html = machine_html(m)
     assert re.search(r'<tr class="changed"><th>eip</th><td>08048014</td>', html)
     assert '<tr class=""><th>eax</th><td>00000064</td><td>100</td><td>100</td>' in html
@@ -31,8 +31,10 @@ def test_html_mid_call_has_frames_and_the_changed_register():
                        "_myFunc #0", "main #1", 'class="mark-esp"', 'class="mark-ebp"'):
         assert annotation in html, annotation
     assert '<tr class="here"><th>08048014</th>' in html        # the code around EIP
-    m.step()                                                  # add [ebp-4], esi: flags change
-    assert "eflags" in m.changed and "flag on changed" in machine_html(m)
+    m.step()                                                  # add [ebp-4], esi: 5 + 216
+    assert m.changed == {"eip", "eflags", "sf"}       # SF was set by `sub esp, 4`; 221 is positive
+    assert '<span class="flag off changed">SF</span>' in machine_html(m)
+    assert '<span class="flag on">PF</span>' in machine_html(m)
 
 
 def test_text_twin_and_memory_dump():

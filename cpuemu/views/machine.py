@@ -94,7 +94,7 @@ def machine_html(machine: Machine, *, memory: tuple | None = None) -> str:
     registers = (f"<table><tr><th>reg</th><th>hex</th><th>unsigned</th><th>signed</th></tr>"
                  f"{reg_rows}</table>")
     flags = "".join(f'<span class="flag {"on" if regs["eflags"] >> bit & 1 else "off"}'
-                    f'{" changed" if "eflags" in changed else ""}">{name.upper()}</span>'
+                    f'{" changed" if name in changed else ""}">{name.upper()}</span>'
                     for name, bit in FLAG_BITS.items())
     code = "".join(f'<tr class="{"here" if here else ""}"><th>{a:08x}</th>'
                    f'<td style="text-align:left">{html.escape(t)}</td></tr>'
