@@ -62,7 +62,6 @@ _ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_READ_PROT: "read",
 _EXCEPTIONS = {0: "divide-error", 6: "invalid-opcode", 13: "general-protection",
                14: "page-fault", 12: "general-protection", 11: "general-protection",
                10: "general-protection", 5: "general-protection", 4: "general-protection"}
-HLT = 0xF4
 
 TrapHandler = Callable[[int], "Stop | None"]
 
