@@ -13,20 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from iced_x86 import Decoder, InstructionInfoFactory, MemorySizeExt, Mnemonic, OpAccess, Register
+from iced_x86 import Mnemonic
 
-from ..cpu.memory import MemoryFault
-from ..cpu.registers import GPR32
-from ..interp.decode import GPR
+from ..cpu.instruction import decode_at, memory_writes
 from ..process import STACK_SIZE, STACK_TOP
 from ..stop import Stop
-from .frames import Symbols, argument_count, code_bytes
+from .frames import Symbols, argument_count
 
 if TYPE_CHECKING:
     from ..machine import Machine
 
 CALLEE_SAVED = ("ebx", "esi", "edi", "ebp")
-WRITES = {OpAccess.WRITE, OpAccess.COND_WRITE, OpAccess.READ_WRITE, OpAccess.READ_COND_WRITE}
 STACK_LOW = STACK_TOP - STACK_SIZE
 
 
@@ -53,7 +50,6 @@ class CdeclChecker:
     def __init__(self, machine: Machine):
         self.machine = machine
         self.symbols = Symbols(machine.program)
-        self.info = InstructionInfoFactory()
         self.active: list[Activation] = []
         self.violations: list[Violation] = []
         self.reported: set[tuple[int, str]] = set()
@@ -75,12 +71,8 @@ class CdeclChecker:
         machine = self.machine
         regs = machine.regs
         eip = regs.eip
-        try:
-            code = code_bytes(machine, eip, 15)
-        except MemoryFault:
-            code = b""
-        insn = Decoder(32, code, ip=eip).decode() if code else None
-        if insn is not None and not insn.is_invalid:
+        insn = decode_at(machine, eip)
+        if insn is not None:
             if insn.mnemonic == Mnemonic.RET:
                 self._leave(eip)
             self._check_writes(insn, eip)
@@ -118,16 +110,7 @@ class CdeclChecker:
         if not self.active or self.active[-1].arguments_end is None:
             return
         top = self.active[-1]
-        regs = self.machine.regs
-        for used in self.info.info(insn).used_memory():
-            if used.access not in WRITES:
-                continue
-            address = used.displacement
-            for reg, scale in ((used.base, 1), (used.index, used.scale)):
-                if reg != Register.NONE:
-                    address += regs[_name(reg)] * scale
-            address &= 0xFFFFFFFF
-            size = MemorySizeExt.size(used.memory_size) or 4
+        for address, size in memory_writes(insn, self.machine):
             if top.arguments_end <= address + size - 1 and STACK_LOW <= address < STACK_TOP:
                 self._report(eip, top.function, "caller-frame",
                              f"{top.function} writes {size} bytes at {address:#x}, above its "
@@ -142,8 +125,3 @@ class CdeclChecker:
     def _where(self, eip: int) -> str:
         line = self.machine.program.line_at(eip)
         return f" at {line.file}:{line.line}: {line.text.strip()}" if line else f" at {eip:#x}"
-
-
-def _name(reg: int) -> str:
-    index, _, bits = GPR[reg]
-    return GPR32[index] if bits == 32 else GPR32[index][1:]

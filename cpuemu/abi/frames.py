@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from iced_x86 import Decoder, Mnemonic, OpKind, Register
 
+from ..cpu.instruction import code_bytes, decode_at
 from ..cpu.memory import MemoryFault
 from ..process import EXIT_STUB
 from ..program import Program, SourceLine
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 MAX_FRAMES = 4096
 MAX_ARGS = 16
-CALLEE_SAVED = ("ebx", "esi", "edi")
 REG_NAMES = {Register.EBX: "ebx", Register.ESI: "esi", Register.EDI: "edi",
              Register.EAX: "eax", Register.ECX: "ecx", Register.EDX: "edx"}
 
@@ -142,16 +142,6 @@ def _reg(insn, i: int) -> int | None:
     return insn.op_register(i) if insn.op_kind(i) == OpKind.REGISTER else None
 
 
-def code_bytes(machine: Machine, address: int, size: int) -> bytes:
-    out = b""
-    for at in range(address, address + size):
-        try:
-            out += machine.engine.read(at, 1, need=0)
-        except MemoryFault:
-            break
-    return out
-
-
 def _u32(machine: Machine, address: int) -> int | None:
     try:
         return int.from_bytes(machine.engine.read(address, 4, need=0), "little")
@@ -160,8 +150,8 @@ def _u32(machine: Machine, address: int) -> int | None:
 
 
 def _is_ret(machine: Machine, eip: int) -> bool:
-    insn = Decoder(32, code_bytes(machine, eip, 15), ip=eip).decode()
-    return insn.mnemonic == Mnemonic.RET
+    insn = decode_at(machine, eip)
+    return insn is not None and insn.mnemonic == Mnemonic.RET
 
 
 def _stack_depth(machine: Machine, start: int, eip: int) -> int:
@@ -186,8 +176,8 @@ def argument_count(machine: Machine, return_address: int | None) -> int | None:
         return getattr(machine, "_call_arguments", None)
     if return_address is None:
         return None
-    insn = Decoder(32, code_bytes(machine, return_address, 15), ip=return_address).decode()
-    if insn.mnemonic == Mnemonic.ADD and _reg(insn, 0) == Register.ESP \
+    insn = decode_at(machine, return_address)
+    if insn is not None and insn.mnemonic == Mnemonic.ADD and _reg(insn, 0) == Register.ESP \
             and insn.op1_kind != OpKind.REGISTER:
         return min((insn.immediate(1) & 0xFFFFFFFF) // 4, MAX_ARGS)
     return None

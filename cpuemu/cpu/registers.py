@@ -12,6 +12,11 @@ from typing import NamedTuple
 MASK = {8: 0xFF, 16: 0xFFFF, 32: 0xFFFFFFFF, 64: 0xFFFFFFFFFFFFFFFF}
 SIGN = {8: 0x80, 16: 0x8000, 32: 0x80000000, 64: 0x8000000000000000}
 
+
+def signed(value: int, bits: int = 32) -> int:
+    """An unsigned `bits`-wide value read as two's complement."""
+    return value - ((value >> (bits - 1) & 1) << bits)
+
 # General registers in encoding order (the order ModRM, PUSHAD and iced use).
 GPR32 = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")
 SEGMENTS = ("es", "cs", "ss", "ds", "fs", "gs")

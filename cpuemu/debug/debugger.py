@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from iced_x86 import Decoder, Mnemonic
+from iced_x86 import Mnemonic
 
-from ..cpu.memory import MemoryFault
-from ..cpu.registers import FLAG_BITS, REGS32
+from ..cpu.instruction import code_bytes, decode_at
+from ..cpu.registers import FLAG_BITS, REGS32, signed
 from ..errors import CpuemuError
 from ..machine import Machine
 from ..stop import Stop
@@ -262,9 +262,8 @@ class Debugger:
             changed = self.m.changed
             for name in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip"):
                 value = regs[name]
-                signed = value - (1 << 32) if value & 0x80000000 else value
                 mark = " *" if name in changed else ""
-                self.out(f"{name:4} {value:#010x} {value:>11} {signed:>11}{mark}")
+                self.out(f"{name:4} {value:#010x} {value:>11} {signed(value):>11}{mark}")
         elif what == "flags":
             self.out(" ".join(f.upper() if getattr(self.m.flags, f) else f for f in FLAG_BITS))
         elif what == "stack":
@@ -302,10 +301,8 @@ class Debugger:
 
     def where(self) -> None:
         eip = self.m.regs.eip
-        try:
-            text = disassemble_one(self.m.engine.read(eip, 15, need=0), eip)
-        except MemoryFault:
-            text = "(unmapped)"
+        code = code_bytes(self.m, eip)
+        text = disassemble_one(code, eip) if code else "(unmapped)"
         self.out(f"{eip:#010x}  {text}  [{self._place(eip)}]")
 
     def quit(self, arg: str) -> None:
@@ -322,16 +319,7 @@ class Debugger:
         return f"{self.m.program.symbolize(address)}" + (f", {where}" if where else "")
 
     def _decode(self):
-        eip = self.m.regs.eip
-        try:
-            code = self.m.engine.read(eip, 15, need=0)
-        except MemoryFault:
-            try:
-                code = self.m.engine.read(eip, 1, need=0)
-            except MemoryFault:
-                return None
-        insn = Decoder(32, code, ip=eip).decode()
-        return None if insn.is_invalid else insn
+        return decode_at(self.m, self.m.regs.eip)
 
     @staticmethod
     def _count(arg: str) -> int:

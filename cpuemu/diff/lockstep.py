@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from iced_x86 import Decoder, InstructionInfoFactory, MemorySizeExt, Mnemonic, OpAccess, Register
+from iced_x86 import Mnemonic
 
+from ..cpu.instruction import decode_at, memory_writes
 from ..cpu.memory import MemoryFault, W
-from ..cpu.registers import FLAG_BITS, FULL32, REGS32, STATUS_FLAGS
+from ..cpu.registers import FLAG_BITS, FULL32, STATUS_FLAGS
 from ..machine import Machine
 from ..program import Program
 from ..stop import Stop
@@ -24,9 +25,7 @@ from .masks import undefined_mask
 # Instructions whose results describe the engine, not the program: copied, not compared.
 ENGINE_SPECIFIC = {Mnemonic.CPUID: ("eax", "ebx", "ecx", "edx"),
                    Mnemonic.RDTSC: ("eax", "edx")}
-REGISTER_NAMES = {getattr(Register, n.upper()): n for n in REGS32 if hasattr(Register, n.upper())}
 MAX_REP_STEPS = 1 << 20
-WRITES = {OpAccess.WRITE, OpAccess.COND_WRITE, OpAccess.READ_WRITE, OpAccess.READ_COND_WRITE}
 
 
 @dataclass
@@ -114,7 +113,6 @@ class Lockstep:
             if hasattr(m.engine, "trace_writes"):
                 m.engine.trace_writes(log)
             self.writes.append(log)
-        self.info = InstructionInfoFactory()
         self.steps = 0
 
     def run(self, max_steps: int = 1_000_000) -> Outcome:
@@ -134,13 +132,13 @@ class Lockstep:
         a, b = self.machines
         before = a.regs.as_dict()
         eip = before["eip"]
-        insn = self._decode(a, eip)
-        written = self._operand_writes(insn, a) if insn is not None else []
+        insn = decode_at(a, eip)
+        written = memory_writes(insn, a) if insn is not None else []
         for log in self.writes:
             log.clear()
         stop_a = a.step()
         stop_b = b.step()
-        if insn is not None and insn.has_rep_prefix or insn is not None and insn.has_repne_prefix:
+        if insn is not None and (insn.has_rep_prefix or insn.has_repne_prefix):
             guard = 0
             while stop_b.reason == "step" and b.regs.eip == eip and guard < MAX_REP_STEPS:
                 stop_b = b.step()
@@ -177,32 +175,6 @@ class Lockstep:
         return Divergence(self.steps, eip, str(insn) if insn else "(undecodable)", source,
                           before, (side_a, side_b), differences, masked), stop_a
 
-    def _decode(self, machine: Machine, eip: int):
-        try:
-            code = machine.engine.read(eip, 15, need=0)
-        except MemoryFault:
-            try:
-                code = machine.engine.read(eip, 1, need=0)
-            except MemoryFault:
-                return None
-        insn = Decoder(32, code, ip=eip).decode()
-        return None if insn.is_invalid else insn
-
-    def _operand_writes(self, insn, machine: Machine) -> list[tuple[int, int]]:
-        """Addresses the instruction's memory operands name, from the registers before it."""
-        out = []
-        regs = machine.regs
-        for used in self.info.info(insn).used_memory():
-            if used.access not in WRITES:
-                continue
-            address = used.displacement
-            for reg, scale in ((used.base, 1), (used.index, used.scale)):
-                if reg != Register.NONE:
-                    address += regs[_reg_name(reg)] * scale
-            size = MemorySizeExt.size(used.memory_size) or 4
-            out.append((address & 0xFFFFFFFF, size))
-        return out
-
     def _final_memory(self) -> Divergence | None:
         """At the end, every writable page must hold the same bytes on both sides."""
         a, b = self.machines
@@ -221,11 +193,6 @@ class Lockstep:
                                   [f"memory at {address:#010x} differs at the end: "
                                    f"{da[at:at + 8].hex(' ')} vs {db[at:at + 8].hex(' ')}"], 0)
         return None
-
-
-def _reg_name(reg: int) -> str:
-    """iced register -> the Intel name the Machine's registers answer to."""
-    return str(REGISTER_NAMES[reg])
 
 
 def _describe(stop: Stop) -> str:

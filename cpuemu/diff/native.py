@@ -25,8 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iced_x86 import Decoder
-
+from ..cpu.instruction import decode_at
 from ..cpu.memory import PAGE, W, perms_from_text
 from ..cpu.registers import FLAG_BITS, GPR32
 from ..errors import CpuemuError
@@ -40,7 +39,6 @@ STACK_AREA = (STACK_TOP - 0x10000, 0x11000)          # 64 KiB below the start ES
 COMPARED_FLAGS = sum(1 << FLAG_BITS[f] for f in ("cf", "pf", "af", "zf", "sf", "of", "df"))
 REGISTERS = (*GPR32, "eip", "eflags")
 SIGNAL_KINDS = {5: "breakpoint", 11: "segv", 8: "fpe", 4: "ill", 7: "bus"}
-PROT = {1: 1, 2: 2, 4: 4}                            # cpuemu R/W/X bits equal PROT_*
 
 
 def harness_path() -> Path:
@@ -139,10 +137,10 @@ def compare(program: Program, native: NativeResult, max_steps: int = 100_000) ->
     stop = None
     for _ in range(max_steps):
         eip = machine.regs.eip
-        insn = Decoder(32, machine.engine.read(eip, 15, need=0), ip=eip).decode()
+        insn = decode_at(machine, eip)
         cl = machine.regs.cl
         stop = machine.step()
-        if stop.reason == "fault":
+        if stop.reason == "fault" or insn is None:
             break
         written = eflags_bits(insn.rflags_modified)
         left_undefined = undefined_mask(insn, cl)

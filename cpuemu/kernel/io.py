@@ -13,6 +13,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..cpu.memory import PAGE, MemoryFault
+from ..cpu.registers import signed
 from .errno import EBADF, EINVAL, ENOTTY, EOVERFLOW, EPIPE, KernelError
 from .pipes import Pipe, PipeEnd
 
@@ -24,10 +25,6 @@ O_CLOEXEC, O_NONBLOCK = 0o2000000, 0o4000
 F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC = 0, 1, 2, 3, 4, 1030
 TCGETS, TIOCGWINSZ = 0x5401, 0x5413
 SIGPIPE = 13
-
-
-def signed32(value: int) -> int:
-    return value - (1 << 32) if value & 0x80000000 else value
 
 
 def read_guest(machine: Machine, address: int, count: int) -> bytes:
@@ -53,7 +50,7 @@ def store(machine: Machine, address: int, data: bytes) -> None:
 class IOCalls:
     def sys_read(self, machine: Machine, fd: int, buf: int, count: int, *_) -> int:
         file = self.fds.get(fd)
-        if signed32(count) < 0:
+        if signed(count) < 0:
             raise KernelError(EINVAL)
         data = file.read(min(count, MAX_IO))
         store(machine, buf, data)
@@ -61,7 +58,7 @@ class IOCalls:
 
     def sys_write(self, machine: Machine, fd: int, buf: int, count: int, *_) -> int:
         file = self.fds.get(fd)
-        if signed32(count) < 0:
+        if signed(count) < 0:
             raise KernelError(EINVAL)
         if count == 0:
             return 0
@@ -76,7 +73,7 @@ class IOCalls:
             raise
 
     def _iovecs(self, machine: Machine, iov: int, count: int) -> list[tuple[int, int]]:
-        if signed32(count) < 0 or count > 1024:
+        if signed(count) < 0 or count > 1024:
             raise KernelError(EINVAL)
         raw = machine.read(iov, 8 * count) if count else b""
         return [struct.unpack_from("<II", raw, 8 * i) for i in range(count)]
@@ -112,7 +109,7 @@ class IOCalls:
                            _offset(lo, hi))
 
     def sys_lseek(self, machine: Machine, fd: int, offset: int, whence: int, *_) -> int:
-        position = self.fds.get(fd).seek(signed32(offset), whence)
+        position = self.fds.get(fd).seek(signed(offset), whence)
         if position > 0x7FFFFFFF:
             raise KernelError(EOVERFLOW)
         return position

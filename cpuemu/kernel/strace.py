@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..cpu.memory import MemoryFault
+from ..cpu.registers import signed
 from .errno import describe as describe_errno
 from .table import I386
 
@@ -87,23 +88,19 @@ def flags(value: int, table, zero: str = "0") -> str:
     return "|".join(names) or zero
 
 
-def _signed(value: int) -> int:
-    return value - (1 << 32) if value & 0x80000000 else value
-
-
 def argument(machine: Machine, kind: str, value: int, args, i: int, result) -> str:
     try:
         if kind in ("fd", "int"):
-            return str(_signed(value))
+            return str(signed(value))
         if kind == "dirfd":
-            return "AT_FDCWD" if value == 0xFFFFFF9C else str(_signed(value))
+            return "AT_FDCWD" if value == 0xFFFFFF9C else str(signed(value))
         if kind == "path":
             return quote(machine.read_cstring(value, 4096))
         if kind == "buf":
             count = args[i + 1]
             return quote(machine.read(value, min(count, SHOWN)), count > SHOWN)
         if kind == "out":
-            if result is None or _signed(result) < 0:
+            if result is None or signed(result) < 0:
                 return f"{value:#x}"
             return quote(machine.read(value, min(result, SHOWN)), result > SHOWN)
         if kind == "oflags":
@@ -119,7 +116,7 @@ def argument(machine: Machine, kind: str, value: int, args, i: int, result) -> s
         if kind == "amode":
             return flags(value, AMODE, "F_OK")
         if kind in NAMED:
-            return NAMED[kind].get(value, str(_signed(value)))
+            return NAMED[kind].get(value, str(signed(value)))
     except MemoryFault:
         pass
     return "NULL" if value == 0 else f"{value:#x}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..cpu.registers import FLAG_BITS, FULL32
+from ..cpu.registers import FLAG_BITS, FULL32, signed
 
 if TYPE_CHECKING:
     from ..coro.scheduler import Coroutine, Scheduler
@@ -38,7 +38,6 @@ def context_view(task: Coroutine) -> str:
         if name == "eflags":
             extra = "  " + " ".join(f.upper() for f in FLAG_BITS if value >> FLAG_BITS[f] & 1)
         elif name not in ("eip", "cs", "ds", "es", "fs", "gs", "ss"):
-            signed = value - (1 << 32) if value & 0x80000000 else value
-            extra = f"  {signed}"
+            extra = f"  {signed(value)}"
         lines.append(f"  {name:7} {value:#010x}{extra}")
     return "\n".join(lines)

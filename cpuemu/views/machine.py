@@ -9,8 +9,9 @@ import html
 import io
 from typing import TYPE_CHECKING
 
+from ..cpu.instruction import code_bytes
 from ..cpu.memory import MemoryFault
-from ..cpu.registers import FLAG_BITS, GPR32
+from ..cpu.registers import FLAG_BITS, GPR32, signed
 from .disasm import disassemble
 from .stack import stack_svg, stack_text
 
@@ -31,10 +32,6 @@ STYLE = """<style>
 UNITS = {1: "byte", 2: "word", 4: "dword"}
 
 
-def signed(value: int) -> int:
-    return value - (1 << 32) if value & 0x80000000 else value
-
-
 def code_around(machine: Machine, before: int = 3, after: int = 4) -> list[tuple[int, str, bool]]:
     """(address, text, is EIP) for the instructions around EIP: from the program's source
     map when EIP is in assembled code, else disassembled forward from EIP."""
@@ -44,16 +41,12 @@ def code_around(machine: Machine, before: int = 3, after: int = 4) -> list[tuple
     if eip in machine.program.source_map:
         i = addresses.index(eip)
         for a in addresses[max(0, i - before):i + after + 1]:
-            try:
-                code = machine.engine.read(a, 15, need=0)
-            except MemoryFault:
-                code = machine.engine.read(a, 1, need=0)
+            code = code_bytes(machine, a)
             text = next((t for _, _, t in disassemble(code, a, count=1)), "(bad)")
             rows.append((a, text, a == eip))
         return rows
-    try:
-        code = machine.engine.read(eip, 64, need=0)
-    except MemoryFault:
+    code = code_bytes(machine, eip, 64)
+    if not code:
         return [(eip, "(unmapped)", True)]
     return [(a, t, a == eip) for a, _, t in disassemble(code, eip, count=after + 1)]
 

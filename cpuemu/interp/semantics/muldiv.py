@@ -10,17 +10,13 @@ from __future__ import annotations
 
 from iced_x86 import Mnemonic as M
 
-from ...cpu.registers import MASK
+from ...cpu.registers import MASK, signed
 from ..cpu import CpuFault
 from ..decode import reg_reader, reg_writer
 from ..flags import compose
 from . import handles
 
 EAX, EDX = 0, 2
-
-
-def signed(value: int, bits: int) -> int:
-    return value - ((value >> (bits - 1) & 1) << bits)
 
 
 def _accumulator(r: list, bits: int):
