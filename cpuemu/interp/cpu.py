@@ -9,7 +9,7 @@ status flags are the lazy state (`flags.py`), everything else (DF, IF, TF, ...) 
 from __future__ import annotations
 
 from ..cpu.memory import Memory
-from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, GPR32, SEGMENTS
+from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, SEGMENTS
 from ..cpu.segments import LINUX_SELECTORS, decode_descriptor, linux_gdt
 from .flags import STATUS, materialize, saved
 
@@ -108,8 +108,3 @@ class Cpu:
         if base is None:
             raise SegmentFault(f"memory access through null selector in {name}")
         return base
-
-    # -- registers by name (the engine protocol) ---------------------------------------
-
-    def gpr_index(self, name: str) -> int:
-        return GPR32.index(name)

@@ -31,11 +31,6 @@ def _register_table() -> dict[int, tuple[int, int, int]]:
 CODE_NAMES = {value: name for name, value in vars(Code).items() if name.isupper()}
 
 
-def code_name(code: int) -> str:
-    """iced-x86's name of an instruction form, e.g. "ADD_RM32_R32"."""
-    return CODE_NAMES.get(code, str(code))
-
-
 GPR = _register_table()                               # iced Register -> (index, shift, bits)
 SEG = {getattr(Register, name.upper()): name for name in SEGMENTS}
 
@@ -43,9 +38,6 @@ IMMEDIATE_BITS = {OpKind.IMMEDIATE8: 8, OpKind.IMMEDIATE16: 16, OpKind.IMMEDIATE
                   OpKind.IMMEDIATE8TO16: 16, OpKind.IMMEDIATE8TO32: 32,
                   OpKind.IMMEDIATE8_2ND: 8}
 BRANCH_KINDS = (OpKind.NEAR_BRANCH32, OpKind.NEAR_BRANCH16)
-# Operand kinds the interpreter knows how to read and write; the coverage table
-# in docs/ lists the instruction forms built only from these.
-MEMORY_KINDS = (OpKind.MEMORY,)
 
 
 def reg_reader(r: list, index: int, shift: int, bits: int):

@@ -242,9 +242,6 @@ def with_flags(s, **values: int):
     return saved(bits)
 
 
-def parity(value: int) -> int:
-    return PARITY[value & 0xFF]
-
 
 def compose(family: str, prev, width: int, res: int, **defined: int):
     """A saved state for instructions whose flags are partly defined, partly policy:

@@ -32,7 +32,7 @@ def binary(t):
     bits = t.bits(0)
     rule, mask, cpu = rules[bits], MASK[bits], t.cpu
     src = t.reader(1, bits)
-    if t.is_reg(0) and bits == 32:                   # the hot form: r32 destination
+    if t.is_reg(0) and bits == 32 and not t.is_mem(1):   # the hot forms: r32, r32/imm
         r, d = cpu.r, t.gpr(0)[0]
         if t.is_imm(1):
             b = src()
@@ -44,22 +44,11 @@ def binary(t):
                     r[d] = res
                 cpu.lazy = (rule, a, b, res, None)
             return op_ri
-
-        if t.is_reg(1) and t.bits(1) == 32:
-            sr = t.gpr(1)[0]
-
-            def op_r32():
-                a = r[d]
-                b = r[sr]
-                res = fn(a, b) & mask
-                if writes:
-                    r[d] = res
-                cpu.lazy = (rule, a, b, res, None)
-            return op_r32
+        sr = t.gpr(1)[0]
 
         def op_rr():
             a = r[d]
-            b = src()
+            b = r[sr]
             res = fn(a, b) & mask
             if writes:
                 r[d] = res
