@@ -9,7 +9,6 @@ import pytest
 from cpuemu import Machine, UnsupportedInstruction, assemble
 from cpuemu.cli import main
 from cpuemu.cpu.memory import RWX
-from cpuemu.interp.decode import Unsupported
 
 CODE = 0x08048000
 
@@ -142,7 +141,3 @@ def test_rdtsc_counts_instructions_and_cpuid_is_a_plain_i686():
     assert m.regs.edi == 1                                   # highest leaf
     assert m.regs.edx == (1 << 4) | (1 << 15)                # TSC and CMOV, no FPU/MMX/SSE
     assert m.regs.ecx == 0 and (m.regs.eax >> 8) & 0xF == 6  # family 6
-
-
-def test_unsupported_is_internal_only():
-    assert not issubclass(Unsupported, UnsupportedInstruction)
