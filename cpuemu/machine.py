@@ -130,6 +130,7 @@ class Machine:
         self.exit_status: int | None = None
         self.last_stop: Stop | None = None
         self._breakpoints: set[int] = set()
+        self.calls = None                              # abi.call.CallState, once call() is used
         self._before: dict[str, int] | None = None     # registers before the last step/run
         self.checker = None
         self._load(argv or [program.filename], env or {})

@@ -10,6 +10,7 @@ every other register and all memory are left as the function left them.
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..cpu.memory import RW, RX
@@ -23,11 +24,27 @@ ARGUMENT_AREA = 0x5F000000             # strings and buffers passed by pointer l
 ARGUMENT_AREA_SIZE = 0x100000
 
 
+@dataclass
+class CallState:
+    """What calling from Python has set up in one machine (Machine.calls)."""
+
+    return_page: bool = False           # RETURN_ADDRESS is mapped
+    argument_used: int | None = None     # bytes used in the argument area, once mapped
+    arguments: int | None = None         # dwords pushed by the latest call (for frames)
+
+
+def _state(machine: Machine) -> CallState:
+    if machine.calls is None:
+        machine.calls = CallState()
+    return machine.calls
+
+
 def _ensure_return_page(machine: Machine) -> None:
-    if not getattr(machine, "_return_page", False):
+    state = _state(machine)
+    if not state.return_page:
         machine.engine.map(RETURN_ADDRESS, 0x1000, RX)
         machine.engine.write(RETURN_ADDRESS, b"\xCC" * 0x1000, need=0)
-        machine._return_page = True
+        state.return_page = True
 
 
 def pass_argument(machine: Machine, value) -> int:
@@ -40,7 +57,8 @@ def pass_argument(machine: Machine, value) -> int:
             raise CpuemuError(f"argument {value} does not fit in 32 bits")
         return value & 0xFFFFFFFF
     data = value.encode() + b"\0" if isinstance(value, str) else bytes(value)
-    used = getattr(machine, "_argument_used", None)
+    state = _state(machine)
+    used = state.argument_used
     if used is None:
         machine.engine.map(ARGUMENT_AREA, ARGUMENT_AREA_SIZE, RW)
         used = 0
@@ -48,7 +66,7 @@ def pass_argument(machine: Machine, value) -> int:
         raise CpuemuError("the argument area is full (1 MiB of strings and buffers)")
     address = ARGUMENT_AREA + used
     machine.write(address, data)
-    machine._argument_used = (used + len(data) + 15) & ~15
+    state.argument_used = (used + len(data) + 15) & ~15
     return address
 
 
@@ -62,7 +80,7 @@ def call_function(machine: Machine, where: int | str, args, *, wide: bool = Fals
     machine.write(esp, struct.pack(f"<{len(values) + 1}I", RETURN_ADDRESS, *values))
     machine.regs.esp = esp
     machine.regs.eip = address
-    machine._call_arguments = len(values)
+    _state(machine).arguments = len(values)
     already = RETURN_ADDRESS in machine.breakpoints
     machine.add_breakpoint(RETURN_ADDRESS)
     exited, machine.exit_status = machine.exit_status, None

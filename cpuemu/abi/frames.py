@@ -173,7 +173,7 @@ def argument_count(machine: Machine, return_address: int | None) -> int | None:
     if return_address == EXIT_STUB:
         return 3                                          # main(argc, argv, envp)
     if return_address == RETURN_ADDRESS:
-        return getattr(machine, "_call_arguments", None)
+        return machine.calls.arguments if machine.calls is not None else None
     if return_address is None:
         return None
     insn = decode_at(machine, return_address)
