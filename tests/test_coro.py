@@ -235,3 +235,16 @@ def test_views_show_state_and_context(engine):
     view = context_view(task)
     assert "context of coroutine 0 (reader), blocked" in view
     assert f"eip     {task.context['eip']:#010x}" in view and "eflags" in view
+
+
+def test_a_blocked_reader_does_not_stall_a_sleeper(engine):
+    """While one coroutine waits on a pipe nobody writes yet, the clock still reaches the
+    sleeper's deadline; after that, the reader alone is a deadlock."""
+    m, r, _ = pipes_machine(engine)
+    s = Scheduler(m)
+    s.spawn("consumer", r, name="reader")
+    s.spawn("sleeper", 50, ord("z"), name="sleeper")
+    stop = s.run()
+    assert m.stdout == b"z" and s.tasks[1].state == "done"
+    assert s.tasks[0].switches <= 4            # retried a round at a time, not spun on
+    assert stop.reason == "deadlock" and "reader" in stop.detail

@@ -10,9 +10,9 @@ coroutine), and `run()` switches between them at the kernel's blocking points:
 
 Policy: round-robin in spawn order. After a coroutine stops, the next coroutine after it
 in spawn order that can run is resumed; a coroutine blocked on I/O is retried in its turn.
-When only sleepers remain, the virtual clock jumps to the earliest deadline. When every
-coroutine left is blocked and a whole round makes no progress, the run ends in a
-"deadlock" Stop whose detail lists each coroutine's state and backtrace.
+When a whole round makes no progress and someone sleeps, the virtual clock jumps to the
+earliest deadline; when nobody sleeps, the run ends in a "deadlock" Stop whose detail
+lists each coroutine's state and backtrace.
 Switching saves and restores the whole register context (context.py).
 """
 
@@ -90,7 +90,7 @@ class Scheduler:
     def run(self, max_instructions: int | None = None) -> Stop:
         """Run until every coroutine has returned, the process ends, or a deadlock."""
         machine = self.machine
-        stuck = 0
+        stuck = 0                # resumes in a row that re-blocked where they were
         index = -1
         while True:
             live = [t for t in self.tasks if t.state != "done"]
@@ -98,24 +98,20 @@ class Scheduler:
                 return Stop("exited", machine.regs.eip, status=0,
                             detail="every coroutine returned")
             task, index = self._pick(index)
-            if task is None:
+            if task is None or stuck >= len(live):    # nothing can move by running now
                 sleepers = [t for t in live if t.state == "sleeping"]
-                if sleepers:                             # nothing to do until one wakes
-                    wake = min(t.wake_ns for t in sleepers)
-                    machine.kernel.slept_ns += max(0, wake - machine.kernel.now_ns("monotonic"))
-                    continue
-                return self._deadlock()
+                if not sleepers:
+                    return self._deadlock()
+                wake = min(t.wake_ns for t in sleepers)   # jump the clock to the next timer
+                machine.kernel.slept_ns += max(0, wake - machine.kernel.now_ns("monotonic"))
+                stuck = 0
+                continue
             before = task.context["eip"], task.waiting
             stop = self._resume(task, max_instructions)
             if stop is not None:
                 return stop
-            if task.state == "blocked" and (task.context["eip"], task.waiting) == before:
-                stuck += 1
-                if stuck >= 2 * len([t for t in self.tasks if t.state != "done"]):
-                    if all(t.state in ("blocked", "done") for t in self.tasks):
-                        return self._deadlock()
-            else:
-                stuck = 0
+            same = task.state == "blocked" and (task.context["eip"], task.waiting) == before
+            stuck = stuck + 1 if same else 0
 
     def _pick(self, after: int) -> tuple[Coroutine | None, int]:
         """The next coroutine after `after` (in spawn order) that can run now."""
