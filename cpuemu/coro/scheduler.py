@@ -19,7 +19,7 @@ Switching saves and restores the whole register context (context.py).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..cpu.memory import PAGE, RW, RX
@@ -47,7 +47,6 @@ class Coroutine:
     wake_ns: int = 0
     result: int | None = None
     switches: int = 0
-    history: list[str] = field(default_factory=list)
 
 
 class Scheduler:
