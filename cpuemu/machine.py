@@ -356,6 +356,11 @@ class Machine:
         fault.args = (fault.summary(),)
 
     @property
+    def registers_before(self) -> dict[str, int] | None:
+        """Every register as it was before the last step or run began."""
+        return self._before
+
+    @property
     def changed(self) -> set[str]:
         """Registers the last step or run changed (and, for EFLAGS, the flags by name)."""
         if self._before is None:

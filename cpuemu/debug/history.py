@@ -49,10 +49,11 @@ class History:
     def step(self) -> Stop:
         """One instruction forward, remembered."""
         machine = self.machine
-        before = Step(machine.regs.as_dict(), [], machine.engine.retired(),
-                      machine.exit_status, machine.last_stop)
+        ended = machine.exit_status is not None          # then step() changes nothing
+        before = Step({}, [], machine.engine.retired(), machine.exit_status, machine.last_stop)
         mark = len(self.mem.journal)
         stop = machine.step()
+        before.regs = machine.regs.as_dict() if ended else machine.registers_before
         before.undo = self.mem.journal[mark:]
         del self.mem.journal[mark:]
         self.steps.append(before)

@@ -130,8 +130,7 @@ class Lockstep:
 
     def step(self) -> tuple[Divergence | None, Stop]:
         a, b = self.machines
-        before = a.regs.as_dict()
-        eip = before["eip"]
+        eip, cl = a.regs.eip, a.regs.cl
         insn = decode_at(a, eip)
         written = memory_writes(insn, a) if insn is not None else []
         for log in self.writes:
@@ -147,8 +146,9 @@ class Lockstep:
             for name in ENGINE_SPECIFIC[insn.mnemonic]:
                 b.regs[name] = a.regs[name]
         self.steps += 1
-        masked = undefined_mask(insn, before["ecx"] & 0xFF) if insn is not None else 0
+        masked = undefined_mask(insn, cl) if insn is not None else 0
         regs_a, regs_b = a.regs.as_dict(), b.regs.as_dict()
+        before = a.registers_before or regs_a
         differences = []
         if _describe(stop_a) != _describe(stop_b):
             differences.append(f"ended differently: {a.engine.name}: {_describe(stop_a)}; "
