@@ -11,19 +11,12 @@ import struct
 from typing import BinaryIO
 
 from .cpu.memory import PAGE, RW, RX, MemoryFault, W, page_span, perms_from_text
-from .cpu.registers import EFLAGS_RESET, FLAG_BITS, FULL32, MASK, REGS32
+from .cpu.registers import EFLAGS_RESET, FLAG_BITS, FULL, MASK, REGS, gprs, pc_name
 from .cpu.segments import Segment, decode_descriptor
 from .errors import CpuemuError, GuestFault, LoadError
 from .kernel import Kernel
 from .kernel.streams import Streams
-from .process import (
-    EXIT_STUB,
-    EXIT_STUB_CODE,
-    STACK_SIZE,
-    STACK_TOP,
-    build_stack,
-    default_auxv,
-)
+from .process import EXIT_STUB, IMAGES, STACK_SIZE, build_stack, default_auxv
 from .program import Program
 from .stop import Stop
 
@@ -31,26 +24,35 @@ ENGINES = ("interp", "unicorn")
 
 
 class Registers:
-    """`regs.eax`, `regs["ah"]`, `regs.eip = x`: every name is a slice of a full register."""
+    """`regs.eax`, `regs["ah"]`, `regs.eip = x`: every name is a slice of a full register.
 
-    __slots__ = ("_engine",)
+    The names follow the machine's mode: a 64-bit machine has rax..r15, r8d, sil, rip,
+    rflags, fs_base and gs_base, and its 32-bit names (eax, eip...) still read and write
+    the low halves. Writing a 32-bit register of a 64-bit machine zero-extends, as the
+    CPU does."""
 
-    def __init__(self, engine):
+    __slots__ = ("_engine", "_table", "_full")
+
+    def __init__(self, engine, bits: int = 32):
         object.__setattr__(self, "_engine", engine)
+        object.__setattr__(self, "_table", REGS[bits])
+        object.__setattr__(self, "_full", FULL[bits])
+
+    def _slice(self, name: str):
+        s = self._table.get(name.lower())
+        if s is None:
+            raise KeyError(f"no register named {name!r}")
+        return s
 
     def __getitem__(self, name: str) -> int:
-        s = REGS32.get(name.lower())
-        if s is None:
-            raise KeyError(f"no register named {name!r}")
+        s = self._slice(name)
         value = self._engine.reg(s.full)
-        return (value >> s.shift) & MASK[s.bits] if s.bits != 32 or s.shift else value
+        return (value >> s.shift) & MASK[s.bits] if s.shift or s.full != name else value
 
     def __setitem__(self, name: str, value: int) -> None:
-        s = REGS32.get(name.lower())
-        if s is None:
-            raise KeyError(f"no register named {name!r}")
+        s = self._slice(name)
         mask = MASK[s.bits]
-        if s.full == name and s.shift == 0:
+        if s.full == name or (s.bits == 32 and s.full in GPR64_SET):
             self._engine.set_reg(s.full, value & mask)
             return
         old = self._engine.reg(s.full)
@@ -66,10 +68,14 @@ class Registers:
         self[name] = value
 
     def as_dict(self) -> dict[str, int]:
-        return {name: self._engine.reg(name) for name in FULL32}
+        return {name: self._engine.reg(name) for name in self._full}
+
+    def names(self) -> tuple[str, ...]:
+        """The full registers of the mode, in the order views show them."""
+        return self._full
 
     def __dir__(self):
-        return list(REGS32)
+        return list(self._table)
 
 
 class Flags:
@@ -99,18 +105,22 @@ class Flags:
         return " ".join(name.upper() for name in FLAG_BITS if getattr(self, name))
 
 
-def make_engine(name: str, trap):
+GPR64_SET = frozenset(gprs(64))
+
+
+def make_engine(name: str, trap, bits: int = 32):
     if name == "unicorn":
         from .fast import UnicornEngine
-        return UnicornEngine(trap)
+        return UnicornEngine(trap, bits)
     if name == "interp":
         from .interp import InterpEngine
-        return InterpEngine(trap)
+        return InterpEngine(trap, bits)
     raise CpuemuError(f"unknown engine {name!r} (choose {', '.join(ENGINES)})")
 
 
 class Machine:
-    """A Linux i386 process running `program` on the chosen engine."""
+    """A Linux process (i386, or x86-64 for a 64-bit program) running `program` on the
+    chosen engine."""
 
     def __init__(self, program: Program, *, engine: str = "interp",
                  argv: list[str] | None = None, env: dict[str, str] | None = None,
@@ -124,8 +134,9 @@ class Machine:
         self.max_instructions = max_instructions
         self.streams = Streams(stdin, stdout, stderr, capture, log)
         self.kernel = Kernel(self.streams, root=root, strace=strace)
-        self.engine = make_engine(engine, self._trap)
-        self.regs = Registers(self.engine)
+        self.bits = program.bits
+        self.engine = make_engine(engine, self._trap, self.bits)
+        self.regs = Registers(self.engine, self.bits)
         self.flags = Flags(self.regs)
         self.exit_status: int | None = None
         self.last_stop: Stop | None = None
@@ -146,26 +157,32 @@ class Machine:
                    and "x" in s.perms for s in program.sections):
             raise LoadError(f"{program.filename}: nothing to run: the entry point "
                             f"{program.entry:#010x} is not in any code")
+        image = IMAGES[self.bits]
         self._map_sections(program)
-        self.engine.map(STACK_TOP - STACK_SIZE, STACK_SIZE, RW)
-        self.engine.map(EXIT_STUB, len(EXIT_STUB_CODE), RX)
-        self.engine.write(EXIT_STUB, EXIT_STUB_CODE, need=0)
+        self.engine.map(image.stack_top - STACK_SIZE, STACK_SIZE, RW)
+        self.engine.map(EXIT_STUB, len(image.exit_stub_code), RX)
+        self.engine.write(EXIT_STUB, image.exit_stub_code, need=0)
         envp = [f"{k}={v}".encode() for k, v in env.items()]
         auxv = default_auxv(program.entry) + sorted(program.auxv.items())
-        esp = build_stack(lambda a, d: self.engine.write(a, d, need=0),
-                          [a.encode() for a in argv], envp, auxv)
-        if program.entry_kind == "main":          # called as main(argc, argv, envp)
-            argc = len(argv)
-            argv_at = esp + 4
-            envp_at = argv_at + 4 * (argc + 1)
-            esp -= 16
-            self.engine.write(esp, struct.pack("<4I", EXIT_STUB, argc, argv_at, envp_at),
-                              need=0)
-        for name in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp"):
+        sp = build_stack(lambda a, d: self.engine.write(a, d, need=0),
+                         [a.encode() for a in argv], envp, auxv, image.stack_top, image.word)
+        for name in gprs(self.bits):
             self.regs[name] = 0
-        self.regs.esp = esp
+        if program.entry_kind == "main":          # called as main(argc, argv, envp)
+            argc, word = len(argv), image.word
+            argv_at = sp + word
+            envp_at = argv_at + word * (argc + 1)
+            if self.bits == 64:                  # System V: arguments in registers
+                self.regs.rdi, self.regs.rsi, self.regs.rdx = argc, argv_at, envp_at
+                sp -= 8
+                self.engine.write(sp, struct.pack("<Q", EXIT_STUB), need=0)
+            else:
+                sp -= 16
+                self.engine.write(sp, struct.pack("<4I", EXIT_STUB, argc, argv_at, envp_at),
+                                  need=0)
+        self.regs[gprs(self.bits)[4]] = sp
         self.regs.eflags = EFLAGS_RESET
-        self.regs.eip = program.entry
+        self.regs[pc_name(self.bits)] = program.entry
 
     def _map_sections(self, program: Program) -> None:
         """Map every section's pages (a page two sections share gets both permissions,
@@ -188,6 +205,16 @@ class Machine:
         for section in program.sections:
             if section.data:
                 self.engine.write(section.address, section.data, need=0)
+
+    @property
+    def pc_name(self) -> str:
+        """`eip`, or `rip` in a 64-bit machine."""
+        return pc_name(self.bits)
+
+    @property
+    def pc(self) -> int:
+        """The instruction pointer (EIP or RIP)."""
+        return self.regs[self.pc_name]
 
     # -- memory ------------------------------------------------------------------------
 
@@ -335,7 +362,7 @@ class Machine:
         return stop.status
 
     def _trap(self, vector: int) -> Stop | None:
-        return self.kernel.syscall(self)
+        return self.kernel.syscall(self, vector)
 
     def _finish(self, stop: Stop) -> Stop:
         if stop.reason in ("exited", "signal"):

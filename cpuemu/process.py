@@ -1,9 +1,11 @@
-"""The Linux i386 process image: where the stack goes and what is on it at entry.
+"""The Linux process image, i386 and x86-64: where the stack goes and what is on it at
+entry.
 
-At `_start` ESP points at argc, then argv[], NULL, envp[], NULL, auxv pairs, AT_NULL,
-with the strings and AT_RANDOM's 16 bytes above, as the kernel lays them out.
-A program whose entry is `main` is called like C's runtime would: a return address to
-an exit stub, then argc, argv, envp.
+At `_start` ESP (RSP) points at argc, then argv[], NULL, envp[], NULL, auxv pairs,
+AT_NULL, with the strings and AT_RANDOM's 16 bytes above, as the kernel lays them out;
+the words are 4 or 8 bytes and the stack pointer is 16-byte aligned. A program whose
+entry is `main` is called like C's runtime would: cdecl (a return address to an exit
+stub, then argc, argv, envp) or System V AMD64 (argc, argv, envp in RDI, RSI, RDX).
 """
 
 from __future__ import annotations
@@ -11,12 +13,33 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
+from dataclasses import dataclass
+
 STACK_TOP = 0xC0000000
+STACK_TOP64 = 0x7FFFFFFFF000
 STACK_SIZE = 8 << 20
 EXIT_STUB = 0xFFFFE000               # exit(eax) after `main` returns
 GDT_ADDRESS = 0xFFFFF000
 # mov ebx, eax ; mov eax, 1 ; int 0x80
 EXIT_STUB_CODE = bytes.fromhex("89c3b801000000cd80")
+# mov edi, eax ; mov eax, 60 ; syscall
+EXIT_STUB_CODE64 = bytes.fromhex("89c7b83c0000000f05")
+
+
+@dataclass(frozen=True)
+class Image:
+    """Where a process of one mode keeps its stack and exit stub."""
+
+    bits: int
+    stack_top: int
+    exit_stub_code: bytes
+
+    @property
+    def word(self) -> int:
+        return self.bits // 8
+
+
+IMAGES = {32: Image(32, STACK_TOP, EXIT_STUB_CODE), 64: Image(64, STACK_TOP64, EXIT_STUB_CODE64)}
 
 AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_ENTRY = 0, 3, 4, 5, 6, 9
 AT_UID, AT_EUID, AT_GID, AT_EGID, AT_HWCAP, AT_CLKTCK, AT_SECURE, AT_RANDOM = \
@@ -25,8 +48,9 @@ RANDOM_BYTES = bytes(range(0x10, 0x20))      # deterministic, so runs are reprod
 
 
 def build_stack(write: Callable[[int, bytes], None], argv: list[bytes], envp: list[bytes],
-                auxv: list[tuple[int, int]], top: int = STACK_TOP) -> int:
-    """Write the initial stack below `top`; return ESP (pointing at argc)."""
+                auxv: list[tuple[int, int]], top: int = STACK_TOP, word: int = 4) -> int:
+    """Write the initial stack below `top` in `word`-byte words; return the stack
+    pointer (pointing at argc, 16-byte aligned)."""
     sp = top - 16
     sp -= len(RANDOM_BYTES)
     random_at = sp
@@ -47,8 +71,8 @@ def build_stack(write: Callable[[int, bytes], None], argv: list[bytes], envp: li
     for k, v in aux:
         words += [k, v]
     words += [AT_NULL, 0]
-    sp = (sp - 4 * len(words)) & ~0xF
-    write(sp, struct.pack(f"<{len(words)}I", *words))
+    sp = (sp - word * len(words)) & ~0xF
+    write(sp, struct.pack(f"<{len(words)}{'Q' if word == 8 else 'I'}", *words))
     return sp
 
 

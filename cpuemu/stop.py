@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from .errors import GuestFault
 
+# The trap number an engine hands the machine for the `syscall` instruction (`int n`
+# hands n, 0..255).
+SYSCALL_TRAP = 0x100
+
 
 @dataclass
 class Stop:

@@ -71,7 +71,7 @@ KEYSTONE_TRAPS = [
     ("gas", ".text\nnop\n", None),
     ("nasm", ".text\nnop\n", None),           # nasm too reads a lone .text as a label
     ("nasm", "%include 'x.inc'\n", "cannot include 'x.inc'"),
-    ("nasm", "[bits 16]\n", "only 32-bit"),
+    ("nasm", "[bits 16]\n", "not 16-bit"),
     ("nasm", "section .text\n mov eax, 1 ; comment\n", None),
     ("guide", ".CODE\nmain PROC\n mov ecx, 10\n ret\nmain ENDP\nEND main\n", None),
 ]

@@ -50,16 +50,30 @@ def parse(source: str, *, dialect: str | None = None, filename: str | None = Non
     return Parser(source, name).parse()
 
 
-def assemble(source: str, *, dialect: str | None = None, bits: int = 32,
+def assemble(source: str, *, dialect: str | None = None, bits: int | None = None,
              filename: str | None = None) -> Program:
-    """Assemble source text into a Program. Raises AssemblyError with file:line:col."""
-    if bits != 32:
-        raise AssemblyError(f"only 32-bit code is supported so far, not {bits}-bit",
-                            file=filename or "<input>")
-    return Layout(parse(source, dialect=dialect, filename=filename), bits).run()
+    """Assemble source text into a Program. Raises AssemblyError with file:line:col.
+
+    `bits` (32 or 64) is the mode; None lets the source say (`bits 64` in nasm, 64-bit
+    registers in AT&T), else 32. An explicit `bits` that the source contradicts is an
+    error, as is 64 for the guide dialect (the CS216 guide is 32-bit)."""
+    name = filename or "<input>"
+    if bits not in (None, 32, 64):
+        raise AssemblyError(f"cpuemu runs 32- and 64-bit code, not {bits}-bit", file=name)
+    unit = parse(source, dialect=dialect, filename=filename)
+    if unit.dialect == "guide" and bits == 64:
+        raise AssemblyError("the guide dialect is 32-bit only (the CS216 guide's x86); "
+                            "write 64-bit code in the nasm or gas dialect", file=name)
+    if bits is not None and unit.bits not in (None, bits):
+        pos = unit.bits_pos
+        raise AssemblyError(f"the source says bits {unit.bits}, but {bits}-bit code was "
+                            "asked for", file=pos.file if pos else name,
+                            line=pos.line if pos else 0, text=pos.text if pos else "")
+    return Layout(unit, bits or unit.bits or 32).run()
 
 
-def assemble_file(path: str | Path, *, dialect: str | None = None, bits: int = 32) -> Program:
+def assemble_file(path: str | Path, *, dialect: str | None = None,
+                  bits: int | None = None) -> Program:
     path = Path(path)
     try:
         source = path.read_text(encoding="utf-8")

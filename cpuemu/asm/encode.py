@@ -3,6 +3,14 @@
 keystone 0.9.2 mis-encodes silently on some inputs (truncated immediates, 16-bit pushes),
 so every encoding is decoded back and compared with what the source asked for; any
 difference is an AssemblyError at the source line, never wrong code.
+
+In 64-bit mode keystone is worse (measured; see docs/keystone.md): it encodes an
+absolute `[0x402000]` as RIP-relative `[rip+0x402000]` for most instructions (and
+`fs:[0x28]` as `fs:[rip+0x28]`), turns `push 0xff80` into a sign-extended imm8, and
+aborts the whole process ("LLVM ERROR") on a high-byte register beside a REX prefix
+(`mov ah, [r8]`). So absolute addresses reach it only in the SIB form `[x+riz*1]`,
+RIP-relative ones with the displacement already computed, pushes are encoded here, and
+`ah`..`dh` next to a REX operand are refused before keystone sees them.
 """
 
 from __future__ import annotations
@@ -14,9 +22,14 @@ import iced_x86
 from keystone import KS_ARCH_X86, KS_MODE_32, KS_MODE_64, Ks, KsError
 
 from .names import (
+    HIGH_BYTES,
     canonical,
+    canonical_register,
     iced_mnemonic_names,
     iced_register_names,
+    is_extended,
+    needs_long_mode,
+    needs_rex,
     register_bits,
     sizing_register_bits,
 )
@@ -47,11 +60,24 @@ PREFIX_BYTES = {"rep": 0xF3, "repe": 0xF3, "repz": 0xF3, "repne": 0xF2, "repnz":
                 "lock": 0xF0}
 
 MASK32 = 0xFFFFFFFF
+MASK64 = (1 << 64) - 1
+
+# Instructions 64-bit mode does not have (their opcodes mean something else or #UD).
+LONG_MODE_INVALID = {"pushad", "popad", "pusha", "popa", "aaa", "aas", "daa", "das", "aam",
+                     "aad", "into", "bound", "les", "lds", "salc", "arpl", "pushfd", "popfd",
+                     "sysexit", "jmpe"}
+# Instructions only 64-bit mode has.
+LONG_MODE_ONLY = {"cdqe", "cqo", "movsxd", "movsq", "stosq", "lodsq", "cmpsq", "scasq",
+                  "pushfq", "popfq", "iretq", "swapgs", "jrcxz", "cmpxchg16b", "movabs"}
+# Mnemonics that mean the 64-bit form in 64-bit code.
+WORD_SIZED_64 = {"pushf": "pushfq", "popf": "popfq", "iret": "iretq"}
 
 
 @dataclass(frozen=True)
 class COp:
-    """An operand with every expression evaluated."""
+    """An operand with every expression evaluated. A memory operand whose base is "rip"
+    holds its target address in `disp`, or with `rip_literal` the displacement from the
+    next instruction as written (gas `8(%rip)`)."""
 
     kind: str                 # "reg", "imm", "mem"
     reg: str = ""
@@ -62,6 +88,7 @@ class COp:
     index: str | None = None
     scale: int = 1
     disp: int = 0
+    rip_literal: bool = False
 
 
 class EncodeError(Exception):
@@ -79,34 +106,48 @@ def hex_signed(value: int) -> str:
 BIT_TESTS = {"bt", "bts", "btr", "btc"}
 
 
-def render_operand(op: COp, mnemonic: str) -> str:
+def signed32(value: int) -> int:
+    """A displacement as the CPU reads it: [ebx+0xfffffffc] is [ebx-4]."""
+    return (value + (1 << 31) & MASK32) - (1 << 31)
+
+
+def render_operand(op: COp, mnemonic: str, bits: int = 32, next_ip: int = 0) -> str:
+    """Intel text for keystone. `next_ip` is the address after the instruction (for
+    RIP-relative targets: the displacement is computed here, not by keystone)."""
     if op.kind == "reg":
         return op.reg
     if op.kind == "imm":
         if mnemonic in RELATIVE:
-            return f"{op.value & MASK32:#x}"
+            return f"{op.value & (MASK64 if bits == 64 else MASK32):#x}"
         if mnemonic in BIT_TESTS and 0x80 <= op.value <= 0xFF:
             return hex_signed(op.value - 0x100)     # keystone takes only a signed imm8 here
         return hex_signed(op.value)
     parts = []
-    if op.base:
-        parts.append(op.base)
-    if op.index:
-        parts.append(f"{op.index}*{op.scale:#x}")
-    if parts:
-        disp = (op.disp + (1 << 31) & MASK32) - (1 << 31)    # [ebx+0xfffffffc] is [ebx-4]
-        inner = "+".join(parts) + (("+" if disp > 0 else "") + hex_signed(disp) if disp else "")
+    if op.base == "rip":
+        parts.append("rip")
+        disp = op.disp if op.rip_literal else op.disp - next_ip
     else:
-        inner = f"{op.disp & MASK32:#x}"
+        if op.base:
+            parts.append(op.base)
+        if op.index:
+            parts.append(f"{op.index}*{op.scale:#x}")
+        disp = signed32(op.disp)
+    if parts:
+        inner = "+".join(parts) + (("+" if disp > 0 else "") + hex_signed(disp) if disp else "")
+    elif bits == 64 and -(1 << 31) <= op.disp < (1 << 31):
+        inner = f"{hex_signed(op.disp)}+riz*1"      # absolute: SIB form, never RIP-relative
+    else:
+        inner = f"{op.disp & (MASK64 if bits == 64 else MASK32):#x}"
     size = f"{SIZE_PTR[op.size]} ptr " if op.size else ""
     seg = f"{op.seg}:" if op.seg else ""
     return f"{size}{seg}[{inner}]"
 
 
-def render(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...]) -> str:
+def render(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], bits: int = 32,
+           next_ip: int = 0) -> str:
     text = " ".join((*prefixes, mnemonic))
     if ops:
-        text += " " + ", ".join(render_operand(op, mnemonic) for op in ops)
+        text += " " + ", ".join(render_operand(op, mnemonic, bits, next_ip) for op in ops)
     return text
 
 
@@ -130,7 +171,33 @@ def settle_sizes(mnemonic: str, ops: list[COp], bits: int) -> list[COp]:
     return out
 
 
-def check_immediates(mnemonic: str, ops: list[COp]) -> None:
+def check_mode(mnemonic: str, ops: list[COp], bits: int) -> None:
+    """Refuse what the mode does not have, in words a user recognises, before keystone
+    guesses (or aborts the process: a high-byte register beside a REX prefix)."""
+    names = [(i, r) for i, op in enumerate(ops) for r in (op.reg, op.base, op.index) if r]
+    if bits == 32:
+        for i, reg in names:
+            if needs_long_mode(reg):
+                raise EncodeError(f"{reg} exists only in 64-bit code (say `bits 64`)", i)
+        if mnemonic in LONG_MODE_ONLY:
+            raise EncodeError(f"{mnemonic} exists only in 64-bit code (say `bits 64`)")
+        return
+    if mnemonic in LONG_MODE_INVALID:
+        raise EncodeError(f"{mnemonic} does not exist in 64-bit mode")
+    if mnemonic in STACK_OPS and ops and ops[0].kind == "reg" and \
+            (ops[0].reg in ("cs", "ds", "es", "ss") or register_bits(ops[0].reg) == 32):
+        raise EncodeError(f"{mnemonic} {ops[0].reg} does not exist in 64-bit mode "
+                          "(the stack moves 8 bytes: use the 64-bit register)", 0)
+    high = [i for i, reg in names if reg in HIGH_BYTES]
+    rex = [op.reg for op in ops if op.kind == "reg" and needs_rex(op.reg)] + \
+        [r for op in ops for r in (op.base, op.index) if r and is_extended(r)]
+    if high and rex:
+        raise EncodeError(f"{ops[high[0]].reg} cannot be used in the same instruction as "
+                          f"{rex[0]} (it needs a REX prefix, which turns ah..dh into "
+                          "spl..dil)", high[0])
+
+
+def check_immediates(mnemonic: str, ops: list[COp], bits: int = 32) -> None:
     """Refuse immediates that do not fit the operand they go to (keystone truncates)."""
     if mnemonic in RELATIVE or not ops:
         return
@@ -144,8 +211,13 @@ def check_immediates(mnemonic: str, ops: list[COp]) -> None:
     width = register_bits(first.reg) if first.kind == "reg" else first.size
     for i, op in enumerate(ops[1:], 1):
         if width and op.kind == "imm" and not -(1 << (width - 1)) <= op.value < (1 << width):
-            raise EncodeError(f"immediate {op.value} ({op.value & ((1 << 64) - 1):#x}) "
+            raise EncodeError(f"immediate {op.value} ({op.value & MASK64:#x}) "
                               f"does not fit in {width} bits", i)
+        if width == 64 and op.kind == "imm" and not -(1 << 31) <= op.value < (1 << 31) \
+                and not (mnemonic in ("mov", "movabs") and first.kind == "reg"):
+            raise EncodeError(f"immediate {op.value & MASK64:#x} does not fit in a "
+                              "sign-extended 32-bit immediate (only mov to a register takes "
+                              "64 bits)", i)
 
 
 @cache
@@ -173,12 +245,22 @@ def keystone_bytes(text: str, address: int, bits: int) -> bytes:
 def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: int,
            bits: int = 32) -> tuple[bytes, str]:
     """Bytes for one instruction at `address`, and the text handed to keystone."""
+    if bits == 64:
+        mnemonic = WORD_SIZED_64.get(mnemonic.lower(), mnemonic)
     mnemonic = canonical(mnemonic)
+    ops = [replace(op, reg=canonical_register(op.reg)) if op.kind == "reg" else op
+           for op in ops]
+    check_mode(mnemonic, ops, bits)
     ops = settle_sizes(mnemonic, ops, bits)
-    check_immediates(mnemonic, ops)
-    text = render(mnemonic, ops, prefixes)
-    code = push_immediate(mnemonic, ops, prefixes, bits) or \
-        keystone_bytes(text, address if mnemonic in RELATIVE else 0, bits)
+    check_immediates(mnemonic, ops, bits)
+    text = render(mnemonic, ops, prefixes, bits, address)
+    code = push_immediate(mnemonic, ops, prefixes, bits)
+    if code is None:
+        code = keystone_bytes(text, address if mnemonic in RELATIVE else 0, bits)
+        if any(op.kind == "mem" and op.base == "rip" and not op.rip_literal for op in ops):
+            # the displacement counts from the next instruction: now its length is known
+            text = render(mnemonic, ops, prefixes, bits, address + len(code))
+            code = keystone_bytes(text, 0, bits)
     code = keep_segment_override(ops, code, bits)
     verify(mnemonic, ops, prefixes, code, address, bits, text)
     return code, text
@@ -187,13 +269,19 @@ def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: in
 def push_immediate(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...],
                    bits: int) -> bytes | None:
     """`push imm`, encoded here: keystone turns 0xff80..0xffff into a sign-extended
-    imm8 (`push 0xff80` -> 6a 80, which pushes 0xffffff80) and ignores `word`."""
-    if mnemonic != "push" or prefixes or bits != 32 or len(ops) != 1 or ops[0].kind != "imm":
+    imm8 (`push 0xff80` -> 6a 80, which pushes 0xffffff80) and ignores `word`. In 64-bit
+    mode the immediate is 32 bits, sign-extended to the 8 bytes pushed."""
+    if mnemonic != "push" or prefixes or len(ops) != 1 or ops[0].kind != "imm":
         return None
-    width = ops[0].size or 32
-    if width not in (16, 32):
-        raise EncodeError("push takes a word or dword immediate", 0)
-    if not -(1 << (width - 1)) <= ops[0].value < (1 << width):
+    width = ops[0].size or bits
+    if width not in (16, bits):
+        raise EncodeError(f"push takes a word or {SIZE_PTR[bits]} immediate", 0)
+    if width == 64:
+        if not -(1 << 31) <= ops[0].value < (1 << 31):
+            raise EncodeError(f"immediate {ops[0].value & MASK64:#x} does not fit: push "
+                              "takes a sign-extended 32-bit immediate in 64-bit mode", 0)
+        width = 32
+    elif not -(1 << (width - 1)) <= ops[0].value < (1 << width):
         raise EncodeError(f"immediate {ops[0].value:#x} does not fit in {width} bits", 0)
     value = ops[0].value & ((1 << width) - 1)
     signed = value - (1 << width) if value >> (width - 1) else value
@@ -323,7 +411,14 @@ def _op_differs(ins, i: int, op: COp, mnemonic: str, bits: int) -> str | None:
     index = regs.get(ins.memory_index)
     if (base, index) != (op.base, op.index) or (index and ins.memory_index_scale != op.scale):
         return f"address registers {base}+{index}*{ins.memory_index_scale}"
-    if ins.memory_displacement & MASK32 != op.disp & MASK32:
+    if base == "rip":                  # iced gives the target address
+        want = (ins.next_ip + op.disp) & MASK64 if op.rip_literal else op.disp & MASK64
+        if ins.memory_displacement != want:
+            return f"RIP-relative target {ins.memory_displacement:#x}, expected {want:#x}"
+    elif bits == 64 and base is None and index is None:
+        if ins.memory_displacement != op.disp & MASK64:
+            return f"address {ins.memory_displacement:#x}, expected {op.disp & MASK64:#x}"
+    elif ins.memory_displacement & MASK32 != op.disp & MASK32:
         return f"displacement {ins.memory_displacement:#x}"
     if op.seg and regs.get(ins.segment_prefix) != op.seg:
         return f"segment {regs.get(ins.segment_prefix)}"

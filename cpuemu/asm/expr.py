@@ -198,7 +198,7 @@ def split_address(expr: Expr) -> tuple[str | None, str | None, int, Expr | None]
             if scale not in (1, 2, 4, 8):
                 raise AddressError(f"scale must be 1, 2, 4 or 8, not {scale}", column)
             index = name
-    if index == "esp" and scale == 1 and base not in (None, "esp"):
+    if index in ("esp", "rsp") and scale == 1 and base not in (None, index):
         base, index = index, base            # esp cannot be an index; swap when unscaled
     if index in ("esp", "rsp"):
         raise AddressError("esp cannot be an index register")

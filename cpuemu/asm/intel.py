@@ -20,7 +20,7 @@ BRANCH_HINTS = ("short", "near")
 MAX_INCLUDE_DEPTH = 16
 
 
-def parse_operand(ts: TokenStream) -> Operand:
+def parse_operand(ts: TokenStream, default_rel: bool = False) -> Operand:
     tok = ts.peek()
     column = tok.column
     size = None
@@ -35,7 +35,7 @@ def parse_operand(ts: TokenStream) -> Operand:
         seg = ts.next().value.lower()
         ts.next()
     if ts.peek().is_op("["):
-        return _memory(ts, size, seg, column)
+        return _memory(ts, size, seg, column, default_rel)
     if seg is not None:                       # fs:0x10 without brackets
         disp = parse_expr(ts, is_register)
         return Mem(size, seg, None, None, 1, disp, column)
@@ -52,8 +52,14 @@ def parse_operand(ts: TokenStream) -> Operand:
     return Imm(parse_expr(ts, is_register), column, size=size)
 
 
-def _memory(ts: TokenStream, size: int | None, seg: str | None, column: int) -> Mem:
+def _memory(ts: TokenStream, size: int | None, seg: str | None, column: int,
+            default_rel: bool = False) -> Mem:
+    """`[...]`; nasm's `[rel sym]` (or `default rel`) makes a bare address RIP-relative,
+    `[abs sym]` keeps it absolute; FS and GS offsets are never made RIP-relative."""
     open_tok = ts.expect_op("[")
+    rel = default_rel
+    if ts.peek().is_id("rel", "abs") and not ts.peek(1).is_op("]"):
+        rel = ts.next().value.lower() == "rel"
     if ts.peek().is_id(*SEGMENT_REGS) and ts.peek(1).is_op(":"):   # nasm [es:edi]
         seg = ts.next().value.lower()
         ts.next()
@@ -66,6 +72,8 @@ def _memory(ts: TokenStream, size: int | None, seg: str | None, column: int) -> 
         base, index, scale, disp = split_address(expr)
     except AddressError as e:
         ts.error(str(e), _tok_at(ts, e.column or open_tok.column))
+    if rel and base is None and index is None and seg not in ("fs", "gs"):
+        base = "rip"
     return Mem(size, seg, base, index, scale, disp, column)
 
 
@@ -73,7 +81,7 @@ def _tok_at(ts: TokenStream, column: int):
     return next((t for t in ts.tokens if t.column == column), ts.peek())
 
 
-def parse_instruction(ts: TokenStream, pos: Pos) -> Insn:
+def parse_instruction(ts: TokenStream, pos: Pos, default_rel: bool = False) -> Insn:
     """`[prefix] mnemonic operand, operand...` from the stream's current token."""
     prefixes: list[str] = []
     while ts.peek().kind == "id" and ts.peek().value.lower() in PREFIXES:
@@ -86,9 +94,9 @@ def parse_instruction(ts: TokenStream, pos: Pos) -> Insn:
         unknown_mnemonic(ts, tok)
     operands: list[Operand] = []
     if not ts.at_end():
-        operands.append(parse_operand(ts))
+        operands.append(parse_operand(ts, default_rel))
         while ts.accept_op(","):
-            operands.append(parse_operand(ts))
+            operands.append(parse_operand(ts, default_rel))
     ts.expect_end()
     return Insn(mnemonic, operands, pos.at(tok.column), tuple(prefixes))
 
@@ -114,12 +122,26 @@ class IntelParser:
         self.defined: dict[str, Pos] = {}
         self.scope = ""                          # last non-local label, for nasm `.loop`
         self.including: list[str] = []
+        self.bits: int | None = None              # the mode the source asked for
+        self.bits_pos: Pos | None = None
+
+    def set_bits(self, bits: int, pos: Pos, column: int) -> None:
+        """The source names its mode (`bits 64`); one mode per program."""
+        if bits not in (32, 64):
+            raise AssemblyError(f"cpuemu runs 32- and 64-bit code, not {bits}-bit",
+                                file=pos.file, line=pos.line, column=column, text=pos.text)
+        if self.bits not in (None, bits) or (self.bits is None and any(
+                isinstance(s, Insn) for s in self.statements) and bits != 32):
+            raise AssemblyError(f"bits {bits} after {self.bits or 32}-bit code: a program "
+                                "runs in one mode", file=pos.file, line=pos.line,
+                                column=column, text=pos.text)
+        self.bits, self.bits_pos = bits, pos
 
     def parse(self) -> Unit:
         self.parse_lines(self.source, self.filename)
         self.finish()
         return Unit(self.statements, self.dialect, self.filename, self.entry, self.entry_pos,
-                    self.globals)
+                    self.globals, self.bits, self.bits_pos)
 
     def parse_lines(self, source: str, filename: str) -> None:
         for number, text in enumerate(source.splitlines(), 1):

@@ -14,7 +14,7 @@ from ..cpu.memory import PAGE
 from ..errors import AssemblyError
 from ..program import Program, Section, SourceLine, Symbol
 from .encode import COp, EncodeError, encode
-from .expr import Undefined, evaluate
+from .expr import Undefined, evaluate, symbols_in
 from .model import (
     Align,
     Const,
@@ -35,7 +35,8 @@ from .model import (
     Unit,
 )
 
-TEXT_BASE = 0x08048000
+TEXT_BASE = 0x08048000          # where Linux i386 executables start
+TEXT_BASE64 = 0x400000          # and static x86-64 ones
 SECTION_ORDER = (".text", ".rodata", ".data", ".bss")
 PERMS = {".text": "r-x", ".rodata": "r--", ".data": "rw-", ".bss": "rw-"}
 MAX_PASSES = 40
@@ -85,7 +86,7 @@ class Layout:
 
     def one_pass(self, previous: dict[str, int]) -> PassResult:
         result = PassResult()
-        address = TEXT_BASE
+        address = TEXT_BASE64 if self.bits == 64 else TEXT_BASE
         for name, stmts in self.by_section.items():
             if not stmts and name != ".text":
                 continue
@@ -241,8 +242,11 @@ class _Emitter:
                 return COp("imm", value=self.eval(expr, column), size=size)
             case Mem():
                 disp = self.eval(op.disp, op.column) if op.disp is not None else 0
+                # gas `8(%rip)` is a displacement; `sym(%rip)` and nasm `[rel x]` a target
+                literal = op.base == "rip" and self.layout.unit.dialect == "gas" and \
+                    not symbols_in(op.disp)
                 return COp("mem", size=op.size, seg=op.seg, base=op.base, index=op.index,
-                           scale=op.scale, disp=disp)
+                           scale=op.scale, disp=disp, rip_literal=literal)
         raise TypeError(op)
 
     def insn(self, insn: Insn) -> None:

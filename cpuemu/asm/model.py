@@ -83,6 +83,9 @@ class Imm:
 
 @dataclass(frozen=True)
 class Mem:
+    """A memory operand. `base` "rip" is RIP-relative: `disp` is then the target address
+    (a symbol's) when `disp` names a symbol, else the displacement from the next RIP."""
+
     size: int | None            # bits, None when the text gave none
     seg: str | None = None
     base: str | None = None
@@ -183,3 +186,5 @@ class Unit:
     entry: str | None = None
     entry_pos: Pos | None = None
     globals: set[str] = field(default_factory=set)
+    bits: int | None = None     # what the source said (`bits 64`, 64-bit AT&T), if anything
+    bits_pos: Pos | None = None

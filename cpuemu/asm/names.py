@@ -11,6 +11,8 @@ from functools import cache
 
 import iced_x86
 
+from ..cpu.registers import GPR32, REGS64
+
 # iced's canonical condition code for every alias the assemblers accept.
 CC_ALIASES = {"z": "e", "nz": "ne", "c": "b", "nae": "b", "nb": "ae", "nc": "ae",
               "na": "be", "nbe": "a", "nge": "l", "nl": "ge", "ng": "le", "nle": "g",
@@ -42,8 +44,16 @@ def iced_mnemonic_names() -> dict[int, str]:
 
 @cache
 def iced_register_names() -> dict[int, str]:
-    return {getattr(iced_x86.Register, n): n.lower()
+    """iced Register value -> Intel's lower-case name (`r8b`, where iced says R8L)."""
+    return {getattr(iced_x86.Register, n): canonical_register(n.lower())
             for n in dir(iced_x86.Register) if n.isupper() and n != "NONE"}
+
+
+def canonical_register(name: str) -> str:
+    """Intel's spelling of a register: `r8l` (MASM, iced) is `r8b`."""
+    if name.startswith("r") and name.endswith("l") and name[1:-1].isdigit():
+        return name[:-1] + "b"
+    return name
 
 
 @cache
@@ -59,11 +69,39 @@ def mnemonics() -> frozenset[str]:
 
 @cache
 def registers() -> frozenset[str]:
-    return frozenset(iced_register_names().values())
+    names = set(iced_register_names().values())
+    return frozenset(names | {f"r{i}l" for i in range(8, 16)})
 
 
 def is_register(name: str) -> bool:
     return name.lower() in registers()
+
+
+# Registers that exist only in 64-bit code, and the byte registers a REX prefix turns
+# into spl/bpl/sil/dil (so ah..dh cannot appear beside anything that needs one).
+LEGACY_NAMES = frozenset(n for n, s in REGS64.items() if s.full in {"r" + g[1:] for g in GPR32}
+                         and s.bits < 64 and n not in ("spl", "bpl", "sil", "dil"))
+HIGH_BYTES = frozenset(("ah", "bh", "ch", "dh"))
+
+
+def is_extended(name: str) -> bool:
+    """r8..r15 in any width: REX.B/X/R encode them."""
+    s = REGS64.get(canonical_register(name.lower()))
+    return s is not None and s.full[1:].isdigit()
+
+
+def needs_rex(name: str) -> bool:
+    """A register only a REX prefix can name: r8..r15 in any width, spl bpl sil dil, or
+    any 64-bit register as an operand (REX.W)."""
+    n = canonical_register(name.lower())
+    return n != "rip" and needs_long_mode(n)
+
+
+def needs_long_mode(name: str) -> bool:
+    """A general register that 32-bit code cannot name (rax, r8d, sil, rip...)."""
+    n = canonical_register(name.lower())
+    return n == "rip" or (n not in LEGACY_NAMES and n not in SEGMENT_REGS
+                          and register_bits(n) is not None)
 
 
 def canonical(mnemonic: str) -> str:
@@ -78,18 +116,13 @@ def canonical(mnemonic: str) -> str:
 
 def register_bits(name: str) -> int | None:
     """Width of a general or segment register, None for others (xmm, cr0...)."""
-    n = name.lower()
+    n = canonical_register(name.lower())
     if n in SEGMENT_REGS:
         return 16
-    if len(n) == 3 and n[0] == "e" and n[1:] in ("ax", "bx", "cx", "dx", "sp", "bp", "si", "di"):
-        return 32
-    if n in ("ax", "bx", "cx", "dx", "sp", "bp", "si", "di"):
-        return 16
-    if n in ("al", "bl", "cl", "dl", "ah", "bh", "ch", "dh"):
-        return 8
-    if n.startswith("r") and n[1:] in ("ax", "bx", "cx", "dx", "sp", "bp", "si", "di"):
-        return 64
-    return None
+    s = REGS64.get(n)
+    if s is None or s.full in ("rip", "rflags", "fs_base", "gs_base"):
+        return None
+    return s.bits
 
 
 def suggest(word: str) -> list[str]:

@@ -20,7 +20,7 @@ from .names import is_register
 NASM_DATA = {"db": 1, "dw": 2, "dd": 4, "dq": 8}
 SECTION_NAMES = {".text": ".text", ".data": ".data", ".bss": ".bss", ".rodata": ".rodata",
                  ".rdata": ".rodata", "text": ".text", "data": ".data", "bss": ".bss"}
-IGNORED = {"cpu", "default", "absolute"}
+IGNORED = {"cpu", "absolute"}
 UNSUPPORTED = {"extern", "org", "common", "struc", "endstruc", "istruc", "iend", "incbin"}
 _DEFINE = re.compile(r"^\s*%\s*(x?i?define)\s+([A-Za-z_.$?][\w.$?]*)\s*(.*)$", re.I)
 _INCLUDE = re.compile(r"""^\s*%\s*include\s+(["'])(.+?)\1\s*(;.*)?$""", re.I)
@@ -32,6 +32,7 @@ class NasmParser(IntelParser):
     def __init__(self, source: str, filename: str):
         super().__init__(source, filename)
         self.defines: dict[str, str] = {}
+        self.default_rel = False               # `default rel`: [sym] is RIP-relative
 
     def tokenize(self, text: str, pos: Pos):
         stripped = text.strip()
@@ -114,11 +115,20 @@ class NasmParser(IntelParser):
                 if not ts.accept_op(","):
                     break
             ts.expect_end()
-        elif word == "bits":
+        elif word in ("bits", "use32", "use64"):
             ts.next()
-            bits = ts.next()
-            if bits.value != 32:
-                ts.error(f"only 32-bit code is supported, not bits {bits.value}", bits)
+            bits = ts.next() if word == "bits" else None
+            value = bits.value if bits is not None else int(word[3:])
+            if not isinstance(value, int):
+                ts.error("bits takes 32 or 64", bits)
+            self.set_bits(value, pos, bits.column if bits is not None else tok.column)
+        elif word == "default":
+            ts.next()
+            mode = ts.next()
+            if str(mode.value).lower() not in ("rel", "abs"):
+                ts.error("default takes rel or abs", mode)
+            self.default_rel = str(mode.value).lower() == "rel"
+            ts.expect_end()
         elif word in IGNORED:
             return
         elif word in UNSUPPORTED:
@@ -165,7 +175,7 @@ class NasmParser(IntelParser):
             ts.next()
             self.define(tok.value, pos.at(tok.column))   # a label without its colon
         else:
-            self.statements.append(parse_instruction(ts, pos))
+            self.statements.append(parse_instruction(ts, pos, self.default_rel))
 
 
 # Instructions that take no operands, so a lone word is not mistaken for a label.

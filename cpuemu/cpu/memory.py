@@ -74,7 +74,7 @@ def merge_regions(perms_by_page: dict[int, int]) -> list[Region]:
 
 
 class Memory:
-    """A sparse 32-bit address space of 4 KiB pages.
+    """A sparse address space (32- or 48-bit: only mapped pages exist) of 4 KiB pages.
 
     Besides `read`/`write` (bytes, permission-checked, all or nothing), it hands the
     interpreter integer accessors (`reader(size)`, `writer(size)`) whose fast path is one
@@ -236,7 +236,7 @@ class Memory:
             page = readable.get(addr >> 12)
             off = addr & 0xFFF
             if page is None or off > last:
-                return int.from_bytes(read(addr & 0xFFFFFFFF, size), "little")
+                return int.from_bytes(read(addr, size), "little")
             return int.from_bytes(page[off:off + size], "little")
 
         if size == 1:
@@ -264,7 +264,7 @@ class Memory:
             page = writable.get(addr >> 12)
             off = addr & 0xFFF
             if page is None or off > last:
-                write(addr & 0xFFFFFFFF, value.to_bytes(size, "little"))
+                write(addr, value.to_bytes(size, "little"))
             else:
                 page[off:off + size] = value.to_bytes(size, "little")
 

@@ -17,8 +17,13 @@ def signed(value: int, bits: int = 32) -> int:
     """An unsigned `bits`-wide value read as two's complement."""
     return value - ((value >> (bits - 1) & 1) << bits)
 
-# General registers in encoding order (the order ModRM, PUSHAD and iced use).
+# General registers in encoding order (the order ModRM, PUSHAD and iced use); REX.B/R/X
+# extend the numbering to r8..r15 in 64-bit mode.
 GPR32 = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")
+GPR64 = ("rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+         *(f"r{i}" for i in range(8, 16)))
+# FS and GS bases of a 64-bit process (arch_prctl sets them; selectors stay 0).
+SEGMENT_BASES = ("fs_base", "gs_base")
 SEGMENTS = ("es", "cs", "ss", "ds", "fs", "gs")
 
 # EFLAGS bit positions, and the bits user code may change (POPFD in ring 3).
@@ -73,6 +78,9 @@ def register_table(bits: int = 32) -> dict[str, Slice]:
         table["eflags"] = Slice(flags, 0, 32)
     for seg in SEGMENTS:
         table[seg] = Slice(seg, 0, 16)
+    if bits == 64:
+        for name in SEGMENT_BASES:
+            table[name] = Slice(name, 0, 64)
     return table
 
 
@@ -81,5 +89,22 @@ def full_registers(bits: int = 32) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s.full for s in register_table(bits).values()))
 
 
+def gprs(bits: int) -> tuple[str, ...]:
+    """The mode's general registers, full width, in encoding order."""
+    return GPR64 if bits == 64 else GPR32
+
+
+def pc_name(bits: int) -> str:
+    return "rip" if bits == 64 else "eip"
+
+
+def flags_name(bits: int) -> str:
+    return "rflags" if bits == 64 else "eflags"
+
+
 REGS32 = register_table(32)
 FULL32 = full_registers(32)
+REGS64 = register_table(64)
+FULL64 = full_registers(64)
+REGS = {32: REGS32, 64: REGS64}
+FULL = {32: FULL32, 64: FULL64}

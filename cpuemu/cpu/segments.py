@@ -1,7 +1,9 @@
-"""The flat segment model Linux gives a 32-bit process, and the GDT both engines install.
+"""The flat segment model Linux gives a process, and the GDT both engines install.
 
-Measured natively here: CS=0x23, DS=ES=SS=0x2b, FS=GS=0, every base 0 and limit 4 GiB.
-`set_thread_area` hands out GDT entry 12 (selector 0x63) for TLS.
+Measured natively here for a 32-bit process: CS=0x23, DS=ES=SS=0x2b, FS=GS=0, every base
+0 and limit 4 GiB; `set_thread_area` hands out GDT entry 12 (selector 0x63) for TLS.
+For a 64-bit process: CS=0x33 (a long-mode code segment), SS=0x2b, DS=ES=FS=GS=0;
+FS and GS bases live in FS_BASE/GS_BASE (arch_prctl), not in descriptors.
 """
 
 from __future__ import annotations
@@ -10,15 +12,23 @@ import struct
 from dataclasses import dataclass
 
 USER_CS, USER_DS, TLS_SELECTOR = 0x23, 0x2B, 0x63
+USER_CS64 = 0x33
 TLS_ENTRY = 12
 GDT_ENTRIES = 16
 LINUX_SELECTORS = {"cs": USER_CS, "ds": USER_DS, "es": USER_DS, "ss": USER_DS,
                    "fs": 0, "gs": 0}
+LINUX_SELECTORS64 = {"cs": USER_CS64, "ds": 0, "es": 0, "ss": USER_DS, "fs": 0, "gs": 0}
+
+
+def linux_selectors(bits: int) -> dict[str, int]:
+    """The segment registers of a new Linux process of this mode."""
+    return LINUX_SELECTORS64 if bits == 64 else LINUX_SELECTORS
 
 ACCESS_CODE_DPL3 = 0xFB     # present, ring 3, code, readable, accessed
 ACCESS_DATA_DPL3 = 0xF3     # present, ring 3, data, writable, accessed
 ACCESS_DATA_DPL0 = 0x93     # present, ring 0, data, writable, accessed
 FLAGS_32_PAGES = 0xC        # 32-bit, limit in 4 KiB pages
+FLAGS_64_PAGES = 0xA        # long mode (L), limit in 4 KiB pages
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,8 @@ def linux_gdt(tls_base: int | None = None) -> bytearray:
     gdt[2 * 8:3 * 8] = descriptor(0, 0xFFFFF, ACCESS_DATA_DPL0)
     gdt[(USER_CS >> 3) * 8:(USER_CS >> 3) * 8 + 8] = descriptor(0, 0xFFFFF, ACCESS_CODE_DPL3)
     gdt[(USER_DS >> 3) * 8:(USER_DS >> 3) * 8 + 8] = descriptor(0, 0xFFFFF, ACCESS_DATA_DPL3)
+    gdt[(USER_CS64 >> 3) * 8:(USER_CS64 >> 3) * 8 + 8] = descriptor(
+        0, 0xFFFFF, ACCESS_CODE_DPL3, FLAGS_64_PAGES)
     if tls_base is not None:
         gdt[TLS_ENTRY * 8:TLS_ENTRY * 8 + 8] = descriptor(tls_base, 0xFFFFF, ACCESS_DATA_DPL3)
     return gdt

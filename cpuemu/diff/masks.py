@@ -18,6 +18,9 @@ ICED_FLAGS = {RflagsBits.OF: "of", RflagsBits.SF: "sf", RflagsBits.ZF: "zf",
               RflagsBits.AF: "af", RflagsBits.CF: "cf", RflagsBits.PF: "pf"}
 WIDE_SHIFTS = {Mnemonic.SHL, Mnemonic.SAL, Mnemonic.SHR}
 ROTATES = {Mnemonic.ROL, Mnemonic.ROR, Mnemonic.RCL, Mnemonic.RCR}
+COUNTED = WIDE_SHIFTS | ROTATES | {Mnemonic.SAR, Mnemonic.SHLD, Mnemonic.SHRD}
+IMMEDIATES = (OpKind.IMMEDIATE8, OpKind.IMMEDIATE8_2ND)
+RSI_RDI = (OpKind.MEMORY_SEG_RSI, OpKind.MEMORY_ESRDI, OpKind.MEMORY_SEG_RDI)   # counts in RCX
 
 
 def eflags_bits(iced_bits: int) -> int:
@@ -29,11 +32,36 @@ def eflags_bits(iced_bits: int) -> int:
     return out
 
 
+def shift_count(insn: Instruction, cl: int) -> int | None:
+    """The count a shift, rotate or double shift uses after the CPU masks it (5 bits, 6
+    for a 64-bit operand); None for other instructions."""
+    if insn.mnemonic not in COUNTED:
+        return None
+    last = insn.op_count - 1
+    if insn.op_count < 2 or insn.op_kind(last) not in (OpKind.REGISTER, *IMMEDIATES):
+        return None
+    count = cl if insn.op_kind(last) == OpKind.REGISTER else insn.immediate(last)
+    return count & (63 if _width(insn) == 64 else 31)
+
+
+def flags_written(insn: Instruction, counter: int) -> int:
+    """EFLAGS bits `insn` writes (defined or not), given ECX (RCX) before it ran: none
+    for a shift count that masks to 0 or a rep-prefixed string instruction that repeats
+    0 times."""
+    if shift_count(insn, counter & 0xFF) == 0:
+        return 0
+    if (insn.has_rep_prefix or insn.has_repne_prefix) and insn.is_string_instruction:
+        wide = any(insn.op_kind(i) in RSI_RDI for i in range(insn.op_count))
+        if counter & ((1 << (64 if wide else 32)) - 1) == 0:
+            return 0
+    return eflags_bits(insn.rflags_modified)
+
+
 def undefined_mask(insn: Instruction, cl: int) -> int:
     """EFLAGS bits left undefined by `insn`; `cl` is ECX's low byte before it ran."""
     mask = eflags_bits(insn.rflags_undefined)
     if insn.mnemonic in WIDE_SHIFTS | ROTATES and insn.op_count == 2:
-        count = (cl if insn.op1_kind == OpKind.REGISTER else insn.immediate(1)) & 31
+        count = shift_count(insn, cl)
         if insn.mnemonic in ROTATES:
             if count > 1:
                 mask |= 1 << FLAG_BITS["of"]

@@ -32,7 +32,7 @@ from ..errors import CpuemuError
 from ..machine import Machine
 from ..program import Program
 from .generate import STACK_TOP
-from .masks import eflags_bits, undefined_mask
+from .masks import flags_written, undefined_mask
 
 HARNESS = Path(__file__).with_name("native") / "harness.c"
 STACK_AREA = (STACK_TOP - 0x10000, 0x11000)          # 64 KiB below the start ESP, 4 above
@@ -54,7 +54,8 @@ def harness_path() -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "harness"
-        result = subprocess.run(["gcc", "-m32", "-O1", "-o", str(out), str(HARNESS)],
+        result = subprocess.run(["gcc", "-m32", "-O1", "-fno-stack-protector", "-o", str(out),
+                                 str(HARNESS)],
                                 capture_output=True, text=True)
         if result.returncode != 0:
             raise CpuemuError("cannot build the native harness with `gcc -m32` (is "
@@ -138,11 +139,12 @@ def compare(program: Program, native: NativeResult, max_steps: int = 100_000) ->
     for _ in range(max_steps):
         eip = machine.regs.eip
         insn = decode_at(machine, eip)
-        cl = machine.regs.cl
+        counter = machine.regs[machine.regs.names()[1]]          # ECX or RCX
+        cl = counter & 0xFF
         stop = machine.step()
         if stop.reason == "fault" or insn is None:
             break
-        written = eflags_bits(insn.rflags_modified)
+        written = flags_written(insn, counter)
         left_undefined = undefined_mask(insn, cl)
         for flag in ("cf", "pf", "af", "zf", "sf", "of"):
             bit = 1 << FLAG_BITS[flag]

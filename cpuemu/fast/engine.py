@@ -1,9 +1,12 @@
 """Unicorn engine: runs whole stretches natively, with no per-instruction Python hook.
 
 `int n` arrives through UC_HOOK_INTR (EIP already past it) and goes to the machine's
-trap callback; memory faults arrive through UC_HOOK_MEM_INVALID so they carry the
-address. Unicorn runs at CPL 0, so SS holds a ring-0 selector inside and shows Linux's
-0x2b outside (see cpu/segments.py). Facts this relies on: shared/notes/unicorn-2.1.md.
+trap callback; in 64-bit mode `syscall` arrives through UC_HOOK_INSN with RIP still on
+it and RCX/R11 untouched, so the hook does what the CPU does (RCX = next RIP, R11 =
+RFLAGS) before the trap. Memory faults arrive through UC_HOOK_MEM_INVALID so they carry
+the address. Unicorn runs at CPL 0, so SS holds a ring-0 selector inside and shows
+Linux's 0x2b outside (see cpu/segments.py). Facts this relies on:
+shared/notes/unicorn-2.1.md.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from unicorn import (
     UC_ERR_WRITE_PROT,
     UC_ERR_WRITE_UNMAPPED,
     UC_HOOK_CODE,
+    UC_HOOK_INSN,
     UC_HOOK_INTR,
     UC_HOOK_MEM_FETCH_INVALID,
     UC_HOOK_MEM_INVALID,
@@ -34,6 +38,7 @@ from unicorn import (
     UC_MEM_WRITE_PROT,
     UC_MEM_WRITE_UNMAPPED,
     UC_MODE_32,
+    UC_MODE_64,
     UC_QUERY_TIMEOUT,
     Uc,
     UcError,
@@ -41,17 +46,18 @@ from unicorn import (
 from unicorn import x86_const as X
 
 from ..cpu.memory import PAGE, R, Region, W, check_pages, merge_regions, page_span
-from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, FULL32
-from ..cpu.segments import LINUX_SELECTORS, USER_DS, linux_gdt
+from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, FULL, flags_name, pc_name
+from ..cpu.segments import USER_DS, linux_gdt, linux_selectors
 from ..errors import GuestFault
 from ..process import GDT_ADDRESS
-from ..stop import Stop
+from ..stop import SYSCALL_TRAP, Stop
 
 RING0_SS = 0x10
 UNTIL = 0xFFFFFFFF                     # never an instruction address here
 SLICE_US = 200_000                     # run in slices so Ctrl-C is seen between them
 
-_REG = {name: getattr(X, f"UC_X86_REG_{name.upper()}") for name in FULL32}
+_REG = {name: getattr(X, f"UC_X86_REG_{name.upper()}") for bits in (32, 64)
+        for name in FULL[bits]}
 _PAGE_FAULTS = {UC_ERR_READ_UNMAPPED: "read", UC_ERR_WRITE_UNMAPPED: "write",
                 UC_ERR_FETCH_UNMAPPED: "fetch", UC_ERR_READ_PROT: "read",
                 UC_ERR_WRITE_PROT: "write", UC_ERR_FETCH_PROT: "fetch"}
@@ -71,9 +77,11 @@ class UnicornEngine:
 
     name = "unicorn"
 
-    def __init__(self, trap: TrapHandler):
+    def __init__(self, trap: TrapHandler, bits: int = 32):
         self.trap = trap
-        self.uc = Uc(UC_ARCH_X86, UC_MODE_32)
+        self.bits = bits
+        self.pc, self.flags_reg = pc_name(bits), flags_name(bits)
+        self.uc = Uc(UC_ARCH_X86, UC_MODE_64 if bits == 64 else UC_MODE_32)
         self._regions: dict[int, int] = {}          # page -> perms
         self._pending: Stop | None = None
         self._error: BaseException | None = None
@@ -82,6 +90,8 @@ class UnicornEngine:
         self._skip: int | None = None               # a breakpoint the run starts on
         self._install_gdt()
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
+        if bits == 64:
+            self.uc.hook_add(UC_HOOK_INSN, self._on_syscall, None, 1, 0, X.UC_X86_INS_SYSCALL)
         self.uc.hook_add(UC_HOOK_MEM_INVALID | UC_HOOK_MEM_READ_INVALID
                          | UC_HOOK_MEM_WRITE_INVALID | UC_HOOK_MEM_FETCH_INVALID,
                          self._on_bad_access)
@@ -93,7 +103,7 @@ class UnicornEngine:
         self.uc.mem_map(GDT_ADDRESS, PAGE, 1)
         self.uc.mem_write(GDT_ADDRESS, bytes(gdt))
         self.uc.reg_write(X.UC_X86_REG_GDTR, (0, GDT_ADDRESS, len(gdt) - 1, 0))
-        for seg, selector in LINUX_SELECTORS.items():
+        for seg, selector in linux_selectors(self.bits).items():
             self.set_reg(seg, selector)
 
     def gdt_entry(self, index: int) -> bytes:
@@ -108,14 +118,14 @@ class UnicornEngine:
         value = self.uc.reg_read(_REG[name])
         if name == "ss" and value == RING0_SS:
             return USER_DS
-        if name == "eflags":
+        if name == self.flags_reg:
             return (value & EFLAGS_USER) | EFLAGS_FIXED | (value & 0x200)
         return value
 
     def set_reg(self, name: str, value: int) -> None:
         if name == "ss" and value == USER_DS:
             value = RING0_SS
-        elif name == "eflags":
+        elif name == self.flags_reg:
             value = (value & (EFLAGS_USER | 0x200)) | EFLAGS_FIXED
         self.uc.reg_write(_REG[name], value)
 
@@ -188,21 +198,21 @@ class UnicornEngine:
         """Run until exit, fault, or `budget` instructions (None: no limit)."""
         first = True
         while True:
-            eip = self.reg("eip")
+            eip = self.reg(self.pc)
             stop = self._start(eip, count=budget or 0,
                                timeout=0 if budget else SLICE_US, resume=first)
             first = False
             if stop is not None:
                 return stop
             if budget:
-                return Stop("budget", self.reg("eip"), detail=f"{budget} instructions")
+                return Stop("budget", self.reg(self.pc), detail=f"{budget} instructions")
             if not self.uc.query(UC_QUERY_TIMEOUT):
-                return Stop("stopped", self.reg("eip"), detail="emulation ended")
+                return Stop("stopped", self.reg(self.pc), detail="emulation ended")
 
     def step(self) -> Stop:
-        eip = self.reg("eip")
+        eip = self.reg(self.pc)
         stop = self._start(eip, count=1, timeout=0)
-        return stop or Stop("step", self.reg("eip"))
+        return stop or Stop("step", self.reg(self.pc))
 
     def _start(self, eip: int, *, count: int, timeout: int, resume: bool = True) -> Stop | None:
         """One emu_start; `resume`: a breakpoint on the first instruction is run, not hit."""
@@ -213,14 +223,14 @@ class UnicornEngine:
         except UcError as e:
             if self._error is not None:
                 raise self._error from None
-            return Stop("fault", self.reg("eip"), fault=self._fault_from(e))
+            return Stop("fault", self.reg(self.pc), fault=self._fault_from(e))
         if self._error is not None:
             raise self._error
         if self._pending is not None:
             return self._pending
-        here = self.reg("eip")
+        here = self.reg(self.pc)
         if self._halted(eip, here, count, timeout):
-            self.set_reg("eip", here - 1)          # hlt is privileged: #GP in user mode
+            self.set_reg(self.pc, here - 1)        # hlt is privileged: #GP in user mode
             return Stop("fault", here - 1, fault=GuestFault("general-protection", here - 1,
                                                             detail="hlt in user mode"))
         return None
@@ -240,14 +250,14 @@ class UnicornEngine:
 
     def _is_hlt(self, at: int, here: int) -> bool:
         code = self._code(at, here - at)
-        insn = Decoder(32, code, ip=at).decode() if code else None
+        insn = Decoder(self.bits, code, ip=at).decode() if code else None
         return insn is not None and insn.mnemonic == Mnemonic.HLT and insn.len == here - at
 
     def _ends_at(self, at: int, here: int) -> bool:
         code = self._code(at, here - at)
         if len(code) != here - at or not code:
             return False
-        insn = Decoder(32, code, ip=at).decode()
+        insn = Decoder(self.bits, code, ip=at).decode()
         return not insn.is_invalid and insn.len == here - at
 
     def _code(self, at: int, size: int) -> bytes:
@@ -259,7 +269,7 @@ class UnicornEngine:
             return b""
 
     def _fault_from(self, e: UcError) -> GuestFault:
-        eip = self.reg("eip")
+        eip = self.reg(self.pc)
         if e.errno in _PAGE_FAULTS:
             address, access = self._bad_access or (eip, _PAGE_FAULTS[e.errno])
             return GuestFault("page-fault", eip, address, access)
@@ -272,9 +282,14 @@ class UnicornEngine:
         return False
 
     def _on_interrupt(self, uc, vector: int, data) -> None:
+        self._deliver(uc, lambda: self._interrupt(vector))
+
+    def _deliver(self, uc, handle) -> None:
+        """Run a trap inside a hook: a Stop ends emulation; an exception surfaces after
+        emu_start returns (Unicorn would swallow it)."""
         try:
-            stop = self._interrupt(vector)
-        except BaseException as e:                  # surfaces after emu_start returns
+            stop = handle()
+        except BaseException as e:
             self._error = e
             stop = None
             uc.emu_stop()
@@ -282,8 +297,25 @@ class UnicornEngine:
             self._pending = stop
             uc.emu_stop()
 
+    def _on_syscall(self, uc, data) -> None:
+        self._deliver(uc, self._syscall)
+
+    def _syscall(self) -> Stop | None:
+        """`syscall`: RIP is still on it here, and Unicorn adds the instruction's 2 bytes
+        to whatever RIP is when the hook returns. Do what the CPU does, trap with RIP past
+        it (as `int 0x80` arrives), then step RIP back so the addition lands where the
+        kernel left it (after the call, or on it again for a call to be repeated)."""
+        after = self.reg("rip") + 2
+        self.uc.reg_write(X.UC_X86_REG_RCX, after)
+        self.uc.reg_write(X.UC_X86_REG_R11, self.reg("rflags"))
+        self.set_reg("rip", after)
+        try:
+            return self.trap(SYSCALL_TRAP)
+        finally:
+            self.set_reg("rip", self.reg("rip") - 2)
+
     def _interrupt(self, vector: int) -> Stop | None:
-        eip = self.reg("eip")
+        eip = self.reg(self.pc)
         if vector in _EXCEPTIONS:
             return Stop("fault", eip, fault=GuestFault(_EXCEPTIONS[vector], eip))
         start = self._software_int_start(eip, vector)
@@ -291,7 +323,7 @@ class UnicornEngine:
             return self.trap(vector)
         if vector == 3:
             return Stop("fault", eip, fault=GuestFault("breakpoint", start))
-        self.set_reg("eip", start)                 # int n in user mode: #GP at the int
+        self.set_reg(self.pc, start)               # int n in user mode: #GP at the int
         return Stop("fault", start, fault=GuestFault("general-protection", start,
                                                      detail=f"int {vector:#x}"))
 

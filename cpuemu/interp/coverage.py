@@ -20,6 +20,9 @@ OPERAND_KINDS = {
     K.MEM_OFFS, K.IMM8, K.IMM16, K.IMM32, K.IMM8SEX16, K.IMM8SEX32, K.IMM8_CONST_1,
     K.BR16_1, K.BR16_2, K.BR32_1, K.BR32_4, K.SEG_REG, K.ES, K.CS, K.SS, K.DS, K.FS,
     K.GS, K.ES_RDI, K.SEG_RSI, K.SEG_RDI, K.SEG_RBX_AL,
+    # 64-bit mode
+    K.R64_OR_MEM, K.R64_REG, K.R64_RM, K.R64_OPCODE, K.RAX, K.IMM64, K.IMM8SEX64,
+    K.IMM32SEX64, K.BR64_1, K.BR64_4,
 }
 FAMILY_TITLES = {
     "alu": "Arithmetic and logic", "shift": "Shifts and rotates",
@@ -31,13 +34,15 @@ MNEMONIC_NAMES = {value: name.lower() for name, value in vars(Mnemonic).items()
                   if name.isupper()}
 
 
-def supported_forms() -> dict[str, list[OpCodeInfo]]:
-    """Family -> the iced-x86 opcode infos of every form it executes in 32-bit mode."""
+def supported_forms(bits: int = 32) -> dict[str, list[OpCodeInfo]]:
+    """Family -> the iced-x86 opcode infos of every form it executes in 32- or 64-bit
+    mode."""
     handlers = load_families()
     out: dict[str, list[OpCodeInfo]] = defaultdict(list)
     for code in sorted(CODE_NAMES):
         info = OpCodeInfo(code)
-        if not (info.mode32 and info.encoding == EncodingKind.LEGACY
+        if not ((info.mode64 if bits == 64 else info.mode32)
+                and info.encoding == EncodingKind.LEGACY
                 and info.mnemonic in handlers and code not in REFUSED):
             continue
         if all(info.op_kind(i) in OPERAND_KINDS for i in range(info.op_count)):
@@ -45,10 +50,23 @@ def supported_forms() -> dict[str, list[OpCodeInfo]]:
     return out
 
 
+def _modes() -> dict[str, dict[int, OpCodeInfo]]:
+    """Family -> {code: info} of the forms either mode executes, and which modes."""
+    by_family: dict[str, dict[int, OpCodeInfo]] = defaultdict(dict)
+    modes: dict[int, list[int]] = defaultdict(list)
+    for bits in (32, 64):
+        for family, infos in supported_forms(bits).items():
+            for info in infos:
+                by_family[family][info.code] = info
+                modes[info.code].append(bits)
+    return by_family, modes
+
+
 def markdown() -> str:
-    forms = supported_forms()
-    mnemonics = {MNEMONIC_NAMES[i.mnemonic] for infos in forms.values() for i in infos}
+    forms, modes = _modes()
+    mnemonics = {MNEMONIC_NAMES[i.mnemonic] for infos in forms.values() for i in infos.values()}
     total = sum(len(v) for v in forms.values())
+    only64 = sum(1 for m in modes.values() if m == [64])
     lines = [
         "# Interpreter coverage",
         "",
@@ -57,10 +75,14 @@ def markdown() -> str:
         "semantics and flags of the Intel SDM (undefined flags: `interp/undefined.py`).",
         "Anything else raises `UnsupportedInstruction` (SIGILL at the command line).",
         "",
-        f"{len(mnemonics)} mnemonics, {total} instruction forms.",
+        f"{len(mnemonics)} mnemonics, {total} instruction forms ({only64} of them 64-bit "
+        "only).",
         "",
-        "Limits that no form shows: addresses are 32-bit (a 0x67 prefix is refused);",
-        "`mov cs, ...` is refused; FS/GS honour their GDT base, DS/ES/SS/CS are flat.",
+        "The modes column says where a form runs: `32` (i386 and compatibility code), `64`",
+        "(long mode: REX prefixes, r8-r15, RIP-relative addresses, 32-bit writes",
+        "zero-extending) or both. Limits that no form shows: 16-bit addresses are refused;",
+        "`mov cs, ...` is refused; in 32-bit code FS/GS honour their GDT base and",
+        "DS/ES/SS/CS are flat, in 64-bit code FS/GS take FS_BASE/GS_BASE.",
         "The privileged forms under System (hlt, cli, in, out, lgdt, ...) execute as they",
         "do in a Linux process: a general-protection fault (SIGSEGV).",
         "",
@@ -70,9 +92,11 @@ def markdown() -> str:
         if not infos:
             continue
         lines += [f"## {FAMILY_TITLES[family]} (`semantics/{family}.py`)", "",
-                  "| instruction | encoding |", "|---|---|"]
-        for info in sorted(infos, key=lambda i: (i.instruction_string, i.op_code_string)):
-            lines.append(f"| `{info.instruction_string}` | `{info.op_code_string}` |")
+                  "| instruction | encoding | modes |", "|---|---|---|"]
+        for info in sorted(infos.values(),
+                           key=lambda i: (i.instruction_string, i.op_code_string)):
+            where = " ".join(map(str, modes[info.code]))
+            lines.append(f"| `{info.instruction_string}` | `{info.op_code_string}` | {where} |")
         lines.append("")
     refused = sorted((CODE_NAMES[c], why) for c, why in REFUSED.items())
     lines += ["## Refused forms of supported mnemonics", "", "| form | why |", "|---|---|"]

@@ -1,16 +1,17 @@
-"""The interpreter's CPU state: general registers, EIP, lazy flags, segments, memory.
+"""The interpreter's CPU state: general registers, EIP/RIP, lazy flags, segments, memory.
 
-GPRs live in a list indexed in encoding order (eax ecx edx ebx esp ebp esi edi) so
-translated instructions touch `r[i]` and nothing slower. EFLAGS is split in two: the
-status flags are the lazy state (`flags.py`), everything else (DF, IF, TF, ...) is
-`eflags`, a plain int.
+GPRs live in a list indexed in encoding order (eax ecx edx ebx esp ebp esi edi, then
+r8..r15 in 64-bit mode), each holding the full register (32 or 64 bits), so translated
+instructions touch `r[i]` and nothing slower. EFLAGS is split in two: the status flags
+are the lazy state (`flags.py`), everything else (DF, IF, TF, ...) is `eflags`, a plain
+int. `eip` holds RIP in 64-bit mode.
 """
 
 from __future__ import annotations
 
 from ..cpu.memory import Memory
-from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, SEGMENTS
-from ..cpu.segments import LINUX_SELECTORS, decode_descriptor, linux_gdt
+from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, SEGMENTS, gprs
+from ..cpu.segments import decode_descriptor, linux_gdt, linux_selectors
 from .flags import STATUS, materialize, saved
 
 DF = 1 << 10
@@ -36,11 +37,13 @@ class SegmentFault(CpuFault):
 
 class Cpu:
     __slots__ = ("r", "eip", "lazy", "eflags", "seg", "seg_base", "gdt", "mem", "flat",
-                 "icount", "on_flat_change")
+                 "icount", "on_flat_change", "bits", "fs_base", "gs_base")
 
-    def __init__(self, mem: Memory):
-        self.r = [0] * 8
+    def __init__(self, mem: Memory, bits: int = 32):
+        self.bits = bits
+        self.r = [0] * len(gprs(bits))
         self.eip = 0
+        self.fs_base = self.gs_base = 0   # 64-bit mode's FS/GS bases
         self.lazy = saved(0)
         self.eflags = EFLAGS_FIXED | IF
         self.gdt = linux_gdt()
@@ -50,7 +53,7 @@ class Cpu:
         self.flat = True
         self.icount = 0                   # instructions retired (rdtsc reads it)
         self.on_flat_change = None
-        for name, selector in LINUX_SELECTORS.items():
+        for name, selector in linux_selectors(bits).items():
             self.load_segment(name, selector)
 
     # -- EFLAGS ------------------------------------------------------------------------
@@ -96,6 +99,10 @@ class Cpu:
                 raise SegmentFault(f"selector {selector:#x} cannot be loaded into {name}")
         self.seg[name] = selector
         self.seg_base[name] = base
+        if self.bits == 64:                 # long mode ignores bases but FS's and GS's
+            if base is not None and name in ("fs", "gs"):
+                setattr(self, f"{name}_base", base)
+            return
         flat = all(self.seg_base[s] == 0 for s in ("cs", "ds", "es", "ss"))
         if flat != self.flat:
             self.flat = flat
@@ -103,7 +110,10 @@ class Cpu:
                 self.on_flat_change()
 
     def base(self, name: str) -> int:
-        """Segment base for a memory access; a null selector faults, as on the CPU."""
+        """Segment base for a memory access; a null selector faults, as on the CPU.
+        In 64-bit mode only FS and GS have one, from FS_BASE and GS_BASE."""
+        if self.bits == 64:
+            return self.fs_base if name == "fs" else self.gs_base if name == "gs" else 0
         base = self.seg_base[name]
         if base is None:
             raise SegmentFault(f"memory access through null selector in {name}")

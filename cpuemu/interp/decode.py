@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from iced_x86 import Code, Instruction, MemorySizeExt, OpKind, Register
 
-from ..cpu.registers import GPR32, MASK, REGS32, SEGMENTS
+from ..cpu.registers import MASK, REGS, SEGMENTS, gprs
 from .cpu import CpuFault
 
 M32 = 0xFFFFFFFF
@@ -20,28 +20,38 @@ class Unsupported(Exception):
     """The factory cannot translate this form; becomes UnsupportedInstruction."""
 
 
-def _register_table() -> dict[int, tuple[int, int, int]]:
-    table = {}
-    for name, s in REGS32.items():
-        if s.full in GPR32:
-            table[getattr(Register, name.upper())] = (GPR32.index(s.full), s.shift, s.bits)
-    return table
+def iced_register(name: str) -> int:
+    """iced's Register for an Intel name (iced spells the low byte of r8 `r8l`)."""
+    if name[0] == "r" and name[-1] == "b" and name[1:-1].isdigit():
+        name = name[:-1] + "l"
+    return getattr(Register, name.upper())
+
+
+def _register_table(bits: int) -> dict[int, tuple[int, int, int]]:
+    full = gprs(bits)
+    return {iced_register(name): (full.index(s.full), s.shift, s.bits)
+            for name, s in REGS[bits].items() if s.full in full}
 
 
 CODE_NAMES = {value: name for name, value in vars(Code).items() if name.isupper()}
 
-
-GPR = _register_table()                               # iced Register -> (index, shift, bits)
+# iced Register -> (index, shift, bits), per mode: 64-bit mode adds r8..r15 and the
+# REX byte registers (spl bpl sil dil r8b..r15b).
+GPRS = {32: _register_table(32), 64: _register_table(64)}
+GPR = GPRS[64]                                        # every name either mode decodes
 SEG = {getattr(Register, name.upper()): name for name in SEGMENTS}
 
 IMMEDIATE_BITS = {OpKind.IMMEDIATE8: 8, OpKind.IMMEDIATE16: 16, OpKind.IMMEDIATE32: 32,
                   OpKind.IMMEDIATE8TO16: 16, OpKind.IMMEDIATE8TO32: 32,
-                  OpKind.IMMEDIATE8_2ND: 8}
-BRANCH_KINDS = (OpKind.NEAR_BRANCH32, OpKind.NEAR_BRANCH16)
+                  OpKind.IMMEDIATE8_2ND: 8, OpKind.IMMEDIATE64: 64,
+                  OpKind.IMMEDIATE8TO64: 64, OpKind.IMMEDIATE32TO64: 64}
+BRANCH_KINDS = (OpKind.NEAR_BRANCH32, OpKind.NEAR_BRANCH16, OpKind.NEAR_BRANCH64)
+POINTER_REGISTERS = (Register.RIP, Register.EIP)
 
 
-def reg_reader(r: list, index: int, shift: int, bits: int):
-    if bits == 32:
+def reg_reader(r: list, index: int, shift: int, bits: int, full: int = 32):
+    """Read a register slice; `full` is the mode's register width (32 or 64)."""
+    if bits == full:
         return lambda: r[index]
     mask = MASK[bits]
     if shift:
@@ -49,12 +59,15 @@ def reg_reader(r: list, index: int, shift: int, bits: int):
     return lambda: r[index] & mask
 
 
-def reg_writer(r: list, index: int, shift: int, bits: int):
-    if bits == 32:
-        def put32(value):
+def reg_writer(r: list, index: int, shift: int, bits: int, full: int = 32):
+    """Write a register slice. A 32-bit write replaces the whole register in 64-bit mode
+    (it zero-extends), so it is a plain store in both modes; 8- and 16-bit writes keep
+    the bits around them."""
+    if bits == full or bits == 32:
+        def put_full(value):
             r[index] = value
-        return put32
-    keep = M32 ^ (MASK[bits] << shift)
+        return put_full
+    keep = ~(MASK[bits] << shift)
 
     def put(value):
         r[index] = r[index] & keep | value << shift
@@ -74,8 +87,11 @@ class Translation:
         self.cpu = engine.cpu
         self.mem = engine.cpu.mem
         self.insn = insn
-        self.address = insn.ip32
-        self.next_ip = insn.next_ip32
+        self.width = engine.cpu.bits          # register width: 32, or 64 in long mode
+        self.amask = MASK[self.width]         # addresses and the stack pointer wrap here
+        self.gprs = GPRS[self.width]
+        self.address = insn.ip
+        self.next_ip = insn.next_ip
         self.ends_block = False
 
     # -- operand shape -----------------------------------------------------------------
@@ -97,8 +113,8 @@ class Translation:
         kind = self.insn.op_kind(i)
         if kind == OpKind.REGISTER:
             reg = self.insn.op_register(i)
-            if reg in GPR:
-                return GPR[reg][2]
+            if reg in self.gprs:
+                return self.gprs[reg][2]
             if reg in SEG:
                 return 16
             raise Unsupported(f"register {reg}")
@@ -111,9 +127,21 @@ class Translation:
     def gpr(self, i: int) -> tuple[int, int, int]:
         """(index, shift, bits) of a general register operand."""
         reg = self.insn.op_register(i)
-        if reg not in GPR:
+        if reg not in self.gprs:
             raise Unsupported(f"register {reg}")
-        return GPR[reg]
+        return self.gprs[reg]
+
+    def bits_of_register(self, reg: int) -> int:
+        if reg not in self.gprs:
+            raise Unsupported(f"register {reg}")
+        return self.gprs[reg][2]
+
+    def reg_reader(self, index: int, shift: int, bits: int):
+        """A reader of a register slice (implicit operands: the accumulator, RCX...)."""
+        return reg_reader(self.cpu.r, index, shift, bits, self.width)
+
+    def reg_writer(self, index: int, shift: int, bits: int):
+        return reg_writer(self.cpu.r, index, shift, bits, self.width)
 
     def segment(self, i: int) -> str:
         reg = self.insn.op_register(i)
@@ -127,10 +155,8 @@ class Translation:
 
     def target(self, i: int = 0) -> int:
         kind = self.insn.op_kind(i)
-        if kind == OpKind.NEAR_BRANCH32:
-            return self.insn.near_branch32
-        if kind == OpKind.NEAR_BRANCH16:
-            return self.insn.near_branch16
+        if kind in BRANCH_KINDS:
+            return self.insn.near_branch_target
         raise Unsupported(f"branch operand kind {kind}")
 
     # -- accessors ---------------------------------------------------------------------
@@ -143,15 +169,15 @@ class Translation:
             if reg in SEG:
                 seg, cpu = SEG[reg], self.cpu
                 return lambda: cpu.seg[seg]
-            return reg_reader(self.cpu.r, *self.gpr(i))
+            return self.reg_reader(*self.gpr(i))
         if kind == OpKind.MEMORY:
             read = self.mem.reader((bits or self.bits(i)) // 8)
             simple = self._simple_address()
             if simple is not None:                     # [base + disp] or [disp]: fused
-                b, disp, r = *simple, self.cpu.r
+                b, disp, r, mask = *simple, self.cpu.r, self.amask
                 if b is None:
                     return lambda: read(disp)
-                return lambda: read((r[b] + disp) & M32)
+                return lambda: read((r[b] + disp) & mask)
             ea = self.address_of()
             return lambda: read(ea())
         if kind in IMMEDIATE_BITS:
@@ -163,37 +189,51 @@ class Translation:
         """A one-argument closure storing an unsigned value into operand i."""
         kind = self.insn.op_kind(i)
         if kind == OpKind.REGISTER:
-            return reg_writer(self.cpu.r, *self.gpr(i))
+            return self.reg_writer(*self.gpr(i))
         if kind == OpKind.MEMORY:
             if self.writes_code_segment():
                 return refuse_code_write
             write = self.mem.writer((bits or self.bits(i)) // 8)
             simple = self._simple_address()
             if simple is not None:
-                b, disp, r = *simple, self.cpu.r
+                b, disp, r, mask = *simple, self.cpu.r, self.amask
                 if b is None:
                     return lambda value: write(disp, value)
-                return lambda value: write((r[b] + disp) & M32, value)
+                return lambda value: write((r[b] + disp) & mask, value)
             ea = self.address_of()
             return lambda value: write(ea(), value)
         raise Unsupported(f"destination operand kind {kind}")
 
     def writes_code_segment(self) -> bool:
-        """A CS override on a memory destination: code segments are never writable."""
-        return SEG.get(self.insn.memory_segment) == "cs"
+        """A CS override on a memory destination: code segments are never writable (in
+        64-bit mode CS, DS, ES and SS overrides are ignored)."""
+        return self.width == 32 and SEG.get(self.insn.memory_segment) == "cs"
+
+    def address_bits(self) -> int:
+        """The address size: the mode's, or 32 in 64-bit code with a 0x67 prefix."""
+        insn = self.insn
+        for reg in (insn.memory_base, insn.memory_index):
+            if reg == Register.NONE:
+                continue
+            if reg in POINTER_REGISTERS:
+                return 64 if reg == Register.RIP else 32
+            if reg not in self.gprs or self.gprs[reg][2] < 32:
+                raise Unsupported("16-bit addressing")
+            return self.gprs[reg][2]
+        return self.width
 
     def _simple_address(self) -> tuple[int | None, int] | None:
         """(base register index or None, displacement) when the address needs no index
-        and no segment base; None otherwise."""
+        and no segment base and has the mode's address size; None otherwise. RIP-relative
+        operands are absolute addresses by now (iced resolves them)."""
         insn = self.insn
-        if insn.memory_index != Register.NONE or not self._flat_segment():
+        if insn.memory_index != Register.NONE or not self._flat_segment() or \
+                self.address_bits() != self.width:
             return None
         base = insn.memory_base
-        if base == Register.NONE:
-            return None, insn.memory_displacement & M32
-        if base not in GPR or GPR[base][2] != 32:
-            return None                           # address_of() explains what is wrong
-        return GPR[base][0], insn.memory_displacement & M32
+        if base == Register.NONE or base == Register.RIP:
+            return None, insn.memory_displacement & self.amask
+        return self.gprs[base][0], insn.memory_displacement & self.amask
 
     def _flat_segment(self) -> bool:
         return SEG.get(self.insn.memory_segment, "ds") not in ("fs", "gs") and self.cpu.flat
@@ -201,23 +241,22 @@ class Translation:
     def address_of(self, *, with_segment: bool = True):
         """A closure computing the memory operand's linear address."""
         insn, r, cpu = self.insn, self.cpu.r, self.cpu
-        disp = insn.memory_displacement & M32
+        mask = MASK[self.address_bits()]
+        disp = insn.memory_displacement & mask
         base, index, scale = insn.memory_base, insn.memory_index, insn.memory_index_scale
-        for reg in (base, index):
-            if reg != Register.NONE and (reg not in GPR or GPR[reg][2] != 32):
-                raise Unsupported("16-bit addressing")
-        b = GPR[base][0] if base != Register.NONE else None
-        x = GPR[index][0] if index != Register.NONE else None
+        b = self.gprs[base][0] if base not in (Register.NONE, *POINTER_REGISTERS) else None
+        x = self.gprs[index][0] if index != Register.NONE else None
         if b is None and x is None:
             ea = lambda: disp                                          # noqa: E731
         elif x is None:
-            ea = (lambda: r[b]) if disp == 0 else (lambda: (r[b] + disp) & M32)
+            ea = (lambda: r[b]) if disp == 0 and mask == self.amask else \
+                (lambda: (r[b] + disp) & mask)
         elif b is None:
-            ea = lambda: (r[x] * scale + disp) & M32                   # noqa: E731
+            ea = lambda: (r[x] * scale + disp) & mask                  # noqa: E731
         else:
-            ea = lambda: (r[b] + r[x] * scale + disp) & M32            # noqa: E731
+            ea = lambda: (r[b] + r[x] * scale + disp) & mask           # noqa: E731
         segment = SEG.get(insn.memory_segment, "ds")
         if not with_segment or (segment not in ("fs", "gs") and cpu.flat):
             return ea
-        base_of = cpu.base
-        return lambda: (ea() + base_of(segment)) & M32
+        base_of, amask = cpu.base, self.amask
+        return lambda: (ea() + base_of(segment)) & amask

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from iced_x86 import Decoder, DecoderError, FlowControl
 
 from ..cpu.memory import PAGE, Memory, MemoryFault, Region, X
-from ..cpu.registers import GPR32, SEGMENTS
+from ..cpu.registers import MASK, SEGMENTS, SEGMENT_BASES, flags_name, gprs, pc_name
 from ..errors import CpuemuError, GuestFault, UnsupportedInstruction
 from ..stop import Stop
 from .cpu import Cpu, CpuFault
@@ -28,7 +28,6 @@ from .semantics import HANDLERS, load_families
 MAX_BLOCK = 64
 UNLIMITED = 1 << 62
 MAX_INSN = 15
-GPR_INDEX = {name: i for i, name in enumerate(GPR32)}
 
 TrapHandler = Callable[[int], "Stop | None"]
 
@@ -60,19 +59,16 @@ def _code_changed():
 class Insn:
     """One translated instruction."""
 
-    __slots__ = ("address", "length", "op", "branches", "ends", "text", "target")
+    __slots__ = ("address", "length", "op", "branches", "ends", "text", "target", "next")
 
     def __init__(self, address: int, length: int, op, *, branches: bool, ends: bool,
-                 text: str, target: int | None = None):
+                 text: str, target: int | None = None, next_ip: int | None = None):
         self.address, self.length, self.op = address, length, op
         self.branches = branches          # op returns the next EIP
         self.ends = ends or branches      # no instruction may follow it in a block
         self.text = text
         self.target = target              # a direct branch's destination
-
-    @property
-    def next(self) -> int:
-        return (self.address + self.length) & 0xFFFFFFFF
+        self.next = next_ip if next_ip is not None else (address + length) & 0xFFFFFFFF
 
 
 class Block:
@@ -144,11 +140,15 @@ class InterpEngine:
 
     name = "interp"
 
-    def __init__(self, trap: TrapHandler):
+    def __init__(self, trap: TrapHandler, bits: int = 32):
         load_families()
         self.trap = trap
+        self.bits = bits
+        self.mask = MASK[bits]
+        self.gpr_index = {name: i for i, name in enumerate(gprs(bits))}
+        self.pc, self.flags_reg = pc_name(bits), flags_name(bits)
         self.mem = Memory()
-        self.cpu = Cpu(self.mem)
+        self.cpu = Cpu(self.mem, bits)
         self.blocks: dict[int, Block] = {}
         self.breakpoints: frozenset[int] = frozenset()
         self.mem.on_code_write = self._code_written
@@ -157,30 +157,38 @@ class InterpEngine:
     # -- state -------------------------------------------------------------------------
 
     def reg(self, name: str) -> int:
+        """A full register of the mode (eax.. or rax..r15, eip/rip, eflags/rflags...)."""
         cpu = self.cpu
-        if name in GPR_INDEX:
-            return cpu.r[GPR_INDEX[name]]
-        if name == "eip":
+        index = self.gpr_index.get(name)
+        if index is not None:
+            return cpu.r[index]
+        if name == self.pc:
             return cpu.eip
-        if name == "eflags":
+        if name == self.flags_reg:
             return cpu.get_eflags()
         if name in SEGMENTS:
             return cpu.seg[name]
+        if self.bits == 64 and name in SEGMENT_BASES:
+            return getattr(cpu, name)
         raise KeyError(name)
 
     def set_reg(self, name: str, value: int) -> None:
         cpu = self.cpu
-        if name in GPR_INDEX:
-            cpu.r[GPR_INDEX[name]] = value & 0xFFFFFFFF
-        elif name == "eip":
-            cpu.eip = value & 0xFFFFFFFF
-        elif name == "eflags":
+        index = self.gpr_index.get(name)
+        if index is not None:
+            cpu.r[index] = value & self.mask
+        elif name == self.pc:
+            cpu.eip = value & self.mask
+        elif name == self.flags_reg:
             cpu.set_eflags(value)
         elif name in SEGMENTS:
             try:
                 cpu.load_segment(name, value)
             except CpuFault as e:
                 raise CpuemuError(f"cannot load {value:#x} into {name}: {e}") from None
+        elif self.bits == 64 and name in SEGMENT_BASES:
+            setattr(cpu, name, value & self.mask)
+            self.flush()
         else:
             raise KeyError(name)
 
@@ -244,7 +252,7 @@ class InterpEngine:
         """Up to 15 executable bytes at `address`; a fetch fault if there are none."""
         out = b""
         while len(out) < MAX_INSN:
-            at = (address + len(out)) & 0xFFFFFFFF
+            at = (address + len(out)) & self.mask
             page = at // PAGE
             if self.mem.perms.get(page, 0) & X == 0:
                 if not out:
@@ -257,10 +265,10 @@ class InterpEngine:
     def decode(self, address: int):
         """The iced-x86 instruction at `address` (MemoryFault if it cannot be fetched)."""
         code = self._fetch(address)
-        decoder = Decoder(32, code, ip=address)
+        decoder = Decoder(self.bits, code, ip=address)
         insn = decoder.decode()
         if decoder.last_error == DecoderError.NO_MORE_BYTES:
-            raise MemoryFault((address + len(code)) & 0xFFFFFFFF, "fetch", False)
+            raise MemoryFault((address + len(code)) & self.mask, "fetch", False)
         return insn, code
 
     def translate_one(self, address: int, index: int = 0) -> Insn:
@@ -268,8 +276,7 @@ class InterpEngine:
         (MemoryFault if it cannot be fetched)."""
         insn, code = self.decode(address)
         if insn.is_invalid:
-            return self._unsupported(address, code[:1], "(bad)",
-                                     "bytes that decode to no instruction")
+            return self._invalid(address, code)
         raw, text = code[:insn.len], str(insn)
         factory = HANDLERS.get(insn.mnemonic)
         if factory is None:
@@ -284,7 +291,23 @@ class InterpEngine:
         target = insn.near_branch_target if insn.op_count and \
             insn.op0_kind in BRANCH_KINDS else None
         return Insn(address, insn.len, op, branches=branches,
-                    ends=t.ends_block or flow != FlowControl.NEXT, text=text, target=target)
+                    ends=t.ends_block or flow != FlowControl.NEXT, text=text, target=target,
+                    next_ip=insn.next_ip)
+
+    def _invalid(self, address: int, code: bytes) -> Insn:
+        """Bytes that are no instruction in this mode: #UD, as the CPU raises it. An
+        instruction of the other mode (pusha, aam, les in 64-bit code) says so."""
+        other = Decoder(96 - self.bits, code, ip=address).decode()
+        if other.is_invalid:
+            return self._unsupported(address, code[:1], "(bad)",
+                                     "bytes that decode to no instruction")
+        text = str(other)
+
+        def op():
+            raise GuestFault("invalid-opcode", address, disassembly=text,
+                             detail=f"{text.split()[0]} ({code[:other.len].hex(' ')}) does "
+                                    f"not exist in {self.bits}-bit mode")
+        return Insn(address, other.len, op, branches=False, ends=True, text=text)
 
     def _unsupported(self, address: int, raw: bytes, text: str, why: str) -> Insn:
         mnemonic = text.split()[0] if text != "(bad)" else ""

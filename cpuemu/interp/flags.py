@@ -216,7 +216,7 @@ class Saved(Rule):
 
 
 def _widths(cls) -> dict[int, Rule]:
-    return {bits: cls(bits) for bits in (8, 16, 32)}
+    return {bits: cls(bits) for bits in (8, 16, 32, 64)}
 
 
 ADD, ADC, SUB, SBB = _widths(Add), _widths(Adc), _widths(Sub), _widths(Sbb)

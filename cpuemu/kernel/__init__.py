@@ -1,5 +1,9 @@
-"""The Linux kernel behind `int 0x80`: i386 numbers in EAX, arguments in EBX, ECX, EDX,
-ESI, EDI, EBP, the result or -errno back in EAX.
+"""The Linux kernel behind `int 0x80` and `syscall`.
+
+`int 0x80`: i386 numbers in EAX, arguments in EBX, ECX, EDX, ESI, EDI, EBP, the result
+or -errno back in EAX (sign-extended into RAX in a 64-bit process, as Linux's compat
+entry does). `syscall` (64-bit): x86-64 numbers in RAX, arguments in RDI, RSI, RDX, R10,
+R8, R9, the result in RAX. Both tables map onto the same implementations.
 
 It sees the CPU only through the Machine's register and memory interface, so it is the
 same kernel on every engine. The calls live in one module per concern (io, paths,
@@ -9,10 +13,12 @@ is -EFAULT, never a host exception), logs unknown calls once, and feeds --strace
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..cpu.memory import MemoryFault
-from ..stop import Stop
+from ..cpu.registers import MASK, signed
+from ..stop import SYSCALL_TRAP, Stop
 from .errno import EFAULT, ENOSYS, KernelError
 from .files import ConsoleIn, ConsoleOut, FdTable
 from .io import IOCalls
@@ -22,12 +28,36 @@ from .pipes import WouldBlock
 from .process import ProcessCalls
 from .sandbox import Sandbox
 from .streams import Streams
-from .table import I386
+from .table import I386, X86_64, X86_64_RENAMED, X86_64_SAME
 
 if TYPE_CHECKING:
     from ..machine import Machine
 
-ARG_REGS = ("ebx", "ecx", "edx", "esi", "edi", "ebp")
+
+@dataclass(frozen=True)
+class Abi:
+    """How one system call entry passes its number, arguments and result."""
+
+    name: str
+    table: dict[int, str]               # number -> name
+    number: str                         # register holding the number
+    args: tuple[str, ...]
+    bits: int                           # width of the arguments and the result
+
+    def implementation(self, name: str) -> str:
+        """The `sys_` method that carries out call `name` under this ABI ("" if none)."""
+        if self.bits == 32:
+            return name
+        return X86_64_RENAMED.get(name) or (name if name in X86_64_SAME else "")
+
+
+I386_ABI = Abi("i386", I386, "eax", ("ebx", "ecx", "edx", "esi", "edi", "ebp"), 32)
+X86_64_ABI = Abi("x86_64", X86_64, "rax", ("rdi", "rsi", "rdx", "r10", "r8", "r9"), 64)
+ARG_REGS = I386_ABI.args
+
+
+def abi_of(trap: int) -> Abi:
+    return X86_64_ABI if trap == SYSCALL_TRAP else I386_ABI
 
 
 class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
@@ -42,19 +72,22 @@ class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
         self.fds.install(2, ConsoleOut(streams.err))
         self.sandbox = Sandbox(root)
         self.strace = strace                  # callable(line) or None
-        self.unknown_logged: set[int] = set()
+        self.unknown_logged: set[tuple[str, int]] = set()
         self.on_block = None                  # callable(machine, WouldBlock) -> Stop | None
         ProcessCalls.__init__(self)
         MemoryCalls.__init__(self)
 
-    def syscall(self, machine: Machine) -> Stop | None:
+    def syscall(self, machine: Machine, trap: int = 0x80) -> Stop | None:
+        """Carry out the call `trap` (0x80, or SYSCALL_TRAP) asks for."""
         regs = machine.regs
-        number = regs.eax
-        args = [regs[r] for r in ARG_REGS]
-        name = I386.get(number, "")
-        handler = getattr(self, f"sys_{name}", None) if name else None
+        abi = abi_of(trap)
+        number = regs[abi.number]
+        args = [regs[r] for r in abi.args]
+        name = abi.table.get(number, "")
+        method = abi.implementation(name) if name else ""
+        handler = getattr(self, f"sys_{method}", None) if method else None
         if handler is None:
-            result = self._unknown(machine, number)
+            result = self._unknown(machine, number, abi)
         else:
             try:
                 result = handler(machine, *args)
@@ -63,28 +96,33 @@ class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
             except MemoryFault:
                 result = -EFAULT
             except WouldBlock as blocked:
-                return self._blocked(machine, blocked, number)
+                return self._blocked(machine, blocked, number, abi)
         if self.pending_signal is not None:           # e.g. SIGPIPE from a write
             signal, self.pending_signal = self.pending_signal, None
             result = self.kill_stop(machine, signal)
         if isinstance(result, Stop):
             if self.strace is not None:
-                self.strace(self.describe_call(machine, number, args, None) + " = ?")
+                self.strace(self.describe_call(machine, number, args, None, abi) + " = ?")
             return result
         if self.strace is not None:
-            self.strace(self.describe_call(machine, number, args, result))
-        regs.eax = result & 0xFFFFFFFF
+            self.strace(self.describe_call(machine, number, args, result, abi))
+        if machine.bits == 64:                 # an i386 result is sign-extended into RAX
+            regs.rax = signed(result & MASK[abi.bits], abi.bits) & MASK[64]
+        else:
+            regs.eax = result & MASK[32]
         return None
 
-    def _unknown(self, machine: Machine, number: int) -> int:
-        if number not in self.unknown_logged:
-            self.unknown_logged.add(number)
-            name = I386.get(number, "unknown")
-            self.log(f"cpuemu: unsupported syscall {number} ({name}) at "
-                     f"eip={machine.regs.eip - 2:#010x}: returning -ENOSYS")
+    def _unknown(self, machine: Machine, number: int, abi: Abi) -> int:
+        if (abi.name, number) not in self.unknown_logged:
+            self.unknown_logged.add((abi.name, number))
+            name = abi.table.get(number, "unknown")
+            kind = "syscall" if abi is I386_ABI else f"{abi.name} syscall"
+            self.log(f"cpuemu: unsupported {kind} {number} ({name}) at "
+                     f"{machine.pc_name}={machine.pc - 2:#010x}: returning -ENOSYS")
         return -ENOSYS
 
-    def _blocked(self, machine: Machine, blocked: WouldBlock, number: int) -> Stop:
+    def _blocked(self, machine: Machine, blocked: WouldBlock, number: int,
+                 abi: Abi = I386_ABI) -> Stop:
         """The call cannot complete now. A scheduler may switch away (EIP goes back to
         the `int 0x80` so the call is made again on resume); alone, it is a deadlock."""
         machine.regs.eip = machine.regs.eip - 2
@@ -93,13 +131,14 @@ class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
             if stop is not None:
                 return stop
         return Stop("deadlock", machine.regs.eip,
-                    detail=f"{I386.get(number, number)}: {blocked.what}, and nothing else "
+                    detail=f"{abi.table.get(number, number)}: {blocked.what}, and nothing else "
                            "can run to change that")
 
     def log(self, line: str) -> None:
         self.log_lines.append(line)
         self.streams.diagnostic(line)
 
-    def describe_call(self, machine: Machine, number: int, args, result) -> str:
+    def describe_call(self, machine: Machine, number: int, args, result,
+                      abi: Abi = I386_ABI) -> str:
         from .strace import describe
-        return describe(self, machine, number, args, result)
+        return describe(self, machine, number, args, result, abi.table)

@@ -30,6 +30,9 @@ SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP
                 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM"}
 IGNORED_BY_DEFAULT = {17, 23, 28}          # SIGCHLD SIGURG SIGWINCH
 UNAME = (b"Linux", b"cpuemu", b"6.1.0-cpuemu", b"#1 SMP cpuemu", b"i686", b"(none)")
+# arch_prctl codes: (base register, read it rather than set it)
+ARCH_PRCTL = {0x1001: ("gs_base", False), 0x1002: ("fs_base", False),
+              0x1003: ("fs_base", True), 0x1004: ("gs_base", True)}
 CLOCKS = {0: "realtime", 1: "monotonic", 2: "process", 3: "thread", 4: "monotonic",
           5: "realtime", 6: "monotonic", 7: "monotonic"}
 
@@ -195,6 +198,18 @@ class ProcessCalls:
             access |= 8
         raw = descriptor(base, limit, access, (seg_32bit << 2) | (in_pages << 3))
         machine.engine.set_gdt_entry(entry, raw)
+        return 0
+
+    def sys_arch_prctl(self, machine: Machine, code: int, address: int, *_) -> int:
+        """FS and GS bases of a 64-bit process (how its C library finds thread data)."""
+        base = ARCH_PRCTL.get(code)
+        if machine.bits != 64 or base is None:
+            raise KernelError(EINVAL)
+        name, get = base
+        if get:
+            store(machine, address, struct.pack("<Q", machine.regs[name]))
+        else:
+            machine.regs[name] = address
         return 0
 
     def sys_set_tid_address(self, machine: Machine, address: int, *_) -> int:

@@ -122,8 +122,8 @@ def argument(machine: Machine, kind: str, value: int, args, i: int, result) -> s
     return "NULL" if value == 0 else f"{value:#x}"
 
 
-def describe(kernel, machine: Machine, number: int, args, result) -> str:
-    name = I386.get(number, f"syscall_{number}")
+def describe(kernel, machine: Machine, number: int, args, result, table=I386) -> str:
+    name = table.get(number, f"syscall_{number}")
     kinds = SIGNATURES.get(name, ("ptr", "ptr", "ptr"))
     text = ", ".join(argument(machine, k, args[i], args, i, result) for i, k in enumerate(kinds))
     call = f"{name}({text})"

@@ -26,3 +26,40 @@ I386 = {
     244: "get_thread_area", 256: "epoll_wait", 296: "mkdirat", 301: "unlinkat",
     302: "renameat", 307: "faccessat", 340: "prlimit64", 383: "statx",
 }
+
+# Linux x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
+X86_64 = {
+    0: "read", 1: "write", 2: "open", 3: "close", 4: "stat", 5: "fstat", 6: "lstat",
+    7: "poll", 8: "lseek", 9: "mmap", 10: "mprotect", 11: "munmap", 12: "brk",
+    13: "rt_sigaction", 14: "rt_sigprocmask", 15: "rt_sigreturn", 16: "ioctl",
+    17: "pread64", 18: "pwrite64", 19: "readv", 20: "writev", 21: "access", 22: "pipe",
+    23: "select", 24: "sched_yield", 25: "mremap", 28: "madvise", 32: "dup", 33: "dup2",
+    34: "pause", 35: "nanosleep", 37: "alarm", 39: "getpid", 41: "socket", 56: "clone",
+    57: "fork", 58: "vfork", 59: "execve", 60: "exit", 61: "wait4", 62: "kill", 63: "uname",
+    72: "fcntl", 74: "fsync", 77: "ftruncate", 78: "getdents", 79: "getcwd", 80: "chdir",
+    82: "rename", 83: "mkdir", 84: "rmdir", 85: "creat", 86: "link", 87: "unlink",
+    88: "symlink", 89: "readlink", 90: "chmod", 91: "fchmod", 92: "chown", 95: "umask",
+    96: "gettimeofday", 97: "getrlimit", 98: "getrusage", 99: "sysinfo", 100: "times",
+    102: "getuid", 104: "getgid", 105: "setuid", 106: "setgid", 107: "geteuid",
+    108: "getegid", 110: "getppid", 131: "sigaltstack", 158: "arch_prctl", 186: "gettid",
+    201: "time", 202: "futex", 204: "sched_getaffinity", 217: "getdents64",
+    218: "set_tid_address", 228: "clock_gettime", 230: "clock_nanosleep", 231: "exit_group",
+    234: "tgkill", 257: "openat", 258: "mkdirat", 262: "newfstatat", 263: "unlinkat",
+    264: "renameat", 269: "faccessat", 273: "set_robust_list", 292: "dup3", 293: "pipe2",
+    302: "prlimit64", 318: "getrandom", 332: "statx", 334: "rseq",
+}
+
+# x86-64 calls carried out by an i386 implementation because nothing they read or write
+# depends on the word size (same arguments, same structures). The rest of X86_64 is
+# ENOSYS, logged by name, until the x86-64 kernel issue gives them their own layouts.
+X86_64_SAME = {
+    "read", "write", "open", "close", "lseek", "mprotect", "munmap", "brk", "ioctl",
+    "access", "pipe", "sched_yield", "dup", "dup2", "getpid", "exit", "kill", "uname",
+    "getcwd", "chdir", "rename", "mkdir", "rmdir", "creat", "unlink", "readlink",
+    "getppid", "gettid", "getdents64", "set_tid_address", "exit_group", "tgkill", "openat",
+    "dup3", "pipe2", "getrandom", "arch_prctl",
+}
+# x86-64 names of calls whose i386 implementation is named differently.
+X86_64_RENAMED = {"getuid": "getuid32", "getgid": "getgid32", "geteuid": "geteuid32",
+                  "getegid": "getegid32", "fcntl": "fcntl64",
+                  "clock_gettime": "clock_gettime64"}

@@ -27,6 +27,7 @@ struct section { uint32_t address, size, prot; };
 static sigjmp_buf back;
 static volatile uint32_t regs[10];
 static volatile uint32_t caught;
+static uint16_t harness_gs;     /* glibc's TLS selector: the guest runs with GS = 0 */
 
 static void read_all(void *buf, size_t n) {
     if (fread(buf, 1, n, stdin) != n) exit(0);
@@ -38,7 +39,9 @@ static void write_all(const void *buf, size_t n) {
 
 static void on_signal(int sig, siginfo_t *info, void *context) {
     ucontext_t *uc = context;
-    greg_t *g = uc->uc_mcontext.gregs;
+    greg_t *g;
+    __asm__ volatile("mov %0, %%gs" : : "r"(harness_gs));      /* before any glibc code */
+    g = uc->uc_mcontext.gregs;
     (void)info;
     regs[0] = g[REG_EAX]; regs[1] = g[REG_ECX]; regs[2] = g[REG_EDX]; regs[3] = g[REG_EBX];
     regs[4] = g[REG_ESP]; regs[5] = g[REG_EBP]; regs[6] = g[REG_ESI]; regs[7] = g[REG_EDI];
@@ -47,9 +50,11 @@ static void on_signal(int sig, siginfo_t *info, void *context) {
     siglongjmp(back, 1);
 }
 
-/* The guest starts as a Linux process would: every register but ESP zero, EFLAGS 0x202.
- * A trampoline of plain moves (which leave the flags alone) sets them and jumps with a
- * relative jmp, so nothing is written to the guest's stack or memory. */
+/* The guest starts as a Linux process would: every register but ESP zero, EFLAGS 0x202,
+ * FS = GS = 0 (not glibc's TLS selector, which would make `gs:` accesses land somewhere
+ * random instead of faulting). A trampoline of plain moves (which leave the flags alone)
+ * sets them and jumps with a relative jmp, so nothing is written to the guest's stack or
+ * memory. */
 static uint8_t *trampoline;
 
 static void __attribute__((noinline, noreturn)) enter(uint32_t entry, uint32_t esp) {
@@ -61,7 +66,8 @@ static void __attribute__((noinline, noreturn)) enter(uint32_t entry, uint32_t e
     }
     int32_t rel = (int32_t)(entry - (uint32_t)(uintptr_t)(p + 5));
     *p++ = 0xE9; memcpy(p, &rel, 4);                                /* jmp entry */
-    __asm__ volatile("push $0x202\n\tpopfl\n\tjmp *%0" : : "r"(trampoline) : "memory");
+    __asm__ volatile("xor %%eax, %%eax\n\tmov %%ax, %%fs\n\tmov %%ax, %%gs\n\t"
+                     "push $0x202\n\tpopfl\n\tjmp *%0" : : "r"(trampoline) : "eax", "memory");
     __builtin_unreachable();
 }
 
@@ -71,6 +77,7 @@ int main(void) {
     struct sigaction sa;
     int signals[] = { SIGTRAP, SIGSEGV, SIGFPE, SIGILL, SIGBUS };
     sigaltstack(&ss, NULL);
+    __asm__ volatile("mov %%gs, %0" : "=r"(harness_gs));
     trampoline = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (trampoline == MAP_FAILED) return 4;

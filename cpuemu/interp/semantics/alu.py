@@ -13,7 +13,6 @@ import operator
 from iced_x86 import Mnemonic as M
 
 from ...cpu.registers import MASK
-from ..decode import reg_reader, reg_writer
 from ..flags import ADC, ADD, DEC, INC, LOGIC, SBB, SUB
 from . import handles
 
@@ -32,7 +31,7 @@ def binary(t):
     bits = t.bits(0)
     rule, mask, cpu = rules[bits], MASK[bits], t.cpu
     src = t.reader(1, bits)
-    if t.is_reg(0) and bits == 32 and not t.is_mem(1):   # the hot forms: r32, r32/imm
+    if t.is_reg(0) and bits == t.width and not t.is_mem(1):  # the hot forms: r, r/imm
         r, d = cpu.r, t.gpr(0)[0]
         if t.is_imm(1):
             b = src()
@@ -93,7 +92,7 @@ def step_by_one(t):
     bits = t.bits(0)
     mask, cpu = MASK[bits], t.cpu
     rule, delta = (INC[bits], 1) if t.insn.mnemonic == M.INC else (DEC[bits], -1)
-    if t.is_reg(0) and bits == 32:
+    if t.is_reg(0) and bits == t.width:
         r, d = cpu.r, t.gpr(0)[0]
 
         def op_r():
@@ -169,7 +168,7 @@ def cmpxchg(t):
     bits = t.bits(0)
     rule, cpu = SUB[bits], t.cpu
     get, put, src = t.reader(0), t.writer(0), t.reader(1)
-    acc, put_acc = reg_reader(cpu.r, 0, 0, bits), reg_writer(cpu.r, 0, 0, bits)
+    acc, put_acc = t.reg_reader(0, 0, bits), t.reg_writer(0, 0, bits)
     mask = MASK[bits]
 
     def op():

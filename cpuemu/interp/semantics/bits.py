@@ -13,8 +13,6 @@ from ..decode import refuse_code_write
 from ..flags import compose
 from . import handles
 
-M32 = 0xFFFFFFFF
-
 BIT_OPS = {M.BT: None, M.BTS: lambda v, bit: v | bit, M.BTR: lambda v, bit: v & ~bit,
            M.BTC: lambda v, bit: v ^ bit}
 
@@ -42,7 +40,7 @@ def bit_test(t):
 def _bit_string(t, bits: int, update):
     """A register bit offset into memory is signed and may reach far outside the operand:
     the operand at EA + (offset >> log2(bits)) * (bits / 8) holds the bit."""
-    cpu, size = t.cpu, bits // 8
+    cpu, size, wrap = t.cpu, bits // 8, t.amask
     ea, offset = t.address_of(), t.reader(1, bits)
     read = t.mem.reader(size)
     write = refuse_code_write if t.writes_code_segment() and update else t.mem.writer(size)
@@ -51,7 +49,7 @@ def _bit_string(t, bits: int, update):
     def op():
         n = offset()
         n -= (n & sign) << 1
-        address = (ea() + (n >> (bits.bit_length() - 1)) * size) & M32
+        address = (ea() + (n >> (bits.bit_length() - 1)) * size) & wrap
         n &= bits - 1
         value = read(address)
         if update is not None:

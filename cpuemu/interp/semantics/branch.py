@@ -1,9 +1,10 @@
 """Control flow: jmp, jcc (all 16 conditions), call, ret (and ret imm16), loop loope
-loopne, jecxz.
+loopne, jecxz jrcxz.
 
 Flags: none change; jcc and loope/loopne read them. Every closure here returns the next
-EIP. A call pushes before it jumps and `call [esp]` reads its target first, so a fault
-changes nothing.
+EIP (RIP). A call pushes before it jumps and `call [esp]` reads its target first, so a
+fault changes nothing. The loop counter is ECX, or RCX in 64-bit mode (ECX again with an
+address-size prefix).
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ from .move import condition
 from .stack import pusher
 
 ECX, ESP = 1, 4
-M32 = 0xFFFFFFFF
 FAR = {refuses(c, "far branches change CS") for c in (
     Code.CALL_M1632, Code.JMP_M1632, Code.CALL_M1616, Code.JMP_M1616,
-    Code.CALL_PTR1632, Code.JMP_PTR1632, Code.CALL_PTR1616, Code.JMP_PTR1616)}
+    Code.CALL_PTR1632, Code.JMP_PTR1632, Code.CALL_PTR1616, Code.JMP_PTR1616,
+    Code.CALL_M1664, Code.JMP_M1664)}
 CX_LOOPS = {refuses(c, "16-bit address size: the counter would be CX") for c in (
     Code.LOOP_REL8_16_CX, Code.LOOP_REL8_32_CX, Code.LOOPE_REL8_16_CX,
     Code.LOOPE_REL8_32_CX, Code.LOOPNE_REL8_16_CX, Code.LOOPNE_REL8_32_CX,
     Code.JCXZ_REL8_16, Code.JCXZ_REL8_32)}
+# 64-bit code counting in RCX (the default) rather than ECX (an address-size prefix).
+RCX_LOOPS = {Code.LOOP_REL8_64_RCX, Code.LOOPE_REL8_64_RCX, Code.LOOPNE_REL8_64_RCX,
+             Code.JRCXZ_REL8_64}
 
 
 def _destination(t):
@@ -79,29 +83,31 @@ def ret(t):
     insn = t.insn
     release = insn.immediate(0) & 0xFFFF if insn.op_count else 0
     size = insn.stack_pointer_increment - release
-    r, read = t.cpu.r, t.mem.reader(size)
+    r, read, mask = t.cpu.r, t.mem.reader(size), t.amask
 
     def op():
         esp = r[ESP]
         where = read(esp)
-        r[ESP] = (esp + size + release) & M32
+        r[ESP] = (esp + size + release) & mask
         return where
     return op
 
 
-@handles("loop", "loope", "loopne", "jecxz", "jcxz")
+@handles("loop", "loope", "loopne", "jecxz", "jcxz", "jrcxz")
 def loop(t):
     if t.insn.code in CX_LOOPS:
         raise Unsupported(REFUSED[t.insn.code])
     cpu, target, fall = t.cpu, t.target(0), t.next_ip
     r = cpu.r
     mnemonic = t.insn.mnemonic
-    if mnemonic == M.JECXZ:
-        return lambda: target if r[ECX] == 0 else fall
+    counter = 64 if t.insn.code in RCX_LOOPS else 32
+    mask = (1 << counter) - 1
+    if mnemonic in (M.JECXZ, M.JRCXZ):
+        return lambda: target if r[ECX] & mask == 0 else fall
     want_zf = {M.LOOPE: 1, M.LOOPNE: 0}.get(mnemonic)
 
     def op():
-        ecx = r[ECX] = (r[ECX] - 1) & M32
+        ecx = r[ECX] = (r[ECX] - 1) & mask          # a 32-bit write zero-extends in 64-bit mode
         if ecx == 0:
             return fall
         if want_zf is not None:

@@ -1,4 +1,4 @@
-"""Flag instructions: clc stc cmc cld std, lahf sahf, pushf popf (and their 16-bit forms).
+"""Flag instructions: clc stc cmc cld std, lahf sahf, pushf popf (16-, 32- and 64-bit forms).
 
 Flags: each sets exactly what its name says. popf in user mode (CPL 3, IOPL 0) may change
 CF PF AF ZF SF TF DF OF NT AC ID but not IF or IOPL; pushf stores EFLAGS with VM and RF
@@ -45,7 +45,7 @@ def lahf(t):
     def op():
         s = cpu.lazy
         ah = s[0].bits_of(s) & AH_FLAGS | 2
-        r[0] = r[0] & 0xFFFF00FF | ah << 8
+        r[0] = r[0] & ~0xFF00 | ah << 8
     return op
 
 
@@ -60,7 +60,7 @@ def sahf(t):
     return op
 
 
-@handles("pushfd", "pushf")
+@handles("pushfd", "pushf", "pushfq")
 def pushf(t):
     size = -t.insn.stack_pointer_increment
     cpu, push = t.cpu, pusher(t, size)
@@ -71,7 +71,7 @@ def pushf(t):
     return op
 
 
-@handles("popfd", "popf")
+@handles("popfd", "popf", "popfq")
 def popf(t):
     size = t.insn.stack_pointer_increment
     cpu, pop = t.cpu, popper(t, size)

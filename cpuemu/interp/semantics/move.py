@@ -1,7 +1,8 @@
-"""Data movement: mov (segment registers too), movzx movsx, lea, xchg, cmovcc setcc,
-bswap, xlat, and the sign extensions cbw cwde cwd cdq.
+"""Data movement: mov (segment registers too, and movabs), movzx movsx movsxd, lea,
+xchg, cmovcc setcc, bswap, xlat, and the sign extensions cbw cwde cdqe cwd cdq cqo.
 
-Flags: none of these changes a flag. cmovcc and setcc read them.
+Flags: none of these changes a flag. cmovcc and setcc read them. In 64-bit mode every
+32-bit register write zero-extends, cmovcc's included when its condition is false.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from iced_x86 import Code
 from iced_x86 import Mnemonic as M
 
 from ...cpu.registers import MASK
-from ..decode import SEG, Unsupported, reg_reader, reg_writer
+from ..decode import SEG, Unsupported
 from . import REFUSED, handles, refuses
 
 EAX, EDX, EBX = 0, 2, 3
@@ -28,7 +29,7 @@ def mov(t):
         return _load_segment(t)
     bits = t.bits(0)
     put, get = t.writer(0), t.reader(1, bits)
-    if t.is_reg(0) and bits == 32:
+    if t.is_reg(0) and bits == t.width:
         r, d = t.cpu.r, t.gpr(0)[0]
         if t.is_imm(1):
             value = get()
@@ -61,7 +62,7 @@ def _load_segment(t):
     return op
 
 
-@handles("movzx", "movsx")
+@handles("movzx", "movsx", "movsxd")
 def extend(t):
     bits, src_bits = t.bits(0), t.bits(1)
     put, get = t.writer(0), t.reader(1)
@@ -108,6 +109,14 @@ def cmov(t):
     """The source is read (and may fault) whether or not the condition holds."""
     cc, cpu = condition(t), t.cpu
     put, get = t.writer(0), t.reader(1)
+    if t.width == 64 and t.bits(0) == 32:       # a false condition still zero-extends
+        keep = t.reader(0)
+
+        def op_zero_extend():
+            value = get()
+            s = cpu.lazy
+            put(value if s[0].conds[cc](s) else keep())
+        return op_zero_extend
 
     def op():
         value = get()
@@ -132,43 +141,50 @@ def setcc(t):
 def bswap(t):
     if t.insn.code == BSWAP16:
         raise Unsupported(REFUSED[BSWAP16])
-    r, d = t.cpu.r, t.gpr(0)[0]
+    get, put, size = t.reader(0), t.writer(0), t.bits(0) // 8
 
     def op():
-        r[d] = int.from_bytes(r[d].to_bytes(4, "little"), "big")
+        put(int.from_bytes(get().to_bytes(size, "little"), "big"))
     return op
 
 
 @handles("xlatb")
 def xlat(t):
-    """AL = [EBX + AL] (DS, or the segment override)."""
+    """AL = [EBX + AL] (RBX in 64-bit mode; DS, or the segment override)."""
     cpu = t.cpu
     r = cpu.r
     read = t.mem.reader(1)
     name = SEG.get(t.insn.memory_segment, "ds")
+    wrap = MASK[t.bits_of_register(t.insn.memory_base)]     # rbx, or ebx (0x67 prefix)
 
     def op():
         base = cpu.base(name) if name in ("fs", "gs") or not cpu.flat else 0
-        r[EAX] = r[EAX] & 0xFFFFFF00 | read((r[EBX] + (r[EAX] & 0xFF) + base) & 0xFFFFFFFF)
+        r[EAX] = r[EAX] & ~0xFF | read(((r[EBX] & wrap) + (r[EAX] & 0xFF) + base) & wrap)
     return op
 
 
-@handles("cbw", "cwde", "cwd", "cdq")
+# accumulator width -> the width it widens to (cbw, cwde, cdqe) or spreads into DX
+# (cwd, cdq, cqo)
+WIDEN = {M.CBW: 8, M.CWDE: 16, M.CDQE: 32}
+SPREAD = {M.CWD: 16, M.CDQ: 32, M.CQO: 64}
+
+
+@handles("cbw", "cwde", "cdqe", "cwd", "cdq", "cqo")
 def sign_extend(t):
-    """cbw/cwde widen the accumulator in place; cwd/cdq spread its sign into (E)DX."""
-    r = t.cpu.r
+    """cbw/cwde/cdqe widen the accumulator in place; cwd/cdq/cqo spread its sign into
+    the data register."""
     mnemonic = t.insn.mnemonic
-    if mnemonic in (M.CBW, M.CWDE):
-        half = 8 if mnemonic == M.CBW else 16
-        get, put = reg_reader(r, EAX, 0, half), reg_writer(r, EAX, 0, 2 * half)
+    if mnemonic in WIDEN:
+        half = WIDEN[mnemonic]
+        get, put = t.reg_reader(EAX, 0, half), t.reg_writer(EAX, 0, 2 * half)
         sign, mask = 1 << (half - 1), MASK[2 * half]
 
         def op_widen():
             value = get()
             put((value - ((value & sign) << 1)) & mask)
         return op_widen
-    bits = 16 if mnemonic == M.CWD else 32
-    get, put = reg_reader(r, EAX, 0, bits), reg_writer(r, EDX, 0, bits)
+    bits = SPREAD[mnemonic]
+    get, put = t.reg_reader(EAX, 0, bits), t.reg_writer(EDX, 0, bits)
     top, mask = bits - 1, MASK[bits]
 
     def op_spread():

@@ -12,20 +12,20 @@ from iced_x86 import Mnemonic as M
 
 from ...cpu.registers import MASK, signed
 from ..cpu import CpuFault
-from ..decode import reg_reader, reg_writer
 from ..flags import compose
 from . import handles
 
 EAX, EDX = 0, 2
 
 
-def _accumulator(r: list, bits: int):
-    """Readers and writers of the implicit halves: AL/AH for bytes, (E)AX/(E)DX otherwise."""
+def _accumulator(t, bits: int):
+    """Readers and writers of the implicit halves: AL/AH for bytes, (E/R)AX and (E/R)DX
+    otherwise."""
     if bits == 8:
-        return (reg_reader(r, EAX, 0, 8), reg_writer(r, EAX, 0, 8),
-                reg_reader(r, EAX, 8, 8), reg_writer(r, EAX, 8, 8))
-    return (reg_reader(r, EAX, 0, bits), reg_writer(r, EAX, 0, bits),
-            reg_reader(r, EDX, 0, bits), reg_writer(r, EDX, 0, bits))
+        return (t.reg_reader(EAX, 0, 8), t.reg_writer(EAX, 0, 8),
+                t.reg_reader(EAX, 8, 8), t.reg_writer(EAX, 8, 8))
+    return (t.reg_reader(EAX, 0, bits), t.reg_writer(EAX, 0, bits),
+            t.reg_reader(EDX, 0, bits), t.reg_writer(EDX, 0, bits))
 
 
 @handles("mul", "imul")
@@ -49,13 +49,13 @@ def multiply(t):
 
 
 def _widening(t, is_signed: bool):
-    """One operand: AL*src -> AX, AX*src -> DX:AX, EAX*src -> EDX:EAX."""
+    """One operand: AL*src -> AX, AX*src -> DX:AX, EAX*src -> EDX:EAX, RAX*src -> RDX:RAX."""
     bits = t.bits(0)
     mask, cpu = MASK[bits], t.cpu
     src = t.reader(0)
-    low, put_low, _, put_high = _accumulator(cpu.r, bits)
+    low, put_low, _, put_high = _accumulator(t, bits)
     if bits == 8:
-        put_low = reg_writer(cpu.r, EAX, 0, 16)
+        put_low = t.reg_writer(EAX, 0, 16)
 
     def op():
         if is_signed:
@@ -79,7 +79,7 @@ def divide(t):
     bits = t.bits(0)
     mask, cpu = MASK[bits], t.cpu
     src = t.reader(0)
-    low, put_low, high, put_high = _accumulator(cpu.r, bits)
+    low, put_low, high, put_high = _accumulator(t, bits)
     is_signed = t.insn.mnemonic == M.IDIV
     lo_limit, hi_limit = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if is_signed else (0, mask)
 

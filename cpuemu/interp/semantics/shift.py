@@ -1,6 +1,6 @@
 """Shifts and rotates: shl/sal shr sar, rol ror rcl rcr, shld shrd.
 
-Flags: a count of 0 (after masking to 5 bits) changes nothing. Shifts set CF to the last
+Flags: a count of 0 (after masking to 5 bits, 6 for 64-bit operands) changes nothing. Shifts set CF to the last
 bit shifted out and SF ZF PF from the result; OF is defined for 1-bit shifts only and AF
 never. Rotates change only CF and OF (OF defined for 1-bit rotates). shld/shrd: like
 shifts. The undefined rest follows `undefined.POLICY`; its OF policy "last-step" means
@@ -26,12 +26,17 @@ def _count(t, i: int):
     return t.reader(i, 8)
 
 
+def count_mask(bits: int) -> int:
+    """The CPU keeps 5 bits of a count, 6 for a 64-bit operand."""
+    return 63 if bits == 64 else 31
+
+
 @handles("shl", "sal", "shr", "sar")
 def shift(t):
     bits = t.bits(0)
     mask, top, rule, cpu = MASK[bits], bits - 1, RESULT[bits], t.cpu
     get, put, count = t.reader(0), t.writer(0), _count(t, 1)
-    af = SHIFT["af"]
+    af, limit = SHIFT["af"], count_mask(bits)
     for policy in (SHIFT, ROTATE, DOUBLE):
         if policy["of"] != "last-step":
             raise NotImplementedError(f"OF policy {policy['of']!r}")
@@ -39,7 +44,7 @@ def shift(t):
 
     if mnemonic in (M.SHL, M.SAL):
         def op():
-            n = count() & 31
+            n = count() & limit
             if n:
                 a = get()
                 wide = a << n
@@ -51,7 +56,7 @@ def shift(t):
 
     if mnemonic == M.SHR:
         def op():
-            n = count() & 31
+            n = count() & limit
             if n:
                 a = get()
                 res = a >> n
@@ -63,7 +68,7 @@ def shift(t):
     sign = 1 << top
 
     def op():
-        n = count() & 31
+        n = count() & limit
         if n:
             a = get()
             signed = a - ((a & sign) << 1)
@@ -82,9 +87,10 @@ def rotate(t):
     through_carry = mnemonic in (M.RCL, M.RCR)
     period = bits + 1 if through_carry else bits
     left = mnemonic in (M.ROL, M.RCL)
+    limit = count_mask(bits)
 
     def op():
-        masked = count() & 31
+        masked = count() & limit
         if not masked:
             return
         n = masked % period
@@ -113,10 +119,10 @@ def double_shift(t):
     mask, top, rule, cpu = MASK[bits], bits - 1, RESULT[bits], t.cpu
     get, put, src, count = t.reader(0), t.writer(0), t.reader(1), _count(t, 2)
     left = t.insn.mnemonic == M.SHLD
-    af = DOUBLE["af"]
+    af, limit = DOUBLE["af"], count_mask(bits)
 
     def op():
-        n = count() & 31
+        n = count() & limit
         if not n:
             return
         a = get()

@@ -1,7 +1,9 @@
 """The stack: push pop (segment registers too), pushad popad, enter leave.
 
 Flags: none. Every push writes memory before ESP moves, and every pop reads before it
-moves, so a fault leaves ESP and memory as they were.
+moves, so a fault leaves ESP and memory as they were. In 64-bit mode the stack pointer
+is RSP and pushes move 8 bytes (2 with an operand-size prefix); the sizes come from
+iced's stack_pointer_increment, so one closure serves both modes.
 """
 
 from __future__ import annotations
@@ -10,32 +12,34 @@ from iced_x86 import Code
 from iced_x86 import Mnemonic as M
 
 from ...cpu.registers import MASK
-from ..decode import SEG, reg_writer
+from ..decode import SEG
 from . import handles
 
 ESP, EBP = 4, 5
-M32 = 0xFFFFFFFF
 
 
-def pusher(t, size: int = 4):
-    """push(value) of a `size`-byte value: memory first, then ESP."""
-    r, write = t.cpu.r, t.mem.writer(size)
+def pusher(t, size: int | None = None):
+    """push(value) of a `size`-byte value (the machine word by default): memory first,
+    then the stack pointer."""
+    size = size or t.width // 8
+    r, write, mask = t.cpu.r, t.mem.writer(size), t.amask
 
     def push(value):
-        esp = (r[ESP] - size) & M32
+        esp = (r[ESP] - size) & mask
         write(esp, value)
         r[ESP] = esp
     return push
 
 
-def popper(t, size: int = 4):
-    """pop() -> value of a `size`-byte value."""
-    r, read = t.cpu.r, t.mem.reader(size)
+def popper(t, size: int | None = None):
+    """pop() -> value of a `size`-byte value (the machine word by default)."""
+    size = size or t.width // 8
+    r, read, mask = t.cpu.r, t.mem.reader(size), t.amask
 
     def pop():
         esp = r[ESP]
         value = read(esp)
-        r[ESP] = (esp + size) & M32
+        r[ESP] = (esp + size) & mask
         return value
     return pop
 
@@ -44,19 +48,19 @@ def popper(t, size: int = 4):
 def push(t):
     size = -t.insn.stack_pointer_increment
     get = t.reader(0, size * 8)                 # a 32-bit push of a selector zero-extends it
-    r, write = t.cpu.r, t.mem.writer(size)
-    if size == 4 and t.is_reg(0) and t.insn.op_register(0) not in SEG:
+    r, write, mask = t.cpu.r, t.mem.writer(size), t.amask
+    if size * 8 == t.width and t.is_reg(0) and t.insn.op_register(0) not in SEG:
         s = t.gpr(0)[0]
 
-        def op_r32():
-            esp = (r[ESP] - 4) & M32
+        def op_r():
+            esp = (r[ESP] - size) & mask
             write(esp, r[s])
             r[ESP] = esp
-        return op_r32
+        return op_r
 
     def op():
         value = get()                           # before ESP moves: `push esp` pushes the old
-        esp = (r[ESP] - size) & M32
+        esp = (r[ESP] - size) & mask
         write(esp, value)
         r[ESP] = esp
     return op
@@ -65,7 +69,7 @@ def push(t):
 @handles("pop")
 def pop(t):
     size = t.insn.stack_pointer_increment
-    r, read, cpu = t.cpu.r, t.mem.reader(size), t.cpu
+    r, read, cpu, mask = t.cpu.r, t.mem.reader(size), t.cpu, t.amask
     if t.is_reg(0) and t.insn.op_register(0) in SEG:
         name = t.segment(0)
         t.ends_block = True
@@ -73,23 +77,23 @@ def pop(t):
         def op_segment():
             esp = r[ESP]
             cpu.load_segment(name, read(esp) & 0xFFFF)
-            r[ESP] = (esp + size) & M32
+            r[ESP] = (esp + size) & mask
         return op_segment
-    if size == 4 and t.is_reg(0):
+    if size * 8 == t.width and t.is_reg(0):
         d = t.gpr(0)[0]
 
-        def op_r32():
+        def op_r():
             esp = r[ESP]
             value = read(esp)
-            r[ESP] = (esp + 4) & M32
+            r[ESP] = (esp + size) & mask
             r[d] = value
-        return op_r32
+        return op_r
     put = t.writer(0, size * 8)
 
     def op():
         esp = r[ESP]
         value = read(esp)
-        r[ESP] = (esp + size) & M32             # a memory destination addresses with the new ESP
+        r[ESP] = (esp + size) & mask            # a memory destination addresses with the new ESP
         try:
             put(value)
         except BaseException:
@@ -110,7 +114,7 @@ def push_all(t):
     def op():
         esp = r[ESP]
         block = b"".join((r[i] & mask).to_bytes(size, "little") for i in reversed(ORDER))
-        new = (esp - 8 * size) & M32
+        new = (esp - 8 * size) & 0xFFFFFFFF
         mem.write(new, block)
         r[ESP] = new
     return op
@@ -121,7 +125,7 @@ def pop_all(t):
     size = 4 if t.insn.mnemonic == M.POPAD else 2
     cpu, mem = t.cpu, t.mem
     r = cpu.r
-    writers = [reg_writer(r, i, 0, size * 8) for i in ORDER]
+    writers = [t.reg_writer(i, 0, size * 8) for i in ORDER]
 
     def op():
         esp = r[ESP]
@@ -130,20 +134,21 @@ def pop_all(t):
         for i, value in zip(reversed(ORDER), values, strict=True):
             if i != ESP:                        # the saved ESP is skipped
                 writers[i](value)
-        r[ESP] = (esp + 8 * size) & M32
+        r[ESP] = (esp + 8 * size) & 0xFFFFFFFF
     return op
 
 
 @handles("leave")
 def leave(t):
-    size = 2 if t.insn.code == Code.LEAVEW else 4
-    r, read = t.cpu.r, t.mem.reader(size)
-    put_bp = reg_writer(r, EBP, 0, size * 8)
+    """mov esp, ebp; pop ebp (rsp and rbp in 64-bit mode; BP alone with a 66 prefix)."""
+    size = 2 if t.insn.code == Code.LEAVEW else t.width // 8
+    r, read, mask = t.cpu.r, t.mem.reader(size), t.amask
+    put_bp = t.reg_writer(EBP, 0, size * 8)
 
     def op():
         ebp = r[EBP]
         value = read(ebp)
-        r[ESP] = (ebp + size) & M32
+        r[ESP] = (ebp + size) & mask
         put_bp(value)
     return op
 
@@ -153,8 +158,8 @@ def enter(t):
     """enter alloc, level: push EBP, copy `level - 1` frame pointers, push the new frame
     pointer when level > 0, then reserve `alloc` bytes. All memory is checked first."""
     alloc, level = t.insn.immediate(0) & 0xFFFF, (t.insn.immediate(1) & 0xFF) % 32
-    size = 2 if t.insn.code == Code.ENTERW_IMM16_IMM8 else 4
-    r, mem, read = t.cpu.r, t.mem, t.mem.reader(size)
+    size = 2 if t.insn.code == Code.ENTERW_IMM16_IMM8 else t.width // 8
+    r, mem, read, mask = t.cpu.r, t.mem, t.mem.reader(size), t.amask
 
     def op():
         esp, ebp = r[ESP], r[EBP]
@@ -163,18 +168,18 @@ def enter(t):
 
         def push(value: int) -> None:
             nonlocal at
-            at = (at - size) & M32
+            at = (at - size) & mask
             pending[at] = value
 
         push(ebp)
         frame = at
         for k in range(1, level):            # copy the outer frame pointers, as pushed
-            source = (ebp - k * size) & M32
+            source = (ebp - k * size) & mask
             push(pending[source] if source in pending else read(source))
         if level:
             push(frame)
         mem.write(at, b"".join(pending[a].to_bytes(size, "little") for a in sorted(pending)))
         r[EBP] = frame
-        r[ESP] = (at - alloc) & M32
+        r[ESP] = (at - alloc) & mask
     return op
 

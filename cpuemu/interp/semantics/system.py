@@ -1,18 +1,21 @@
-"""System and miscellany: nop (every encoding), pause, endbr32, int n, int3, into, hlt,
-cpuid, rdtsc, ud2, and the privileged instructions a user process may not run.
+"""System and miscellany: nop (every encoding), pause, endbr32/64, int n, int3, into,
+syscall, hlt, cpuid, rdtsc, ud2, and the privileged instructions a user process may not
+run.
 
-Flags: none. The interrupt forms end the translated block: `int 0x80` goes to the
-machine's trap (the kernel); any other `int n`, hlt, cli/sti and port I/O are a general
-protection fault in user mode, as Linux delivers them (SIGSEGV); int3 is a breakpoint
-(SIGTRAP) with EIP after it.
+Flags: none. The interrupt forms end the translated block: `int 0x80` and (64-bit)
+`syscall` go to the machine's trap (the kernel); any other `int n`, hlt, cli/sti and
+port I/O are a general protection fault in user mode, as Linux delivers them (SIGSEGV);
+int3 is a breakpoint (SIGTRAP) with EIP after it. `syscall` saves RIP in RCX and RFLAGS
+in R11 as the CPU does, and Linux returns with RFLAGS restored from R11.
 """
 
 from __future__ import annotations
 
+from ...stop import SYSCALL_TRAP
 from ..cpu import CpuFault
 from . import handles
 
-EAX, ECX, EDX, EBX = 0, 1, 2, 3
+EAX, ECX, EDX, EBX, R11 = 0, 1, 2, 3, 11
 
 # cpuid: a plain i686 without x87, MMX or SSE; TSC (bit 4) and CMOV (bit 15) only.
 CPUID = {
@@ -21,7 +24,7 @@ CPUID = {
 }
 
 
-@handles("nop", "pause", "endbr32")
+@handles("nop", "pause", "endbr32", "endbr64")
 def nop(t):
     return _nothing
 
@@ -43,6 +46,25 @@ def interrupt(t):
 
     def op():
         raise CpuFault("general-protection", f"int {vector:#x}")
+    return op
+
+
+@handles("syscall")
+def syscall(t):
+    engine, cpu, after = t.engine, t.cpu, t.next_ip
+    t.ends_block = True
+    if t.width != 64:
+        def op_invalid():
+            raise CpuFault("invalid-opcode", "syscall in 32-bit mode (Linux uses int 0x80)")
+        return op_invalid
+    r = cpu.r
+
+    def op():
+        r[ECX] = after
+        r[R11] = cpu.get_eflags()
+        cpu.eip = after
+        engine.syscall(SYSCALL_TRAP)
+        return after
     return op
 
 
