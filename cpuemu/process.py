@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-
 from dataclasses import dataclass
 
 STACK_TOP = 0xC0000000

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from iced_x86 import Decoder, DecoderError, FlowControl
 
 from ..cpu.memory import PAGE, Memory, MemoryFault, Region, X
-from ..cpu.registers import MASK, SEGMENTS, SEGMENT_BASES, flags_name, gprs, pc_name
+from ..cpu.registers import MASK, SEGMENT_BASES, SEGMENTS, flags_name, gprs, pc_name
 from ..errors import CpuemuError, GuestFault, UnsupportedInstruction
 from ..stop import Stop
 from .cpu import Cpu, CpuFault

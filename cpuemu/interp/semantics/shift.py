@@ -1,10 +1,11 @@
 """Shifts and rotates: shl/sal shr sar, rol ror rcl rcr, shld shrd.
 
-Flags: a count of 0 (after masking to 5 bits, 6 for 64-bit operands) changes nothing. Shifts set CF to the last
-bit shifted out and SF ZF PF from the result; OF is defined for 1-bit shifts only and AF
-never. Rotates change only CF and OF (OF defined for 1-bit rotates). shld/shrd: like
-shifts. The undefined rest follows `undefined.POLICY`; its OF policy "last-step" means
-OF is what the last 1-bit step sets, so one formula serves every count.
+Flags: a count of 0 (after masking to 5 bits, 6 for 64-bit operands) changes nothing.
+Shifts set CF to the last bit shifted out and SF ZF PF from the result; OF is defined
+for 1-bit shifts only and AF never. Rotates change only CF and OF (OF defined for 1-bit
+rotates). shld/shrd: like shifts. The undefined rest follows `undefined.POLICY`; its OF
+policy "last-step" means OF is what the last 1-bit step sets, so one formula serves
+every count.
 """
 
 from __future__ import annotations
