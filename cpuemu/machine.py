@@ -379,7 +379,7 @@ class Machine:
             code = self.engine.read(fault.eip, 16, need=0)
         except MemoryFault:
             return
-        fault.disassembly = fault.disassembly or disassemble_one(code, fault.eip)
+        fault.disassembly = fault.disassembly or disassemble_one(code, fault.eip, self.bits)
         fault.args = (fault.summary(),)
 
     @property

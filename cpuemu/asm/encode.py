@@ -254,7 +254,8 @@ def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: in
     ops = settle_sizes(mnemonic, ops, bits)
     check_immediates(mnemonic, ops, bits)
     text = render(mnemonic, ops, prefixes, bits, address)
-    code = push_immediate(mnemonic, ops, prefixes, bits)
+    code = push_immediate(mnemonic, ops, prefixes, bits) or \
+        counted_jump(mnemonic, ops, prefixes, address, bits)
     if code is None:
         code = keystone_bytes(text, address if mnemonic in RELATIVE else 0, bits)
         if any(op.kind == "mem" and op.base == "rip" and not op.rip_literal for op in ops):
@@ -289,6 +290,24 @@ def push_immediate(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...],
     if -128 <= signed <= 127:
         return prefix + bytes([0x6A, signed & 0xFF])
     return prefix + b"\x68" + value.to_bytes(width // 8, "little")
+
+
+# jrcxz/jecxz in 64-bit code: keystone fails them ("Invalid fixup"), so they are encoded
+# here: E3 rel8, with an address-size prefix when the counter is ECX.
+COUNTED_JUMPS = {"jrcxz": b"\xe3", "jecxz": b"\x67\xe3"}
+
+
+def counted_jump(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: int,
+                 bits: int) -> bytes | None:
+    if bits != 64 or mnemonic not in COUNTED_JUMPS or prefixes or len(ops) != 1 \
+            or ops[0].kind != "imm":
+        return None
+    opcode = COUNTED_JUMPS[mnemonic]
+    offset = ops[0].value - (address + len(opcode) + 1)
+    if not -128 <= offset <= 127:
+        raise EncodeError(f"{mnemonic} reaches only 128 bytes back or 127 forward; the "
+                          f"target is {offset:+d} bytes away", 0)
+    return opcode + bytes([offset & 0xFF])
 
 
 SEGMENT_PREFIX = {"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}

@@ -15,7 +15,7 @@ from .expr import parse_expr
 from .intel import IntelParser, parse_instruction
 from .lexer import TokenStream, tokenize
 from .model import Align, Binary, Const, Data, Insn, Num, Pos, SectionSwitch, Space, Times
-from .names import is_register
+from .names import is_register, mnemonics
 
 NASM_DATA = {"db": 1, "dw": 2, "dd": 4, "dq": 8}
 SECTION_NAMES = {".text": ".text", ".data": ".data", ".bss": ".bss", ".rodata": ".rodata",
@@ -171,19 +171,8 @@ class NasmParser(IntelParser):
             ts.expect_end()
             self.statements.append(Space(Binary("*", count, Num(RESERVE_UNITS[word])), pos))
         elif tok.kind == "id" and after.kind == "end" and not is_register(word) \
-                and word not in _NO_OPERANDS:
+                and word not in mnemonics():
             ts.next()
             self.define(tok.value, pos.at(tok.column))   # a label without its colon
         else:
             self.statements.append(parse_instruction(ts, pos, self.default_rel))
-
-
-# Instructions that take no operands, so a lone word is not mistaken for a label.
-_NO_OPERANDS = {
-    "nop", "ret", "retn", "leave", "hlt", "cdq", "cwd", "cwde", "cbw", "pushad", "popad",
-    "pusha", "popa", "pushfd", "popfd", "pushf", "popf", "clc", "stc", "cmc", "cld", "std",
-    "cli", "sti", "lahf", "sahf", "int3", "into", "cpuid", "rdtsc", "ud2", "movsb", "movsw",
-    "movsd", "stosb", "stosw", "stosd", "lodsb", "lodsw", "lodsd", "scasb", "scasw", "scasd",
-    "cmpsb", "cmpsw", "cmpsd", "xlatb", "xlat", "iret", "iretd", "pause", "fwait", "wait",
-    "aaa", "aas", "daa", "das", "salc", "syscall", "sysenter", "emms", "fninit",
-}

@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING
 from iced_x86 import Decoder, Instruction, InstructionInfoFactory, MemorySizeExt, OpAccess, Register
 
 from .memory import PAGE, MemoryFault
-from .registers import REGS32
+from .registers import MASK, REGS64
 
 if TYPE_CHECKING:
     from ..machine import Machine
 
 MAX_LENGTH = 15
 WRITES = {OpAccess.WRITE, OpAccess.COND_WRITE, OpAccess.READ_WRITE, OpAccess.READ_COND_WRITE}
-REGISTER_NAMES = {getattr(Register, n.upper()): n for n in REGS32 if hasattr(Register, n.upper())}
+REGISTER_NAMES = {getattr(Register, n.upper()): n for n in REGS64 if hasattr(Register, n.upper())}
+REGISTER_NAMES.update({getattr(Register, f"R{i}L"): f"r{i}b" for i in range(8, 16)})
 _INFO = InstructionInfoFactory()
 
 
@@ -39,7 +40,7 @@ def decode_at(machine: Machine, address: int) -> Instruction | None:
     code = code_bytes(machine, address)
     if not code:
         return None
-    insn = Decoder(32, code, ip=address).decode()
+    insn = Decoder(machine.bits, code, ip=address).decode()
     return None if insn.is_invalid else insn
 
 
@@ -53,7 +54,7 @@ def memory_writes(insn: Instruction, machine: Machine) -> list[tuple[int, int]]:
             continue
         address = used.displacement
         for reg, scale in ((used.base, 1), (used.index, used.scale)):
-            if reg != Register.NONE:
+            if reg not in (Register.NONE, Register.RIP):      # RIP-relative: disp is absolute
                 address += regs[REGISTER_NAMES[reg]] * scale
-        out.append((address & 0xFFFFFFFF, MemorySizeExt.size(used.memory_size) or 4))
+        out.append((address & MASK[machine.bits], MemorySizeExt.size(used.memory_size) or 4))
     return out

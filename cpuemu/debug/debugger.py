@@ -302,7 +302,7 @@ class Debugger:
     def where(self) -> None:
         eip = self.m.regs.eip
         code = code_bytes(self.m, eip)
-        text = disassemble_one(code, eip) if code else "(unmapped)"
+        text = disassemble_one(code, eip, self.m.bits) if code else "(unmapped)"
         self.out(f"{eip:#010x}  {text}  [{self._place(eip)}]")
 
     def quit(self, arg: str) -> None:

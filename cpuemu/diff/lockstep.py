@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from iced_x86 import Mnemonic
+from iced_x86 import Mnemonic, OpKind
 
-from ..cpu.instruction import decode_at, memory_writes
+from ..cpu.instruction import REGISTER_NAMES, decode_at, memory_writes
 from ..cpu.memory import MemoryFault, W
-from ..cpu.registers import FLAG_BITS, FULL32, STATUS_FLAGS
+from ..cpu.registers import FLAG_BITS, STATUS_FLAGS, flags_name, pc_name
 from ..machine import Machine
 from ..program import Program
 from ..stop import Stop
@@ -25,6 +25,25 @@ from .masks import undefined_mask
 # Instructions whose results describe the engine, not the program: copied, not compared.
 ENGINE_SPECIFIC = {Mnemonic.CPUID: ("eax", "ebx", "ecx", "edx"),
                    Mnemonic.RDTSC: ("eax", "edx")}
+# Register results the SDM and the hardware disagree on, where Unicorn follows the SDM
+# and the interpreter the CPU (measured with the native oracle): copied, not compared.
+# bsf/bsr with a zero source (ZF=1) leave the destination undefined; the CPU keeps all
+# of it. A 32-bit cmpxchg in 64-bit mode writes only what it must: the destination
+# register when equal, the accumulator when not; Unicorn zero-extends both, always.
+
+
+def model_specific(insn, machine: Machine) -> list[str]:
+    """Full registers whose value after `insn` (just run on `machine`) is the CPU
+    model's, not the SDM's."""
+    zf = machine.flags.zf
+    if insn.mnemonic in (Mnemonic.BSF, Mnemonic.BSR) and zf:
+        return [full_register(machine, REGISTER_NAMES[insn.op0_register])]
+    if insn.mnemonic == Mnemonic.CMPXCHG and machine.bits == 64:
+        if zf:
+            return [full_register(machine, "eax")]
+        if insn.op0_kind == OpKind.REGISTER:
+            return [full_register(machine, REGISTER_NAMES[insn.op0_register])]
+    return []
 MAX_REP_STEPS = 1 << 20
 
 
@@ -60,13 +79,16 @@ class Divergence:
         if self.masked:
             names = [f for f in STATUS_FLAGS if self.masked >> FLAG_BITS[f] & 1]
             out.append(f"  (undefined after this instruction, not compared: {' '.join(names)})")
-        out.append(f"  {'register':8} {'before':>10} {a.engine:>10} {b.engine:>10}")
-        for name in FULL32:
+        w = 18 if "rip" in self.before else 10
+        out.append(f"  {'register':8} {'before':>{w}} {a.engine:>{w}} {b.engine:>{w}}")
+        for name in self.before:
             va, vb = a.regs.get(name), b.regs.get(name)
             mark = "  <--" if va != vb else ""
-            out.append(f"  {name:8} {self.before[name]:>#10x} {_hex(va):>10} {_hex(vb):>10}{mark}")
-        out.append(f"  flags    {_flags(self.before['eflags']):>10} "
-                   f"{_flags(a.regs.get('eflags')):>10} {_flags(b.regs.get('eflags')):>10}")
+            out.append(f"  {name:8} {self.before[name]:>#{w}x} {_hex(va):>{w}} "
+                       f"{_hex(vb):>{w}}{mark}")
+        flags = "rflags" if "rflags" in self.before else "eflags"
+        out.append(f"  flags    {_flags(self.before[flags]):>{w}} "
+                   f"{_flags(a.regs.get(flags)):>{w}} {_flags(b.regs.get(flags)):>{w}}")
         out.append(f"  stop: {a.engine}: {a.stop}; {b.engine}: {b.stop}")
         return "\n".join(out)
 
@@ -124,13 +146,14 @@ class Lockstep:
             if stop.reason != "step":
                 break
         else:
-            stop = Stop("budget", self.machines[0].regs.eip, detail=f"{max_steps} steps")
+            stop = Stop("budget", self.machines[0].pc, detail=f"{max_steps} steps")
         divergence = self._final_memory()
         return Outcome(self.steps, divergence, stop)
 
     def step(self) -> tuple[Divergence | None, Stop]:
         a, b = self.machines
-        eip, cl = a.regs.eip, a.regs.cl
+        eip, cl = a.pc, a.regs.cl
+        flags = flags_name(a.bits)
         insn = decode_at(a, eip)
         written = memory_writes(insn, a) if insn is not None else []
         for log in self.writes:
@@ -139,12 +162,15 @@ class Lockstep:
         stop_b = b.step()
         if insn is not None and (insn.has_rep_prefix or insn.has_repne_prefix):
             guard = 0
-            while stop_b.reason == "step" and b.regs.eip == eip and guard < MAX_REP_STEPS:
+            while stop_b.reason == "step" and b.pc == eip and guard < MAX_REP_STEPS:
                 stop_b = b.step()
                 guard += 1
         if insn is not None and insn.mnemonic in ENGINE_SPECIFIC and stop_a.reason == "step":
             for name in ENGINE_SPECIFIC[insn.mnemonic]:
                 b.regs[name] = a.regs[name]
+        if insn is not None and stop_a.reason == "step":
+            for full in model_specific(insn, a):
+                b.regs[full] = a.regs[full]
         self.steps += 1
         masked = undefined_mask(insn, cl) if insn is not None else 0
         regs_a, regs_b = a.regs.as_dict(), b.regs.as_dict()
@@ -153,17 +179,17 @@ class Lockstep:
         if _describe(stop_a) != _describe(stop_b):
             differences.append(f"ended differently: {a.engine.name}: {_describe(stop_a)}; "
                                f"{b.engine.name}: {_describe(stop_b)}")
-        for name in FULL32:
+        for name in regs_a:
             va, vb = regs_a[name], regs_b[name]
-            if name == "eflags":
+            if name == flags:
                 va, vb = va & ~masked, vb & ~masked
             if va != vb:
                 differences.append(_register_difference(name, va, vb, a.engine.name,
                                                         b.engine.name))
-        if masked and regs_a["eflags"] & masked != regs_b["eflags"] & masked:
+        if masked and regs_a[flags] & masked != regs_b[flags] & masked:
             # Undefined flags may differ; make them equal so a later step that keeps
             # them does not report an old, legitimate difference as its own.
-            b.regs.eflags = regs_b["eflags"] & ~masked | regs_a["eflags"] & masked
+            b.regs[flags] = regs_b[flags] & ~masked | regs_a[flags] & masked
         addresses = written + [w for log in self.writes for w in log]
         differences += _memory_differences(a, b, addresses)
         if not differences:
@@ -187,12 +213,18 @@ class Lockstep:
                 at = next(i for i in range(len(da)) if da[i] != db[i])
                 address = region.start + at
                 regs = a.regs.as_dict()
-                return Divergence(self.steps, regs["eip"], "(end of run)", "", regs,
+                return Divergence(self.steps, regs[pc_name(a.bits)], "(end of run)", "", regs,
                                   (Side(a.engine.name, "end", regs),
                                    Side(b.engine.name, "end", b.regs.as_dict())),
                                   [f"memory at {address:#010x} differs at the end: "
                                    f"{da[at:at + 8].hex(' ')} vs {db[at:at + 8].hex(' ')}"], 0)
         return None
+
+
+def full_register(machine: Machine, name: str) -> str:
+    """The full register a name is part of, in the machine's mode (`r13d` -> `r13`)."""
+    from ..cpu.registers import REGS
+    return REGS[machine.bits][name].full
 
 
 def _describe(stop: Stop) -> str:
@@ -206,7 +238,7 @@ def _describe(stop: Stop) -> str:
 
 
 def _register_difference(name: str, va: int, vb: int, ea: str, eb: str) -> str:
-    if name == "eflags":
+    if name in ("eflags", "rflags"):
         flags = [f for f in FLAG_BITS if (va ^ vb) >> FLAG_BITS[f] & 1]
         return f"eflags: {ea} {_flags(va)} vs {eb} {_flags(vb)} (differ in {' '.join(flags)})"
     return f"{name}: {ea} {va:#010x} vs {eb} {vb:#010x}"

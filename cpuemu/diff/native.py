@@ -1,10 +1,13 @@
 """The native oracle: run a program on this machine's real CPU and compare with the
 interpreter.
 
-A small i386 harness (native/harness.c, built once with `gcc -m32` into a cache
-directory) maps the program's sections at their addresses, jumps to the entry and
-catches the signal that ends it: generated programs end on `int3`, so SIGTRAP brings
-back every register and EFLAGS from the signal context, plus the writable memory.
+A small harness (native/harness.c, built once per mode with `gcc -m32` or `gcc -m64`
+into a cache directory) maps the program's sections at their addresses, jumps to the
+entry and catches the signal that ends it: generated programs end on `int3`, so SIGTRAP
+brings back every register and EFLAGS from the signal context, plus the writable memory.
+A 32-bit program starts on a stack the harness maps below STACK_TOP; a 64-bit one must
+set up its own (the generator's have one in .bss), since the emulators' stack top is
+where the harness's own stack may be.
 
 Flags the SDM leaves undefined are masked: the interpreter is stepped through the same
 program and, for each status flag, we remember whether the last instruction that wrote
@@ -27,7 +30,7 @@ from pathlib import Path
 
 from ..cpu.instruction import decode_at
 from ..cpu.memory import PAGE, W, perms_from_text
-from ..cpu.registers import FLAG_BITS, GPR32
+from ..cpu.registers import FLAG_BITS, flags_name, gprs, pc_name
 from ..errors import CpuemuError
 from ..machine import Machine
 from ..program import Program
@@ -37,16 +40,20 @@ from .masks import flags_written, undefined_mask
 HARNESS = Path(__file__).with_name("native") / "harness.c"
 STACK_AREA = (STACK_TOP - 0x10000, 0x11000)          # 64 KiB below the start ESP, 4 above
 COMPARED_FLAGS = sum(1 << FLAG_BITS[f] for f in ("cf", "pf", "af", "zf", "sf", "of", "df"))
-REGISTERS = (*GPR32, "eip", "eflags")
 SIGNAL_KINDS = {5: "breakpoint", 11: "segv", 8: "fpe", 4: "ill", 7: "bus"}
 
 
-def harness_path() -> Path:
+def registers(bits: int) -> tuple[str, ...]:
+    """What the harness reports, in its order."""
+    return (*gprs(bits), pc_name(bits), flags_name(bits))
+
+
+def harness_path(bits: int = 32) -> Path:
     """The compiled harness, built on first use (gcc -m32 needs gcc-multilib)."""
     source = HARNESS.read_bytes()
     digest = hashlib.sha256(source).hexdigest()[:12]
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cpuemu"
-    binary = cache / f"native-harness-{digest}"
+    binary = cache / f"native-harness{bits}-{digest}"
     if binary.exists():
         return binary
     if shutil.which("gcc") is None:
@@ -54,11 +61,10 @@ def harness_path() -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "harness"
-        result = subprocess.run(["gcc", "-m32", "-O1", "-fno-stack-protector", "-o", str(out),
-                                 str(HARNESS)],
-                                capture_output=True, text=True)
+        result = subprocess.run(["gcc", f"-m{bits}", "-O1", "-fno-stack-protector", "-o",
+                                 str(out), str(HARNESS)], capture_output=True, text=True)
         if result.returncode != 0:
-            raise CpuemuError("cannot build the native harness with `gcc -m32` (is "
+            raise CpuemuError(f"cannot build the native harness with `gcc -m{bits}` (is "
                               f"gcc-multilib installed?):\n{result.stderr.strip()}")
         shutil.move(str(out), binary)
     return binary
@@ -72,10 +78,11 @@ class NativeResult:
 
 
 class NativeCPU:
-    """One harness process that runs programs one after another."""
+    """One harness process that runs programs of one mode one after another."""
 
-    def __init__(self):
-        self.process = subprocess.Popen([str(harness_path())], stdin=subprocess.PIPE,
+    def __init__(self, bits: int = 32):
+        self.bits = bits
+        self.process = subprocess.Popen([str(harness_path(bits))], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE)
 
     def close(self) -> None:
@@ -90,21 +97,30 @@ class NativeCPU:
         self.close()
 
     def run(self, program: Program) -> NativeResult:
-        sections = [(s.address, _pages(s.size), perms_from_text(s.perms), s.data)
+        if program.bits != self.bits:
+            raise CpuemuError(f"a {program.bits}-bit program on the {self.bits}-bit harness")
+        sections = [(s.address & ~(PAGE - 1), _pages(s.end - (s.address & ~(PAGE - 1))),
+                     perms_from_text(s.perms), bytes(s.address % PAGE) + s.data)
                     for s in program.sections if s.size]
-        sections.append((*STACK_AREA, 3, b""))
+        stack = 0
+        if self.bits == 32:
+            sections.append((*STACK_AREA, 3, b""))
+            stack = STACK_TOP
         request = bytearray(struct.pack("<I", len(sections)))
         for address, size, prot, data in sections:
-            request += struct.pack("<3I", address, size, prot)
+            request += struct.pack("<QQI", address, size, prot)
             request += data.ljust(size, b"\0")
-        request += struct.pack("<2I", program.entry, STACK_TOP)
+        request += struct.pack("<QQ", program.entry, stack)
         self.process.stdin.write(request)
         self.process.stdin.flush()
-        head = self._read(4 + 4 * len(REGISTERS))
-        signal, *values = struct.unpack(f"<I{len(REGISTERS)}I", head)
+        signal, count = struct.unpack("<II", self._read(8))
+        names = registers(self.bits)
+        if count != len(names):
+            raise CpuemuError(f"the native harness reports {count} registers, not {len(names)}")
+        values = struct.unpack(f"<{count}Q", self._read(8 * count))
         memory = {address: self._read(size) for address, size, prot, _ in sections
                   if prot & W}
-        return NativeResult(signal, dict(zip(REGISTERS, values, strict=True)), memory)
+        return NativeResult(signal, dict(zip(names, values, strict=True)), memory)
 
     def _read(self, n: int) -> bytes:
         data = self.process.stdout.read(n)
@@ -162,12 +178,13 @@ def compare(program: Program, native: NativeResult, max_steps: int = 100_000) ->
         differences.append(f"ended with {kind} (signal {emulated_signal}) vs native "
                            f"{native_kind} (signal {native.signal})")
     regs = machine.regs.as_dict()
-    for name in (*GPR32, "eip"):
+    for name in registers(machine.bits)[:-1]:
         if regs[name] != native.regs[name]:
             differences.append(f"{name}: interp {regs[name]:#010x} vs native "
                                f"{native.regs[name]:#010x}")
     mask = sum(1 << FLAG_BITS[f] for f in undefined)
-    mine, theirs = regs["eflags"] & COMPARED_FLAGS, native.regs["eflags"] & COMPARED_FLAGS
+    flags = flags_name(machine.bits)
+    mine, theirs = regs[flags] & COMPARED_FLAGS, native.regs[flags] & COMPARED_FLAGS
     if (mine ^ theirs) & ~mask:
         names = [f for f in FLAG_BITS if ((mine ^ theirs) & ~mask) >> FLAG_BITS[f] & 1]
         differences.append(f"eflags: interp {mine:#x} vs native {theirs:#x} "
@@ -201,7 +218,8 @@ def undefined_report(results: list[Comparison]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m cpuemu.diff.native [N] [SEED]`: N random programs against the real CPU."""
+    """`python -m cpuemu.diff.native [N] [SEED] [BITS]`: N random programs against the
+    real CPU."""
     import sys
 
     from ..asm import assemble
@@ -209,10 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     count = int(args[0]) if args else 200
     seed = int(args[1]) if len(args) > 1 else 0
+    bits = int(args[2]) if len(args) > 2 else 32
     results, failures = [], 0
-    with NativeCPU() as cpu:
+    with NativeCPU(bits) as cpu:
         for s in range(seed, seed + count):
-            program = assemble(random_program(s), dialect="nasm")
+            program = assemble(random_program(s, bits=bits), dialect="nasm")
             result = compare(program, cpu.run(program))
             results.append(result)
             if not result.agreed:

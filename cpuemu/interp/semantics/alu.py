@@ -163,13 +163,14 @@ def xadd(t):
 @handles("cmpxchg")
 def cmpxchg(t):
     """Compare the accumulator with dst: equal, dst = src; else the accumulator = dst.
-    The destination is written either way (with its own value when unequal), as the
-    processor's locked read-modify-write does."""
+    A memory destination is written either way (with its own value when unequal), as the
+    processor's locked read-modify-write does; a register destination is left alone when
+    unequal, so in 64-bit mode its upper half survives (measured on the CPU)."""
     bits = t.bits(0)
     rule, cpu = SUB[bits], t.cpu
     get, put, src = t.reader(0), t.writer(0), t.reader(1)
     acc, put_acc = t.reg_reader(0, 0, bits), t.reg_writer(0, 0, bits)
-    mask = MASK[bits]
+    mask, memory = MASK[bits], t.is_mem(0)
 
     def op():
         a = acc()
@@ -178,7 +179,8 @@ def cmpxchg(t):
         if a == d:
             put(src())
         else:
-            put(d)
+            if memory:
+                put(d)
             put_acc(d)
         cpu.lazy = (rule, a, d, res, None)
     return op

@@ -32,12 +32,24 @@ def count_mask(bits: int) -> int:
     return 63 if bits == 64 else 31
 
 
+def rewrite(t):
+    """What a count of 0 still does: in 64-bit mode a 32-bit register destination is
+    written anyway, so its upper half is cleared (measured on the CPU). None otherwise."""
+    if t.width == 64 and t.is_reg(0) and t.bits(0) == 32:
+        r, d = t.cpu.r, t.gpr(0)[0]
+
+        def zero_extend():
+            r[d] &= 0xFFFFFFFF
+        return zero_extend
+    return None
+
+
 @handles("shl", "sal", "shr", "sar")
 def shift(t):
     bits = t.bits(0)
     mask, top, rule, cpu = MASK[bits], bits - 1, RESULT[bits], t.cpu
     get, put, count = t.reader(0), t.writer(0), _count(t, 1)
-    af, limit = SHIFT["af"], count_mask(bits)
+    af, limit, idle = SHIFT["af"], count_mask(bits), rewrite(t)
     for policy in (SHIFT, ROTATE, DOUBLE):
         if policy["of"] != "last-step":
             raise NotImplementedError(f"OF policy {policy['of']!r}")
@@ -53,6 +65,8 @@ def shift(t):
                 put(res)
                 cf = wide >> bits & 1
                 cpu.lazy = (rule, cf, res >> top ^ cf, res, af)
+            elif idle is not None:
+                idle()
         return op
 
     if mnemonic == M.SHR:
@@ -64,6 +78,8 @@ def shift(t):
                 put(res)
                 before_last = a >> (n - 1)
                 cpu.lazy = (rule, before_last & 1, before_last >> top & 1, res, af)
+            elif idle is not None:
+                idle()
         return op
 
     sign = 1 << top
@@ -76,6 +92,8 @@ def shift(t):
             res = (signed >> n) & mask
             put(res)
             cpu.lazy = (rule, signed >> (n - 1) & 1, 0, res, af)
+        elif idle is not None:
+            idle()
     return op
 
 
@@ -88,11 +106,13 @@ def rotate(t):
     through_carry = mnemonic in (M.RCL, M.RCR)
     period = bits + 1 if through_carry else bits
     left = mnemonic in (M.ROL, M.RCL)
-    limit = count_mask(bits)
+    limit, idle = count_mask(bits), rewrite(t)
 
     def op():
         masked = count() & limit
         if not masked:
+            if idle is not None:
+                idle()
             return
         n = masked % period
         a = get()
@@ -120,11 +140,13 @@ def double_shift(t):
     mask, top, rule, cpu = MASK[bits], bits - 1, RESULT[bits], t.cpu
     get, put, src, count = t.reader(0), t.writer(0), t.reader(1), _count(t, 2)
     left = t.insn.mnemonic == M.SHLD
-    af, limit = DOUBLE["af"], count_mask(bits)
+    af, limit, idle = DOUBLE["af"], count_mask(bits), rewrite(t)
 
     def op():
         n = count() & limit
         if not n:
+            if idle is not None:
+                idle()
             return
         a = get()
         b = src()
