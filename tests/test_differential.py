@@ -1,8 +1,8 @@
-"""Differential tests: random programs over the interpreter's instruction set, run in
-lockstep against Unicorn and end to end against this machine's real CPU.
+"""Differential tests: random programs over the interpreter's instruction set, 32- and
+64-bit, run in lockstep against Unicorn and end to end against this machine's real CPU.
 
 CPUEMU_DIFF_EXAMPLES (default 500) and CPUEMU_NATIVE_EXAMPLES (default 200) set how
-many programs a run tries; a long campaign raises them."""
+many programs of each mode a run tries; a long campaign raises them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cpuemu import assemble
 from cpuemu.diff import Lockstep
@@ -21,9 +22,11 @@ NATIVE_EXAMPLES = int(os.environ.get("CPUEMU_NATIVE_EXAMPLES", "200"))
 SLOW_DATA = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
+@pytest.mark.parametrize("bits", [32, 64])
 @settings(max_examples=UNICORN_EXAMPLES, deadline=None, suppress_health_check=SLOW_DATA)
-@given(programs())
-def test_interpreter_agrees_with_unicorn(source):
+@given(data=st.data())
+def test_interpreter_agrees_with_unicorn(bits, data):
+    source = data.draw(programs(bits=bits), label="source")
     outcome = Lockstep(assemble(source, dialect="nasm")).run(20_000)
     assert outcome.agreed, outcome.divergence.report() + "\n\n" + source
     assert outcome.stop.reason == "fault" and outcome.stop.fault.kind in (
@@ -31,16 +34,26 @@ def test_interpreter_agrees_with_unicorn(source):
 
 
 @pytest.fixture(scope="module")
-def native_cpu():
-    with NativeCPU() as cpu:
-        yield cpu
+def native_cpus():
+    """The native harness of each mode, started when first needed."""
+    cpus: dict[int, NativeCPU] = {}
+    yield lambda bits: cpus.setdefault(bits, NativeCPU(bits))
+    for cpu in cpus.values():
+        cpu.close()
 
 
+@pytest.fixture(scope="module")
+def native_cpu(native_cpus):
+    return native_cpus(32)
+
+
+@pytest.mark.parametrize("bits", [32, 64])
 @settings(max_examples=NATIVE_EXAMPLES, deadline=None, suppress_health_check=SLOW_DATA)
-@given(source=programs())
-def test_interpreter_agrees_with_the_real_cpu(native_cpu, source):
+@given(data=st.data())
+def test_interpreter_agrees_with_the_real_cpu(native_cpus, bits, data):
+    source = data.draw(programs(bits=bits), label="source")
     program = assemble(source, dialect="nasm")
-    result = compare(program, native_cpu.run(program))
+    result = compare(program, native_cpus(bits).run(program))
     assert result.agreed, "\n".join(result.differences) + "\n\n" + source
 
 

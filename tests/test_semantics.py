@@ -109,8 +109,9 @@ def run_to_end(machine: Machine) -> Machine:
     raise AssertionError("did not reach `end`")
 
 
-def run_row(engine: str, code: str, before: dict[str, int]) -> Machine:
-    source = f"section .data\nbuf: times 64 db 0\nsection .text\n_start:\n {code}\nend: nop\n"
+def run_row(engine: str, code: str, before: dict[str, int], bits: int = 32) -> Machine:
+    source = (f"bits {bits}\nsection .data\nbuf: times 64 db 0\nq: dq 0x1122334455667788\n"
+              f"section .text\n_start:\n {code}\nend: nop\n")
     machine = Machine(assemble(source, dialect="nasm"), engine=engine)
     for name, value in before.items():
         if name in SETUP_FLAGS:
@@ -123,9 +124,12 @@ def run_row(engine: str, code: str, before: dict[str, int]) -> Machine:
 @pytest.mark.parametrize("code, before, after, flags", ROWS,
                          ids=[row[0].replace("\n", ";") for row in ROWS])
 def test_instruction(engine, code, before, after, flags):
-    machine = run_row(engine, code, before)
+    check_row(run_row(engine, code, before), after, flags)
+
+
+def check_row(machine: Machine, after: dict[str, int], flags: str) -> None:
     for name, value in after.items():
-        assert machine.regs[name] == value, f"{name} = {machine.regs[name]:#x}"
+        assert machine.regs[name] == value, f"{name} = {machine.regs[name]:#x}, not {value:#x}"
     for letter in flags:
         name = next(f for f in SETUP_FLAGS if f[0] == letter.lower())
         assert getattr(machine.flags, name) == (1 if letter.isupper() else 0), name

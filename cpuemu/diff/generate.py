@@ -22,7 +22,6 @@ The generator draws through a `Picker`, so hypothesis (`programs()`) and a plain
 from __future__ import annotations
 
 import random
-
 from dataclasses import dataclass
 
 DATA_SIZE = 256
