@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="assemble and run a program",
                          description="Assemble FILE (or load it, if it is an ELF executable) "
-                                     "and run it as a Linux i386 process.",
+                                     "and run it as a Linux process: i386, or x86-64 when "
+                                     "the source is 64-bit (`bits 64`, 64-bit AT&T "
+                                     "registers) or --bits 64 says so.",
                          epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _source_args(run)
     run.add_argument("--engine", choices=ENGINES, default="interp",
@@ -67,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("file", nargs="?", help="assembly source (.asm, .s)")
     diff.add_argument("--dialect", choices=("guide", "nasm", "gas"),
                       help="source dialect (default: from the extension and the text)")
+    diff.add_argument("--bits", type=int, choices=(32, 64),
+                      help="32- or 64-bit code (default: what the source says, else 32; "
+                           "with --random: 32)")
     diff.add_argument("--engines", default="interp,unicorn", type=_engine_pair,
                       help="the two engines, comma-separated (default: %(default)s)")
     diff.add_argument("--max-instructions", type=_positive, default=1_000_000, metavar="N",
@@ -101,6 +106,8 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="assembly source (.asm, .s) or a static i386 ELF executable")
     p.add_argument("--dialect", choices=("guide", "nasm", "gas"),
                    help="source dialect (default: from the extension and the text)")
+    p.add_argument("--bits", type=int, choices=(32, 64),
+                   help="32- or 64-bit code (default: what the source says, else 32)")
 
 
 def _engine_pair(text: str) -> tuple[str, str]:
@@ -140,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def load_program(path: str, dialect: str | None):
+def load_program(path: str, dialect: str | None, bits: int | None = None):
     from .asm import assemble_file
     file = Path(path)
     if file.is_dir():
@@ -150,11 +157,11 @@ def load_program(path: str, dialect: str | None):
     from .elf import is_elf, load_elf
     if is_elf(file.read_bytes()[:4]):
         return load_elf(file)
-    return assemble_file(file, dialect=dialect)
+    return assemble_file(file, dialect=dialect, bits=bits)
 
 
 def cmd_run(args) -> int:
-    program = load_program(args.file, args.dialect)
+    program = load_program(args.file, args.dialect, args.bits)
     stdin = _read_stdin_file(args.stdin)
     if stdin is None:
         stdin = sys.stdin.buffer if sys.stdin is not None else None
@@ -202,7 +209,8 @@ def cmd_run(args) -> int:
         return stop.fault.exit_status
     if stop.reason == "budget":
         print(f"cpuemu: error: instruction limit reached (--max-instructions "
-              f"{args.max_instructions}) at eip={stop.eip:#010x}{_where(machine, stop.eip)}",
+              f"{args.max_instructions}) at {machine.pc_name}={stop.eip:#010x}"
+              f"{_where(machine, stop.eip)}",
               file=sys.stderr)
         return EXIT_BUDGET
     print(f"cpuemu: error: run ended unexpectedly: {stop}", file=sys.stderr)
@@ -231,7 +239,7 @@ def cmd_diff(args) -> int:
         return _diff_random(args)
     if not args.file:
         raise CpuemuError("diff needs a FILE, or --random N")
-    program = load_program(args.file, args.dialect)
+    program = load_program(args.file, args.dialect, args.bits)
     stdin = _read_stdin_file(args.stdin) or b""
     lockstep = Lockstep(program, args.engines, argv=[args.file, *args.args], stdin=stdin)
     outcome = lockstep.run(args.max_instructions)
@@ -247,14 +255,15 @@ def _diff_random(args) -> int:
     from .asm import assemble
     from .diff import Lockstep
     from .diff.generate import random_program
+    bits = args.bits or 32
     for seed in range(args.seed, args.seed + args.random):
-        source = random_program(seed)
+        source = random_program(seed, bits=bits)
         outcome = Lockstep(assemble(source, dialect="nasm"), args.engines).run(
             args.max_instructions)
         if not outcome.agreed:
             print(f"seed {seed}:\n{outcome.divergence.report()}\n\nprogram:\n{source}")
             return 1
-    print(f"{' and '.join(args.engines)} agree on {args.random} random programs "
+    print(f"{' and '.join(args.engines)} agree on {args.random} random {bits}-bit programs "
           f"(seeds {args.seed}..{args.seed + args.random - 1})")
     return 0
 
@@ -270,7 +279,7 @@ def _read_stdin_file(path: str | None) -> bytes | None:
 
 def cmd_debug(args) -> int:
     from .debug.debugger import Debugger
-    program = load_program(args.file, args.dialect)
+    program = load_program(args.file, args.dialect, args.bits)
     commands = None
     if args.commands:
         try:
@@ -284,7 +293,7 @@ def cmd_debug(args) -> int:
 
 
 def cmd_asm(args) -> int:
-    program = load_program(args.file, args.dialect)
+    program = load_program(args.file, args.dialect, args.bits)
     from .views.listing import listing
     sys.stdout.write(listing(program))
     return 0

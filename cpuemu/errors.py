@@ -60,6 +60,7 @@ class GuestFault(CpuemuError):
     access: str | None = None          # "read", "write" or "fetch" for page faults
     disassembly: str = ""
     detail: str = ""
+    bits: int = 32                     # the machine's mode: names the pointer eip or rip
 
     def __post_init__(self):
         super().__init__(self.summary())
@@ -76,7 +77,7 @@ class GuestFault(CpuemuError):
     def summary(self, where: str = "") -> str:
         """`kind at eip=..., read of address ...` then `where` (a source line), then the
         instruction; the CLI's one-line fault report is this with a signal name in front."""
-        out = f"{self.kind} at eip={self.eip:#010x}"
+        out = f"{self.kind} at {'rip' if self.bits == 64 else 'eip'}={self.eip:#010x}"
         if self.address is not None:
             out += f", {self.access or 'access'} of address {self.address:#010x}"
         if where:

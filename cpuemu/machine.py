@@ -373,8 +373,9 @@ class Machine:
         return stop
 
     def _describe(self, fault: GuestFault) -> None:
-        """Fill in the disassembly of the faulting instruction for reports."""
+        """Fill in the mode and the disassembly of the faulting instruction for reports."""
         from .views.disasm import disassemble_one
+        fault.bits = self.bits
         try:
             code = self.engine.read(fault.eip, 16, need=0)
         except MemoryFault:

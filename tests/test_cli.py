@@ -124,7 +124,7 @@ def test_diff_reports_a_real_divergence(tmp_path, capsys):
 
 def test_diff_random_programs(capsys):
     assert main(["diff", "--random", "3", "--seed", "7"]) == 0
-    assert "agree on 3 random programs (seeds 7..9)" in capsys.readouterr().out
+    assert "agree on 3 random 32-bit programs (seeds 7..9)" in capsys.readouterr().out
 
 
 def test_diff_needs_a_file_or_random(capsys):

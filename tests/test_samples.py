@@ -38,3 +38,61 @@ def test_libco_style_switch_is_plain_gnu_as(tmp_path):
     native = subprocess.run([str(tmp_path / "c")], capture_output=True)
     assert native.stdout == source.with_suffix(".expected").read_bytes()
     assert native.returncode == int(source.with_suffix(".status").read_text())
+
+
+NASM64 = ["hello64", "array64", "recursion64", "ripwalk64"]
+
+
+@pytest.mark.parametrize("name", NASM64)
+def test_64_bit_samples_run_natively_alike(name, tmp_path):
+    """The 64-bit nasm samples, assembled by nasm and linked by ld, print and exit on
+    this machine's CPU exactly as the .expected and .status say (and so as cpuemu does)."""
+    import shutil
+    import subprocess
+    if not (shutil.which("nasm") and shutil.which("ld")):
+        pytest.skip("needs nasm and ld (apt-get install nasm binutils)")
+    source = SAMPLES / f"{name}.asm"
+    subprocess.run(["nasm", "-f", "elf64", "-I", f"{SAMPLES}/", "-o", str(tmp_path / "p.o"),
+                    str(source)], check=True)
+    subprocess.run(["ld", "-o", str(tmp_path / "p"), str(tmp_path / "p.o")], check=True)
+    native = subprocess.run([str(tmp_path / "p")], capture_output=True)
+    assert native.stdout == source.with_suffix(".expected").read_bytes()
+    assert native.returncode == int(source.with_suffix(".status").read_text())
+
+
+GCC_SAMPLE = SAMPLES / "gcc64_stats.c"
+
+
+def _gcc_version() -> str | None:
+    import shutil
+    import subprocess
+    if shutil.which("gcc") is None:
+        return None
+    return subprocess.run(["gcc", "-dumpfullversion"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("level", ["-O0", "-O2"])
+def test_gcc_output_runs_on_both_engines(level, tmp_path):
+    """gcc64_stats.s is `gcc -S` of gcc64_stats.c; gcc here rebuilds it at -O0 and -O2,
+    and cpuemu runs what gcc wrote, on both engines, with the output and status of the
+    C program compiled and run natively."""
+    import subprocess
+    if _gcc_version() is None:
+        pytest.skip("needs gcc")
+    asm = tmp_path / f"stats{level}.s"
+    subprocess.run(["gcc", "-S", level, "-o", str(asm), GCC_SAMPLE.name], check=True,
+                   cwd=SAMPLES)                    # gcc writes the name it was given
+    subprocess.run(["gcc", level, "-o", str(tmp_path / "native"), str(GCC_SAMPLE)], check=True)
+    native = subprocess.run([str(tmp_path / "native")], capture_output=True)
+    assert native.stdout == GCC_SAMPLE.with_suffix(".expected").read_bytes()
+    assert native.returncode == int(GCC_SAMPLE.with_suffix(".status").read_text())
+    program = assemble_file(asm)
+    assert program.bits == 64
+    for engine in ("interp", "unicorn"):
+        machine = Machine(program, engine=engine)
+        stop = machine.run(max_instructions=5_000_000)
+        assert (machine.stdout, stop.status) == (native.stdout, native.returncode), engine
+    if level == "-O0":
+        committed = GCC_SAMPLE.with_suffix(".s").read_text()
+        if f"{_gcc_version().strip()}\"" in committed:     # the same gcc wrote both
+            assert asm.read_text() == committed

@@ -54,9 +54,10 @@ def assemble(source: str, *, dialect: str | None = None, bits: int | None = None
              filename: str | None = None) -> Program:
     """Assemble source text into a Program. Raises AssemblyError with file:line:col.
 
-    `bits` (32 or 64) is the mode; None lets the source say (`bits 64` in nasm, 64-bit
-    registers in AT&T), else 32. An explicit `bits` that the source contradicts is an
-    error, as is 64 for the guide dialect (the CS216 guide is 32-bit)."""
+    `bits` (32 or 64) is the mode; None lets the source say (`bits 64` in nasm, `.code64`
+    or 64-bit registers in AT&T), else 32. An explicit `bits` that a directive in the
+    source contradicts is an error, as is 64 for the guide dialect (the CS216 guide is
+    32-bit); a 64-bit register in 32-bit code is an error at its line."""
     name = filename or "<input>"
     if bits not in (None, 32, 64):
         raise AssemblyError(f"cpuemu runs 32- and 64-bit code, not {bits}-bit", file=name)
@@ -69,7 +70,7 @@ def assemble(source: str, *, dialect: str | None = None, bits: int | None = None
         raise AssemblyError(f"the source says bits {unit.bits}, but {bits}-bit code was "
                             "asked for", file=pos.file if pos else name,
                             line=pos.line if pos else 0, text=pos.text if pos else "")
-    return Layout(unit, bits or unit.bits or 32).run()
+    return Layout(unit, bits or unit.bits or unit.inferred_bits or 32).run()
 
 
 def assemble_file(path: str | Path, *, dialect: str | None = None,

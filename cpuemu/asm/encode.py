@@ -69,6 +69,7 @@ LONG_MODE_INVALID = {"pushad", "popad", "pusha", "popa", "aaa", "aas", "daa", "d
 # Instructions only 64-bit mode has.
 LONG_MODE_ONLY = {"cdqe", "cqo", "movsxd", "movsq", "stosq", "lodsq", "cmpsq", "scasq",
                   "pushfq", "popfq", "iretq", "swapgs", "jrcxz", "cmpxchg16b", "movabs"}
+ASK_64 = "(`bits 64`, `.code64` or --bits 64)"
 # Mnemonics that mean the 64-bit form in 64-bit code.
 WORD_SIZED_64 = {"pushf": "pushfq", "popf": "popfq", "iret": "iretq"}
 
@@ -173,14 +174,15 @@ def settle_sizes(mnemonic: str, ops: list[COp], bits: int) -> list[COp]:
 
 def check_mode(mnemonic: str, ops: list[COp], bits: int) -> None:
     """Refuse what the mode does not have, in words a user recognises, before keystone
-    guesses (or aborts the process: a high-byte register beside a REX prefix)."""
+    guesses (or aborts the process: a high-byte register beside a REX prefix).
+    `mnemonic` is as written (`movabs`, not the `mov` it encodes as)."""
     names = [(i, r) for i, op in enumerate(ops) for r in (op.reg, op.base, op.index) if r]
     if bits == 32:
         for i, reg in names:
             if needs_long_mode(reg):
-                raise EncodeError(f"{reg} exists only in 64-bit code (say `bits 64`)", i)
+                raise EncodeError(f"{reg} exists only in 64-bit code {ASK_64}", i)
         if mnemonic in LONG_MODE_ONLY:
-            raise EncodeError(f"{mnemonic} exists only in 64-bit code (say `bits 64`)")
+            raise EncodeError(f"{mnemonic} exists only in 64-bit code {ASK_64}")
         return
     if mnemonic in LONG_MODE_INVALID:
         raise EncodeError(f"{mnemonic} does not exist in 64-bit mode")
@@ -245,12 +247,13 @@ def keystone_bytes(text: str, address: int, bits: int) -> bytes:
 def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: int,
            bits: int = 32) -> tuple[bytes, str]:
     """Bytes for one instruction at `address`, and the text handed to keystone."""
+    written = mnemonic.lower()
     if bits == 64:
-        mnemonic = WORD_SIZED_64.get(mnemonic.lower(), mnemonic)
-    mnemonic = canonical(mnemonic)
+        written = WORD_SIZED_64.get(written, written)
+    mnemonic = canonical(written)
     ops = [replace(op, reg=canonical_register(op.reg)) if op.kind == "reg" else op
            for op in ops]
-    check_mode(mnemonic, ops, bits)
+    check_mode(written, ops, bits)
     ops = settle_sizes(mnemonic, ops, bits)
     check_immediates(mnemonic, ops, bits)
     text = render(mnemonic, ops, prefixes, bits, address)

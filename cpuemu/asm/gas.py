@@ -1,8 +1,13 @@
-"""The `gas` dialect: AT&T syntax as `gcc -m32 -S` writes it, plus hand-written .s files.
+"""The `gas` dialect: AT&T syntax as `gcc -S` writes it (32- and 64-bit), plus
+hand-written .s files.
 
 Operands come source-first and are reversed into the Intel model; size suffixes
-(`movl`, `addb`) size memory operands; `movzbl`-style names become movzx/movsx;
-numeric local labels (`1:` with `1b`/`1f`) are renamed to unique ones while parsing.
+(`movl`, `addq`) size memory operands; `movzbl`-style names become movzx/movsx and
+`movslq` movsxd; numeric local labels (`1:` with `1b`/`1f`) are renamed to unique ones
+while parsing. A file that names a 64-bit register (or says `.code64`) is 64-bit code.
+`sym(%rip)` is RIP-relative to sym; with nothing to link against, `call f@PLT` is
+`call f` and `movq x@GOTPCREL(%rip), %reg` loads x's address as `leaq x(%rip), %reg`
+does (the relaxation a static link makes).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import re
 from dataclasses import replace
 
 from .data import parse_items
-from .expr import AddressError, parse_expr
+from .expr import AddressError, parse_expr, symbols_in
 from .intel import IntelParser, unknown_mnemonic
 from .lexer import TokenStream, tokenize
 from .model import (
@@ -29,18 +34,22 @@ from .model import (
     SectionSwitch,
     Space,
 )
-from .names import PREFIXES, SEGMENT_REGS, is_register, mnemonics
+from .names import PREFIXES, SEGMENT_REGS, SHIFTS, is_register, mnemonics, needs_long_mode
 
 SUFFIX_BITS = {"b": 8, "w": 16, "l": 32, "q": 64}
 RENAMED = {"cltd": "cdq", "cwtl": "cwde", "cbtw": "cbw", "cwtd": "cwd", "movsl": "movsd",
            "cmpsl": "cmpsd", "stosl": "stosd", "lodsl": "lodsd", "scasl": "scasd",
            "ret": "ret", "retl": "ret", "calll": "call", "jmpl": "jmp", "pushfl": "pushfd",
-           "popfl": "popfd", "pushal": "pushad", "popal": "popad", "leavel": "leave"}
-_EXTEND = re.compile(r"^mov([sz])([bw])([wl])$")
+           "popfl": "popfd", "pushal": "pushad", "popal": "popad", "leavel": "leave",
+           "cltq": "cdqe", "cqto": "cqo", "retq": "ret", "callq": "call", "jmpq": "jmp",
+           "pushfq": "pushfq", "popfq": "popfq", "leaveq": "leave", "movsq": "movsq",
+           "stosq": "stosq", "lodsq": "lodsq", "cmpsq": "cmpsq", "scasq": "scasq"}
+_EXTEND = re.compile(r"^mov([sz])([bwl])([wlq])$")
+RELOCATIONS = ("@PLT", "@GOTPCREL")
 DATA_UNITS = {".byte": 1, ".word": 2, ".short": 2, ".value": 2, ".hword": 2, ".long": 4,
               ".int": 4, ".quad": 8}
 IGNORED = {".file", ".ident", ".loc", ".type", ".size", ".local", ".hidden", ".weak",
-           ".code32", ".protected", ".internal", ".addrsig", ".addrsig_sym", ".sleb128",
+           ".protected", ".internal", ".addrsig", ".addrsig_sym", ".sleb128",
            ".uleb128", ".version", ".previous", ".popsection"}
 _BRANCHES = {"jmp", "call", "loop", "loope", "loopne", "loopz", "loopnz", "jecxz", "jcxz"}
 
@@ -63,6 +72,8 @@ class GasParser(IntelParser):
         self.discarding = False
         self.current = ".text"
         self.numeric: dict[str, int] = {}
+        self.names_64 = False                   # a 64-bit register was named
+        self.got_load = False                   # this statement reads `sym@GOTPCREL`
 
     def tokenize(self, text: str, pos: Pos):
         return tokenize(_strip_comments(text), pos, suffixes=False, escapes='"',
@@ -114,9 +125,15 @@ class GasParser(IntelParser):
             self.statements.append(stmt)
 
     def numeric_refs(self, ts: TokenStream) -> None:
-        """`1b`/`1f` name the nearest numeric label `1:`; a lone `.` is the location."""
+        """`1b`/`1f` name the nearest numeric label `1:`; a lone `.` is the location;
+        `f@PLT` and `x@GOTPCREL` name f and x."""
+        self.got_load = False
         for k in range(ts.i, len(ts.tokens)):
             t = ts.tokens[k]
+            if t.kind == "id" and str(t.value).endswith(RELOCATIONS):
+                name, _, kind = str(t.value).rpartition("@")
+                self.got_load |= kind == "GOTPCREL"
+                ts.tokens[k] = t = replace(t, value=name)
             if t.kind == "id" and t.value == "." and k > ts.i:
                 ts.tokens[k] = replace(t, kind="op", value="$")
             elif t.kind == "id" and re.fullmatch(r"\d+[bf]", t.value):
@@ -130,6 +147,8 @@ class GasParser(IntelParser):
         start = ts.next()
         if word in (".text", ".data", ".bss"):
             self.switch(word, pos)
+        elif word in (".code32", ".code64"):
+            self.set_bits(int(word[5:]), pos, start.column)
         elif word in (".section", ".pushsection"):
             name = ts.next()
             target = _section_for(str(name.value))
@@ -222,6 +241,12 @@ class GasParser(IntelParser):
         if size or src_size:
             operands = [_sized(op, src_size if src_size and i == len(operands) - 1 else size)
                         for i, op in enumerate(operands)]
+        if mnemonic in SHIFTS and len(operands) == 1:     # `shrq %rax` shifts by one
+            operands.append(Imm(Num(1), operands[0].column))
+        if self.got_load and mnemonic == "mov":     # the address the GOT slot would hold
+            mnemonic = "lea"
+            operands = [replace(op, size=None) if isinstance(op, Mem) else op
+                        for op in operands]
         return Insn(mnemonic, operands, pos.at(tok.column), tuple(prefixes))
 
     def operand(self, ts: TokenStream, branch: bool) -> Operand:
@@ -237,6 +262,7 @@ class GasParser(IntelParser):
             reg = ts.next()
             if reg.kind != "id" or not is_register(reg.value):
                 ts.error(f"unknown register %{reg.value}", reg)
+            self.names_64 |= needs_long_mode(reg.value)
             return Reg(reg.value.lower(), column)
         seg = None
         if ts.peek().is_op("%"):
@@ -264,26 +290,35 @@ class GasParser(IntelParser):
                     ts.error("scale must be 1, 2, 4 or 8", s)
                 scale = int(s.value)
         ts.expect_op(")", "to close the address")
-        if index == "esp":
-            raise AddressError("esp cannot be an index register")
-        return Mem(None, seg, base, index, scale, disp, column)
+        if index in ("esp", "rsp"):
+            raise AddressError(f"{index} cannot be an index register")
+        return Mem(None, seg, base, index, scale, disp, column,
+                   rip_target=base == "rip" and bool(symbols_in(disp)))
 
     def register(self, ts: TokenStream) -> str:
         ts.expect_op("%")
         reg = ts.next()
         if reg.kind != "id" or not is_register(reg.value):
             ts.error(f"unknown register %{reg.value}", reg)
+        self.names_64 |= needs_long_mode(reg.value)
         return reg.value.lower()
+
+    def finish(self) -> None:
+        if self.names_64:
+            self.inferred_bits = 64
 
 
 def _intel_mnemonic(m: str) -> tuple[str | None, int | None, int | None]:
     """AT&T mnemonic -> (Intel mnemonic, operand bits from the suffix, source bits)."""
     if m in RENAMED:
         return RENAMED[m], None, None
+    if m == "movq":                   # MMX/SSE's movq too; general registers are far commoner
+        return "mov", 64, None
     ext = _EXTEND.match(m)
-    if ext:
+    if ext and SUFFIX_BITS[ext.group(2)] < SUFFIX_BITS[ext.group(3)]:
         kind, src, dst = ext.groups()
-        return ("movsx" if kind == "s" else "movzx"), SUFFIX_BITS[dst], SUFFIX_BITS[src]
+        name = "movsxd" if src == "l" else "movsx" if kind == "s" else "movzx"
+        return name, SUFFIX_BITS[dst], SUFFIX_BITS[src]
     if m in mnemonics():
         return m, None, None
     if m[-1] in SUFFIX_BITS and m[:-1] in mnemonics():

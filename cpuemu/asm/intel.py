@@ -73,7 +73,7 @@ def _memory(ts: TokenStream, size: int | None, seg: str | None, column: int,
     except AddressError as e:
         ts.error(str(e), _tok_at(ts, e.column or open_tok.column))
     if rel and base is None and index is None and seg not in ("fs", "gs"):
-        base = "rip"
+        return Mem(size, seg, "rip", None, 1, disp, column, rip_target=True)
     return Mem(size, seg, base, index, scale, disp, column)
 
 
@@ -124,6 +124,7 @@ class IntelParser:
         self.including: list[str] = []
         self.bits: int | None = None              # the mode the source asked for
         self.bits_pos: Pos | None = None
+        self.inferred_bits: int | None = None     # the mode its text implies
 
     def set_bits(self, bits: int, pos: Pos, column: int) -> None:
         """The source names its mode (`bits 64`); one mode per program."""
@@ -141,7 +142,7 @@ class IntelParser:
         self.parse_lines(self.source, self.filename)
         self.finish()
         return Unit(self.statements, self.dialect, self.filename, self.entry, self.entry_pos,
-                    self.globals, self.bits, self.bits_pos)
+                    self.globals, self.bits, self.bits_pos, self.inferred_bits)
 
     def parse_lines(self, source: str, filename: str) -> None:
         for number, text in enumerate(source.splitlines(), 1):

@@ -14,7 +14,7 @@ from ..cpu.memory import PAGE
 from ..errors import AssemblyError
 from ..program import Program, Section, SourceLine, Symbol
 from .encode import COp, EncodeError, encode
-from .expr import Undefined, evaluate, symbols_in
+from .expr import Undefined, evaluate
 from .model import (
     Align,
     Const,
@@ -242,11 +242,9 @@ class _Emitter:
                 return COp("imm", value=self.eval(expr, column), size=size)
             case Mem():
                 disp = self.eval(op.disp, op.column) if op.disp is not None else 0
-                # gas `8(%rip)` is a displacement; `sym(%rip)` and nasm `[rel x]` a target
-                literal = op.base == "rip" and self.layout.unit.dialect == "gas" and \
-                    not symbols_in(op.disp)
                 return COp("mem", size=op.size, seg=op.seg, base=op.base, index=op.index,
-                           scale=op.scale, disp=disp, rip_literal=literal)
+                           scale=op.scale, disp=disp,
+                           rip_literal=op.base == "rip" and not op.rip_target)
         raise TypeError(op)
 
     def insn(self, insn: Insn) -> None:

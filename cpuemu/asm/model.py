@@ -84,7 +84,8 @@ class Imm:
 @dataclass(frozen=True)
 class Mem:
     """A memory operand. `base` "rip" is RIP-relative: `disp` is then the target address
-    (a symbol's) when `disp` names a symbol, else the displacement from the next RIP."""
+    with `rip_target` (nasm `[rel sym]`, gas `sym(%rip)`), else the displacement from
+    the next instruction as written (`[rip + 16]`, `16(%rip)`)."""
 
     size: int | None            # bits, None when the text gave none
     seg: str | None = None
@@ -93,6 +94,7 @@ class Mem:
     scale: int = 1
     disp: Expr | None = None
     column: int = 0
+    rip_target: bool = False
 
 
 Operand = Reg | Imm | Mem
@@ -186,5 +188,6 @@ class Unit:
     entry: str | None = None
     entry_pos: Pos | None = None
     globals: set[str] = field(default_factory=set)
-    bits: int | None = None     # what the source said (`bits 64`, 64-bit AT&T), if anything
+    bits: int | None = None     # what the source said (`bits 64`, `.code64`), if anything
     bits_pos: Pos | None = None
+    inferred_bits: int | None = None    # what it implies (AT&T naming 64-bit registers)

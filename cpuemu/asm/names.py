@@ -22,7 +22,7 @@ CC_PREFIXES = ("j", "set", "cmov")
 # Other spellings of one instruction, folded to iced's name.
 ALIASES = {"sal": "shl", "pushf": "pushfd", "popf": "popfd", "pusha": "pushad",
            "popa": "popad", "retn": "ret", "loopz": "loope", "loopnz": "loopne",
-           "xlat": "xlatb", "iret": "iretd", "cwdq": "cdq"}
+           "xlat": "xlatb", "iret": "iretd", "cwdq": "cdq", "movabs": "mov"}
 
 PREFIXES = {"rep": "rep", "repe": "repe", "repz": "repe", "repne": "repne",
             "repnz": "repne", "lock": "lock"}

@@ -301,13 +301,13 @@ class InterpEngine:
         if other.is_invalid:
             return self._unsupported(address, code[:1], "(bad)",
                                      "bytes that decode to no instruction")
-        text = str(other)
+        raw = code[:other.len].hex(" ")
 
         def op():
-            raise GuestFault("invalid-opcode", address, disassembly=text,
-                             detail=f"{text.split()[0]} ({code[:other.len].hex(' ')}) does "
-                                    f"not exist in {self.bits}-bit mode")
-        return Insn(address, other.len, op, branches=False, ends=True, text=text)
+            raise GuestFault("invalid-opcode", address, disassembly=f"(bad) {raw}",
+                             detail=f"`{other}` in {96 - self.bits}-bit code, no instruction "
+                                    f"in {self.bits}-bit mode")
+        return Insn(address, other.len, op, branches=False, ends=True, text="(bad)")
 
     def _unsupported(self, address: int, raw: bytes, text: str, why: str) -> Insn:
         mnemonic = text.split()[0] if text != "(bad)" else ""
