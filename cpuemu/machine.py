@@ -395,8 +395,9 @@ class Machine:
             return set()
         now = self.regs.as_dict()
         out = {name for name, value in now.items() if self._before.get(name) != value}
-        if "eflags" in out:
-            flipped = now["eflags"] ^ self._before["eflags"]
+        flags = "rflags" if self.bits == 64 else "eflags"
+        if flags in out:
+            flipped = now[flags] ^ self._before[flags]
             out |= {flag for flag, bit in FLAG_BITS.items() if flipped >> bit & 1}
         return out
 

@@ -27,6 +27,19 @@ CASES = {
     "bad number": ("nasm", "section .text\n    mov eax, 12zz\n", 2, 14, "bad number"),
     "unknown register": ("gas", ".text\n    movl %eqx, %eax\n", 2, 11, "unknown register"),
     "undefined entry": ("guide", ".CODE\nmain PROC\n ret\nmain ENDP\nEND start\n", 5, 5, "entry point"),
+    # 64-bit code in a 32-bit program, and what long mode does not have
+    "64-bit register in 32-bit code": ("nasm", "section .text\n    mov rax, 1\n", 2, 9, "rax exists only in 64-bit code"),
+    "REX register in 32-bit code": ("nasm", "section .text\n    add eax, r9d\n", 2, 14, "r9d exists only in 64-bit code"),
+    "64-bit AT&T in .code32": ("gas", ".code32\n.text\n    movq %rax, %rbx\n", 3, 16, "rbx exists only in 64-bit code"),
+    "64-bit-only instruction": ("nasm", "section .text\n    cdqe\n", 2, 5, "cdqe exists only in 64-bit code"),
+    "long-mode-invalid pusha": ("nasm", "bits 64\nsection .text\n    pusha\n", 3, 5, "pusha does not exist in 64-bit mode"),
+    "long-mode-invalid aam": ("nasm", "bits 64\nsection .text\n    aam\n", 3, 5, "aam does not exist in 64-bit mode"),
+    "long-mode-invalid into": ("nasm", "bits 64\nsection .text\n    into\n", 3, 5, "into does not exist in 64-bit mode"),
+    "push of a 32-bit register": ("nasm", "bits 64\nsection .text\n    push eax\n", 3, 10, "push eax does not exist in 64-bit mode"),
+    "high byte beside REX": ("nasm", "bits 64\nsection .text\n    mov ah, [r8]\n", 3, 9, "ah cannot be used in the same instruction as r8"),
+    "imm64 where imm32 goes": ("nasm", "bits 64\nsection .text\n    add rax, 0x80000000\n", 3, 14, "sign-extended 32-bit immediate"),
+    "push imm64": ("nasm", "bits 64\nsection .text\n    push 0x123456789\n", 3, 10, "sign-extended 32-bit immediate"),
+    "two modes": ("nasm", "section .text\n    nop\nbits 64\n", 3, 6, "a program runs in one mode"),
 }
 
 

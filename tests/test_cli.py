@@ -199,3 +199,29 @@ def test_elf_errors_are_clear(tmp_path, capsys):
     bad.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(60))
     assert main(["run", str(bad)]) == 2
     assert "not a 32-bit ELF file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("engine", ["interp", "unicorn"])
+def test_64_bit_program_and_its_faults(engine, tmp_path):
+    done = cpuemu("run", "--engine", engine, str(SAMPLES / "hello64.asm"))
+    assert (done.stdout, done.returncode) == (b"Hello, 64-bit world!\n", 0)
+    src = tmp_path / "bad.asm"
+    src.write_text("bits 64\nsection .text\n_start:\n    nop\n    db 0x60\n")   # pusha, once
+    done = cpuemu("run", "--engine", engine, str(src))
+    assert done.returncode == 132
+    assert b"SIGILL: invalid-opcode at rip=0x00400001" in done.stderr
+    src.write_text("bits 64\nsection .text\n_start:\n    mov rax, [r8 + 8]\n")
+    done = cpuemu("run", "--engine", engine, str(src))
+    assert done.returncode == 139 and b"read of address 0x00000008 in " in done.stderr
+    assert f"{src}:4: mov rax, [r8 + 8]".encode() in done.stderr
+
+
+def test_bits_option(tmp_path):
+    src = tmp_path / "n.asm"
+    src.write_text("section .text\n_start:\n    mov rdi, 7\n    mov eax, 60\n    syscall\n")
+    assert cpuemu("run", str(src)).returncode == 2                     # 32-bit by default
+    assert cpuemu("run", "--bits", "64", str(src)).returncode == 7
+    done = cpuemu("run", "--bits", "64", str(SAMPLES / "guide_data.asm"))
+    assert done.returncode == 2 and b"guide dialect is 32-bit only" in done.stderr
+    done = cpuemu("diff", "--random", "2", "--bits", "64")
+    assert b"agree on 2 random 64-bit programs" in done.stdout

@@ -122,3 +122,11 @@ def test_the_cpu_agrees_on_what_the_sdm_leaves_to_it():
         native = cpu.run(program)
     assert compare(program, native).agreed
     assert native.regs["rsi"] == 0x7700000000000000 and native.regs["rax"] == 1 << 63
+
+
+def test_views_show_the_64_bit_registers():
+    from cpuemu.views.machine import machine_html, machine_text
+    m = run_row("interp", "mov r15, -1", {}, bits=64)
+    text = machine_text(m)
+    assert "r15 │ ffffffffffffffff" in text and "rip │ " in text and " eax " not in text
+    assert "<th>r15</th><td>ffffffffffffffff</td>" in machine_html(m)

@@ -184,7 +184,10 @@ def argument_count(machine: Machine, return_address: int | None) -> int | None:
 
 
 def frames(machine: Machine) -> list[Frame]:
-    """The frames on the stack, innermost first."""
+    """The frames on the stack, innermost first (cdecl: 32-bit machines; a 64-bit one
+    has none to show until the System V frame walker exists)."""
+    if machine.bits != 32:
+        return []
     symbols = Symbols(machine.program)
     regs = machine.regs
     eip, esp, ebp = regs.eip, regs.esp, regs.ebp

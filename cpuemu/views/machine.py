@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..cpu.instruction import code_bytes
 from ..cpu.memory import MemoryFault
-from ..cpu.registers import FLAG_BITS, GPR32, signed
+from ..cpu.registers import FLAG_BITS, flags_name, gprs, pc_name, signed
 from .disasm import disassemble
 from .stack import stack_svg, stack_text
 
@@ -35,20 +35,28 @@ UNITS = {1: "byte", 2: "word", 4: "dword"}
 def code_around(machine: Machine, before: int = 3, after: int = 4) -> list[tuple[int, str, bool]]:
     """(address, text, is EIP) for the instructions around EIP: from the program's source
     map when EIP is in assembled code, else disassembled forward from EIP."""
-    eip = machine.regs.eip
+    eip, bits = machine.pc, machine.bits
     addresses = sorted(machine.program.source_map)
     rows = []
     if eip in machine.program.source_map:
         i = addresses.index(eip)
         for a in addresses[max(0, i - before):i + after + 1]:
             code = code_bytes(machine, a)
-            text = next((t for _, _, t in disassemble(code, a, count=1)), "(bad)")
+            text = next((t for _, _, t in disassemble(code, a, bits, count=1)), "(bad)")
             rows.append((a, text, a == eip))
         return rows
     code = code_bytes(machine, eip, 64)
     if not code:
         return [(eip, "(unmapped)", True)]
-    return [(a, t, a == eip) for a, _, t in disassemble(code, eip, count=after + 1)]
+    return [(a, t, a == eip) for a, _, t in disassemble(code, eip, bits, count=after + 1)]
+
+
+def register_rows(machine: Machine) -> list[tuple[str, str, int, int]]:
+    """(name, hex, unsigned, signed) of the general registers and the instruction
+    pointer, at the machine's width."""
+    regs, bits = machine.regs.as_dict(), machine.bits
+    return [(name, f"{regs[name]:0{bits // 4}x}", regs[name], signed(regs[name], bits))
+            for name in (*gprs(bits), pc_name(bits))]
 
 
 def memory_rows(machine: Machine, address: int, count: int, unit: int = 1,
@@ -79,20 +87,20 @@ def memory_html(machine: Machine, where: int | str, count: int = 64, unit: int =
 
 
 def machine_html(machine: Machine, *, memory: tuple | None = None) -> str:
-    regs, changed = machine.regs.as_dict(), machine.changed
+    changed, eflags = machine.changed, machine.regs[flags_name(machine.bits)]
     reg_rows = "".join(
         f'<tr class="{"changed" if name in changed else ""}"><th>{name}</th>'
-        f"<td>{regs[name]:08x}</td><td>{regs[name]}</td><td>{signed(regs[name])}</td></tr>"
-        for name in (*GPR32, "eip"))
+        f"<td>{hex_}</td><td>{unsigned}</td><td>{signed_}</td></tr>"
+        for name, hex_, unsigned, signed_ in register_rows(machine))
     registers = (f"<table><tr><th>reg</th><th>hex</th><th>unsigned</th><th>signed</th></tr>"
                  f"{reg_rows}</table>")
-    flags = "".join(f'<span class="flag {"on" if regs["eflags"] >> bit & 1 else "off"}'
+    flags = "".join(f'<span class="flag {"on" if eflags >> bit & 1 else "off"}'
                     f'{" changed" if name in changed else ""}">{name.upper()}</span>'
                     for name, bit in FLAG_BITS.items())
     code = "".join(f'<tr class="{"here" if here else ""}"><th>{a:08x}</th>'
                    f'<td style="text-align:left">{html.escape(t)}</td></tr>'
                    for a, t, here in code_around(machine))
-    line = machine.source_line(machine.regs.eip)
+    line = machine.source_line(machine.pc)
     source = html.escape(f"{line.file}:{line.line}: {line.text.strip()}") if line else ""
     stop = html.escape(str(machine.last_stop)) if machine.last_stop else "not started"
     extra = memory_html(machine, *memory) if memory else ""
@@ -108,15 +116,14 @@ def machine_text(machine: Machine, width: int = 100) -> str:
     from rich.table import Table
     from rich.text import Text
 
-    regs, changed = machine.regs.as_dict(), machine.changed
+    changed, eflags = machine.changed, machine.regs[flags_name(machine.bits)]
     table = Table(title="registers", show_edge=False)
     for column in ("reg", "hex", "unsigned", "signed"):
         table.add_column(column, justify="right")
-    for name in (*GPR32, "eip"):
+    for name, hex_, unsigned, signed_ in register_rows(machine):
         style = "bold yellow" if name in changed else ""
-        table.add_row(name, f"{regs[name]:08x}", str(regs[name]), str(signed(regs[name])),
-                      style=style)
-    flags = " ".join(f"[bold green]{n.upper()}[/]" if regs["eflags"] >> b & 1 else n
+        table.add_row(name, hex_, str(unsigned), str(signed_), style=style)
+    flags = " ".join(f"[bold green]{n.upper()}[/]" if eflags >> b & 1 else n
                      for n, b in FLAG_BITS.items())
     code = Table(title="code", show_edge=False, show_header=False)
     code.add_column("address")
@@ -127,7 +134,7 @@ def machine_text(machine: Machine, width: int = 100) -> str:
     console.print(table)
     console.print("flags: " + flags)
     console.print(code)
-    line = machine.source_line(machine.regs.eip)
+    line = machine.source_line(machine.pc)
     if line:
         console.print(f"{line.file}:{line.line}: {line.text.strip()}", markup=False,
                       highlight=False)
