@@ -163,13 +163,15 @@ class Generator:
         return self.p.choice(self.m.source[bits])
 
     def mem(self, bits: int, sized: bool = True, *, write: bool = False,
-            relative: bool = True) -> str:
+            relative: bool = True, stack: bool = True) -> str:
         """A memory operand in the data area (or just below ESP): EDI-relative with or
         without a segment override, absolute (RIP-relative too in 64-bit code, unless
-        `relative` is false), or ESP-relative (a SIB encoding)."""
+        `relative` is false), or ESP-relative (a SIB encoding; not with `stack` false)."""
         p, m = self.p, self.m
         disp = p.int(0, DATA_SIZE - 8)
         form = p.int(0, 9)
+        if form == 6 and not stack:
+            form = 0
         if form <= 4:
             where = f"[{m.data} + {disp}]" if disp else f"[{m.data}]"
         elif form == 5:
@@ -348,7 +350,9 @@ class Generator:
         if p.bool():
             return [f"{op} {self.dest(bits)}, {self.source(bits)}"]
         offset = self.dest(bits)                   # a bit string in memory: keep it in range
-        return [f"and {offset}, 0x7f", f"{op} {self.mem(bits, write=True)}, {offset}"]
+        # (and away from the stack, where bits above the operand are a return address)
+        return [f"and {offset}, 0x7f",
+                f"{op} {self.mem(bits, write=True, stack=False)}, {offset}"]
 
     def flags(self):
         p = self.p

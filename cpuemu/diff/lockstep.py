@@ -230,11 +230,20 @@ def full_register(machine: Machine, name: str) -> str:
 def _describe(stop: Stop) -> str:
     if stop.reason == "fault" and stop.fault is not None:
         f = stop.fault
-        where = f" at {f.address:#010x}" if f.address is not None else ""
+        where = f" at {canonical(f.address):#010x}" if f.address is not None else ""
         return f"{f.kind} (eip {f.eip:#010x}{where})"
     if stop.reason == "exited":
         return f"exit {stop.status}"
     return stop.reason
+
+
+def canonical(address: int) -> int:
+    """A faulting address compared the way the CPU forms it (sign-extended from bit 47):
+    Unicorn reports 0xffffffffffff53e1 as 0xfffffffff53e1."""
+    if address >> 32 == 0:
+        return address
+    low = address & ((1 << 48) - 1)
+    return low | (((1 << 64) - 1) ^ ((1 << 48) - 1)) if low >> 47 else low
 
 
 def _register_difference(name: str, va: int, vb: int, ea: str, eb: str) -> str:
