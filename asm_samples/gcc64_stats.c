@@ -57,7 +57,7 @@ int main(void)
     put_number(sum);
     put_number(min);
     put_number((long)collatz(27));
-    put_number(fib(20));
+    put_number(fib(15));
     put_number(-1234567890123456789L);
     for (int i = 0; i < 3; i++) {
         sys_write(1, words[i].text, (unsigned long)words[i].length);

@@ -272,7 +272,7 @@ main:
 	call	collatz
 	movq	%rax, %rdi
 	call	put_number
-	movl	$20, %edi
+	movl	$15, %edi
 	call	fib
 	movq	%rax, %rdi
 	call	put_number

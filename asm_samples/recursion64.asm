@@ -45,14 +45,14 @@ _start:
     call factorial              ; 20! = 2432902008176640000 fits in 63 bits
     mov rdi, rax
     call print_int
-    mov edi, 20
+    mov edi, 16
     call fib
     mov rbx, rax
     mov rdi, rax
     call print_int
     mov eax, 60
     mov rdi, rbx
-    and edi, 0x7f               ; exit(fib(20) & 127)
+    and edi, 0x7f               ; exit(fib(16) & 127)
     syscall
 
 %include "lib/print64.inc"

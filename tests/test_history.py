@@ -11,10 +11,12 @@ from cpuemu.debug import History
 from cpuemu.diff.generate import programs
 
 
+@pytest.mark.parametrize("bits", [32, 64])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.data_too_large])
-@given(programs(), st.integers(1, 400), st.integers(0, 400))
-def test_forward_then_back_is_the_starting_machine(source, forward, replay):
+@given(data=st.data(), forward=st.integers(1, 400), replay=st.integers(0, 400))
+def test_forward_then_back_is_the_starting_machine(bits, data, forward, replay):
+    source = data.draw(programs(bits=bits), label="source")
     machine = Machine(assemble(source, dialect="nasm"))
     start = machine.snapshot()
     history = History(machine)

@@ -96,3 +96,14 @@ def test_gcc_output_runs_on_both_engines(level, tmp_path):
         committed = GCC_SAMPLE.with_suffix(".s").read_text()
         if f"{_gcc_version().strip()}\"" in committed:     # the same gcc wrote both
             assert asm.read_text() == committed
+
+
+@pytest.mark.parametrize("name", [*(f"{n}.asm" for n in NASM64), "gcc64_stats.s"])
+def test_engines_agree_at_every_instruction_of_the_64_bit_samples(name):
+    """`cpuemu diff` on each 64-bit sample: registers, defined flags and memory written
+    agree after every instruction, to the exit."""
+    from cpuemu.diff import Lockstep
+    outcome = Lockstep(assemble_file(SAMPLES / name)).run(1_000_000)
+    assert outcome.agreed, outcome.divergence.report()
+    assert outcome.stop.reason == "exited"
+    assert outcome.stop.status == int((SAMPLES / name).with_suffix(".status").read_text())
