@@ -130,3 +130,13 @@ def test_views_show_the_64_bit_registers():
     text = machine_text(m)
     assert "r15 │ ffffffffffffffff" in text and "rip │ " in text and " eax " not in text
     assert "<th>r15</th><td>ffffffffffffffff</td>" in machine_html(m)
+
+
+def test_32_bit_only_helpers_say_so_on_a_64_bit_machine():
+    from cpuemu import CpuemuError
+    program = assemble("bits 64\nsection .text\nf:\n ret\n")
+    with pytest.raises(CpuemuError, match="System V"):
+        Machine(program).call("f")
+    with pytest.raises(CpuemuError, match="cdecl checker is for 32-bit"):
+        Machine(program, check_cdecl=True)
+    assert Machine(program).frames() == []

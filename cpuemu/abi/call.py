@@ -73,6 +73,9 @@ def pass_argument(machine: Machine, value) -> int:
 def call_function(machine: Machine, where: int | str, args, *, wide: bool = False,
                   max_instructions: int | None = None) -> int:
     """Run the function at `where` to its return; EAX (or EDX:EAX when `wide`)."""
+    if machine.bits != 32:
+        raise CpuemuError("calling guest functions from Python is cdecl (32-bit) so far; "
+                          "the System V AMD64 convention is not there yet")
     address = machine.address(where)
     _ensure_return_page(machine)
     values = [pass_argument(machine, a) for a in args]
