@@ -17,8 +17,17 @@ if TYPE_CHECKING:
 
 MAX_LENGTH = 15
 WRITES = {OpAccess.WRITE, OpAccess.COND_WRITE, OpAccess.READ_WRITE, OpAccess.READ_COND_WRITE}
-REGISTER_NAMES = {getattr(Register, n.upper()): n for n in REGS64 if hasattr(Register, n.upper())}
-REGISTER_NAMES.update({getattr(Register, f"R{i}L"): f"r{i}b" for i in range(8, 16)})
+
+
+def iced_register(name: str) -> int:
+    """iced's Register for an Intel register name (iced spells the low byte of r8 `r8l`)."""
+    if name[0] == "r" and name[-1] == "b" and name[1:-1].isdigit():
+        name = name[:-1] + "l"
+    return getattr(Register, name.upper())
+
+
+REGISTER_NAMES = {iced_register(n): n for n in REGS64
+                  if hasattr(Register, n.upper()) or n[1:-1].isdigit()}
 _INFO = InstructionInfoFactory()
 
 

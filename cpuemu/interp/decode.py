@@ -10,21 +10,13 @@ from __future__ import annotations
 
 from iced_x86 import Code, Instruction, MemorySizeExt, OpKind, Register
 
+from ..cpu.instruction import iced_register
 from ..cpu.registers import MASK, REGS, SEGMENTS, gprs
 from .cpu import CpuFault
-
-M32 = 0xFFFFFFFF
 
 
 class Unsupported(Exception):
     """The factory cannot translate this form; becomes UnsupportedInstruction."""
-
-
-def iced_register(name: str) -> int:
-    """iced's Register for an Intel name (iced spells the low byte of r8 `r8l`)."""
-    if name[0] == "r" and name[-1] == "b" and name[1:-1].isdigit():
-        name = name[:-1] + "l"
-    return getattr(Register, name.upper())
 
 
 def _register_table(bits: int) -> dict[int, tuple[int, int, int]]:

@@ -68,7 +68,7 @@ class Insn:
         self.ends = ends or branches      # no instruction may follow it in a block
         self.text = text
         self.target = target              # a direct branch's destination
-        self.next = next_ip if next_ip is not None else (address + length) & 0xFFFFFFFF
+        self.next = next_ip if next_ip is not None else address + length
 
 
 class Block:
@@ -307,7 +307,8 @@ class InterpEngine:
             raise GuestFault("invalid-opcode", address, disassembly=f"(bad) {raw}",
                              detail=f"`{other}` in {96 - self.bits}-bit code, no instruction "
                                     f"in {self.bits}-bit mode")
-        return Insn(address, other.len, op, branches=False, ends=True, text="(bad)")
+        return Insn(address, other.len, op, branches=False, ends=True, text="(bad)",
+                    next_ip=(address + other.len) & self.mask)
 
     def _unsupported(self, address: int, raw: bytes, text: str, why: str) -> Insn:
         mnemonic = text.split()[0] if text != "(bad)" else ""
@@ -316,7 +317,8 @@ class InterpEngine:
             raise UnsupportedInstruction("invalid-opcode", address, disassembly=text,
                                          detail=f"unsupported instruction ({raw.hex(' ')}): "
                                                 f"{why}", mnemonic=mnemonic, raw=raw)
-        return Insn(address, len(raw), op, branches=False, ends=True, text=text)
+        return Insn(address, len(raw), op, branches=False, ends=True, text=text,
+                    next_ip=(address + len(raw)) & self.mask)
 
     def translate(self, address: int) -> Block:
         insns: list[Insn] = []
