@@ -52,7 +52,9 @@ OWN_IMM_WIDTH = {"shl", "shr", "sal", "sar", "rol", "ror", "rcl", "rcr", "shld",
                  "enter", "ret", "retf", "int", "in", "out", "bt", "bts", "btr", "btc",
                  "push", "imul"}
 # Opcode bytes for forms keystone rejects (`movsd`) or widens (`push cs` -> 66 0e).
-FIXED = {"movsd": "a5", "push es": "06", "push cs": "0e", "push ss": "16", "push ds": "1e",
+# keystone knows no endbr32/endbr64 (gcc -fcf-protection writes them).
+FIXED = {"movsd": "a5", "endbr64": "f30f1efa", "endbr32": "f30f1efb",
+         "push es": "06", "push cs": "0e", "push ss": "16", "push ds": "1e",
          "push fs": "0fa0", "push gs": "0fa8", "pop es": "07", "pop ss": "17", "pop ds": "1f",
          "pop fs": "0fa1", "pop gs": "0fa9"}
 
