@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _source_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="assembly source (.asm, .s) or a static i386 ELF executable")
+    p.add_argument("file", help="assembly source (.asm, .s), or a static i386 or x86-64 "
+                                "ELF executable")
     p.add_argument("--dialect", choices=("guide", "nasm", "gas"),
                    help="source dialect (default: from the extension and the text)")
     p.add_argument("--bits", type=int, choices=(32, 64),

@@ -1,4 +1,4 @@
-"""Static ELF32 i386 executables -> Program.
+"""Static ELF executables -> Program: ELF32 i386 and ELF64 x86-64.
 
 The program headers are read with plain struct (they are all a loader needs, and the
 tiny hand-made ELF files people write overlap them with the ELF header and lie in the
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import LoadError
 from .process import AT_PHDR, AT_PHENT, AT_PHNUM
@@ -17,8 +18,23 @@ from .program import Program, Section, Symbol
 
 PT_LOAD, PT_INTERP, PT_PHDR = 1, 3, 6
 ET_EXEC, ET_DYN = 2, 3
-EM_386 = 3
+EM_386, EM_X86_64 = 3, 62
 PF_X, PF_W, PF_R = 1, 2, 4
+
+
+class Layout(NamedTuple):
+    """Where one ELF class keeps what a loader reads."""
+
+    bits: int
+    machine: int
+    header: str           # e_type e_machine e_version e_entry e_phoff e_shoff e_flags
+    #                       e_ehsize e_phentsize e_phnum, from offset 16
+    phdr: str             # one program header
+    fields: tuple[int, ...]   # where p_type p_offset p_vaddr p_filesz p_memsz p_flags are
+
+
+CLASSES = {1: Layout(32, EM_386, "<HHIIIIIHHH", "<8I", (0, 1, 2, 4, 5, 6)),
+           2: Layout(64, EM_X86_64, "<HHIQQQIHHH", "<IIQQQQQQ", (0, 2, 3, 5, 6, 1))}
 
 
 def is_elf(data: bytes) -> bool:
@@ -31,24 +47,28 @@ def load_elf(path: str | Path) -> Program:
     name = str(path)
     if not is_elf(data):
         raise LoadError(f"{name}: not an ELF file")
-    if len(data) < 52 or data[4] != 1:
-        raise LoadError(f"{name}: not a 32-bit ELF file (ELFCLASS32 expected)")
+    layout = CLASSES.get(data[4]) if len(data) > 4 else None
+    if layout is None or len(data) < 16 + struct.calcsize(layout.header):
+        raise LoadError(f"{name}: neither a 32- nor a 64-bit ELF file (ELF class "
+                        f"{data[4] if len(data) > 4 else '?'})")
     if data[5] != 1:
         raise LoadError(f"{name}: not little-endian")
     (e_type, e_machine, _, e_entry, e_phoff, _, _, _, e_phentsize, e_phnum) = \
-        struct.unpack_from("<HHIIIIIHHH", data, 16)
-    if e_machine != EM_386:
-        raise LoadError(f"{name}: not an i386 executable (e_machine {e_machine})")
+        struct.unpack_from(layout.header, data, 16)
+    if e_machine != layout.machine:
+        want = "an x86-64" if layout.bits == 64 else "an i386"
+        raise LoadError(f"{name}: not {want} executable (e_machine {e_machine})")
     if e_type not in (ET_EXEC, ET_DYN):
         raise LoadError(f"{name}: not an executable (e_type {e_type})")
-    if e_phentsize < 32 or e_phnum == 0:
+    size = struct.calcsize(layout.phdr)
+    if e_phentsize < size or e_phnum == 0:
         raise LoadError(f"{name}: no program headers")
     sections, phdr_address = [], None
     for i in range(e_phnum):
         at = e_phoff + i * e_phentsize
-        header = data[at:at + 32].ljust(32, b"\0")
-        p_type, p_offset, p_vaddr, _, p_filesz, p_memsz, p_flags, _ = \
-            struct.unpack("<8I", header)
+        values = struct.unpack(layout.phdr, data[at:at + size].ljust(size, b"\0"))
+        p_type, p_offset, p_vaddr, p_filesz, p_memsz, p_flags = \
+            (values[k] for k in layout.fields)
         if p_type == PT_INTERP:
             needs = _interp(data, p_offset, p_filesz)
             raise LoadError(f"{name}: dynamically linked (needs {needs}); only static "
@@ -74,7 +94,7 @@ def load_elf(path: str | Path) -> Program:
     if phdr_address is not None:
         auxv[AT_PHDR] = phdr_address
     return Program(sections, _symbols(path), entry=e_entry, entry_kind="start",
-                   filename=name, auxv=auxv)
+                   bits=layout.bits, filename=name, auxv=auxv)
 
 
 def _interp(data: bytes, offset: int, size: int) -> str:

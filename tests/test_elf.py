@@ -40,10 +40,14 @@ def test_refusals_say_why(tmp_path):
     subprocess.run(["gcc", "-m32", "-o", str(dynamic), str(src)], check=True)
     with pytest.raises(LoadError, match="dynamically linked .*only static"):
         load_elf(dynamic)
-    wide = tmp_path / "wide"
-    subprocess.run(["gcc", "-static", "-o", str(wide), str(src)], check=True)
-    with pytest.raises(LoadError, match="not a 32-bit ELF"):
-        load_elf(wide)
+    odd = tmp_path / "odd"
+    odd.write_bytes(b"\x7fELF\x03\x01\x01" + bytes(60))
+    with pytest.raises(LoadError, match="neither a 32- nor a 64-bit ELF"):
+        load_elf(odd)
+    pie = tmp_path / "pie"
+    subprocess.run(["gcc", "-static-pie", "-o", str(pie), str(src)], check=True)
+    with pytest.raises(LoadError, match="position-independent"):
+        load_elf(pie)
     junk = tmp_path / "junk"
     junk.write_bytes(b"\x7fELF\x01\x01\x01" + bytes(20))
     with pytest.raises(LoadError):
@@ -61,3 +65,19 @@ def test_brk_starts_after_the_highest_segment(tmp_path, engine):
                     "-fno-stack-protector", "-O1", "-o", str(exe), str(src)], check=True)
     assert subprocess.run([str(exe)]).returncode == 1
     assert Machine(load_elf(exe), engine=engine).run().status == 1
+
+
+def test_a_64_bit_executable_from_nasm_and_ld(tmp_path, engine):
+    """ELF64: nasm -f elf64 + ld output loads at its own addresses and runs as x86-64."""
+    import shutil
+    if not (shutil.which("nasm") and shutil.which("ld")):
+        pytest.skip("needs nasm and ld")
+    samples = HERE.parent.parent / "asm_samples"
+    subprocess.run(["nasm", "-f", "elf64", "-I", f"{samples}/", "-o", str(tmp_path / "r.o"),
+                    str(samples / "ripwalk64.asm")], check=True)
+    subprocess.run(["ld", "-o", str(tmp_path / "r"), str(tmp_path / "r.o")], check=True)
+    program = load_elf(tmp_path / "r")
+    assert program.bits == 64 and "_start" in program.symbols
+    machine = Machine(program, engine=engine)
+    assert machine.run().status == 98
+    assert machine.stdout == (samples / "ripwalk64.expected").read_bytes()
