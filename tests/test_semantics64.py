@@ -140,3 +140,13 @@ def test_32_bit_only_helpers_say_so_on_a_64_bit_machine():
     with pytest.raises(CpuemuError, match="cdecl checker is for 32-bit"):
         Machine(program, check_cdecl=True)
     assert Machine(program).frames() == []
+
+
+def test_int80_in_a_64_bit_process_uses_the_i386_table(engine):
+    """As Linux does: i386 numbers and registers, the result sign-extended into RAX."""
+    source = ("bits 64\nsection .text\n_start:\n mov rax, -1\n mov eax, 20\n int 0x80\n"
+              " mov rbx, rax\n mov rax, 0x7777777700000000 + 9999\n int 0x80\n int3\n")
+    m = Machine(assemble(source), engine=engine)
+    m.run(100)
+    assert m.regs.rbx == 1000                              # getpid
+    assert m.regs.rax == (-38) & ONES                      # -ENOSYS, sign-extended
