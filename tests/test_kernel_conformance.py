@@ -1,7 +1,8 @@
 """The kernel against the real one: programs that make every supported system call run
 natively and on both engines, and must agree on stdout, the files they leave behind and
-their exit status. C programs are built with `gcc -m32 -static -nostdlib`, nasm ones by
-the real nasm and ld; the emulators run the very same executables."""
+their exit status. C programs are built with `gcc -m32 -static -nostdlib` (`c64_*.c`
+with -m64: the x86-64 ABI), nasm ones by the real nasm and ld; the emulators run the
+very same executables."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ lstat64 getdents64 getcwd chdir brk mmap2 old_mmap munmap mprotect getpid getppi
 getuid32 geteuid32 getgid32 getegid32 time gettimeofday clock_gettime times nanosleep uname
 set_thread_area set_tid_address rt_sigaction rt_sigprocmask ioctl fcntl64 sched_yield kill
 tgkill getrandom""".split())
+SYSCALLS64 = set("""exit read write open openat creat close lseek readv writev pread64 pwrite64
+dup dup2 dup3 pipe pipe2 unlink mkdir rmdir rename access stat fstat lstat newfstatat
+getdents64 getcwd chdir readlink brk mmap munmap mprotect getpid getppid gettid getuid
+geteuid getgid getegid time gettimeofday clock_gettime times nanosleep uname arch_prctl
+set_tid_address set_robust_list prlimit64 getrlimit rt_sigaction rt_sigprocmask ioctl fcntl
+sched_yield kill tgkill getrandom""".split())
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +44,10 @@ def build(name: str, out: Path) -> Path:
     if exe.exists():
         return exe
     if source.suffix == ".c":
-        subprocess.run(["gcc", "-m32", "-static", "-nostdlib", "-fno-pie", "-no-pie",
-                        "-fno-stack-protector", "-O1", "-o", str(exe), str(source)], check=True)
+        bits = "-m64" if source.name.startswith("c64_") else "-m32"
+        subprocess.run(["gcc", bits, "-static", "-nostdlib", "-fno-pie", "-no-pie",
+                        "-fno-stack-protector", "-fno-builtin", "-O1", "-o", str(exe),
+                        str(source)], check=True, capture_output=True)
     else:
         obj = out / (source.stem + ".o")
         subprocess.run(["nasm", "-f", "elf32", "-o", str(obj), str(source)], check=True)
@@ -71,16 +80,21 @@ def test_same_as_the_real_kernel(name, build_dir, tmp_path, engine):
     assert not any(line.startswith("cpuemu: unsupported") for line in machine.kernel.log_lines)
 
 
-def test_every_listed_syscall_is_exercised(build_dir, tmp_path):
-    """The programs above, traced once on the interpreter, make every call the issue lists."""
+@pytest.mark.parametrize("bits, wanted", [(32, SYSCALLS), (64, SYSCALLS64)])
+def test_every_listed_syscall_is_exercised(build_dir, tmp_path, bits, wanted):
+    """The programs above, traced once on the interpreter, make every call the issues
+    list; strace names them by the ABI's own names (stat64 in i386, newfstatat in x86-64)."""
     seen: set[str] = set()
     for name in PROGRAMS:
+        program = load_elf(build(name, build_dir))
+        if program.bits != bits:
+            continue
         root = tmp_path / name
         root.mkdir()
-        machine = Machine(load_elf(build(name, build_dir)), stdin=STDIN, root=str(root),
+        machine = Machine(program, stdin=STDIN, root=str(root),
                           strace=lambda line: seen.add(line.split("(")[0]))
         machine.run(5_000_000)
-    assert SYSCALLS - seen == set()
+    assert wanted - seen == set()
 
 
 def test_tools_are_present():
@@ -90,17 +104,27 @@ def test_tools_are_present():
 
 @pytest.fixture(scope="module")
 def glibc_printf(build_dir):
-    exe = build_dir / "printf"
-    subprocess.run(["gcc", "-m32", "-static", "-O1", "-o", str(exe),
-                    str(HERE.parent / "glibc" / "printf.c")], check=True)
-    return exe
+    def build_printf(bits: int) -> Path:
+        exe = build_dir / f"printf{bits}"
+        if not exe.exists():
+            subprocess.run(["gcc", f"-m{bits}", "-static", "-O1", "-o", str(exe),
+                            str(HERE.parent / "glibc" / "printf.c")], check=True)
+        return exe
+    return build_printf
 
 
 @pytest.mark.parametrize("args", [[], ["float"]])
-def test_glibc_static_printf(glibc_printf, engine, args):
-    native = subprocess.run([str(glibc_printf), *args], capture_output=True, timeout=30)
-    machine = Machine(load_elf(glibc_printf), engine=engine, argv=[str(glibc_printf), *args])
+@pytest.mark.parametrize("bits", [32, 64])
+def test_glibc_static_printf(glibc_printf, engine, args, bits):
+    exe = glibc_printf(bits)
+    native = subprocess.run([str(exe), *args], capture_output=True, timeout=30)
+    machine = Machine(load_elf(exe), engine=engine, argv=[str(exe), *args])
     stop = machine.run(50_000_000)
+    if engine == "interp" and bits == 64:
+        # x86-64 glibc uses SSE2 from its first steps: reported by name, never guessed
+        assert stop.reason == "fault" and stop.fault.kind == "invalid-opcode"
+        assert "xmm" in stop.fault.disassembly and "not implemented" in stop.fault.detail
+        return
     if engine == "interp" and args:
         # x87 floating point is outside the interpreter's instruction set: reported, not guessed
         assert stop.reason == "fault" and stop.fault.mnemonic == "fld"

@@ -17,6 +17,12 @@ def signed(value: int, bits: int = 32) -> int:
     """An unsigned `bits`-wide value read as two's complement."""
     return value - ((value >> (bits - 1) & 1) << bits)
 
+
+def c_int(value: int) -> int:
+    """The C `int` a register holds: its low 32 bits, signed. A system call's int
+    argument (a descriptor, -1, AT_FDCWD) is this in the i386 and x86-64 ABIs alike."""
+    return signed(value & 0xFFFFFFFF, 32)
+
 # General registers in encoding order (the order ModRM, PUSHAD and iced use); REX.B/R/X
 # extend the numbering to r8..r15 in 64-bit mode.
 GPR32 = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")

@@ -44,11 +44,21 @@ class Abi:
     args: tuple[str, ...]
     bits: int                           # width of the arguments and the result
 
+    @property
+    def long(self) -> str:
+        """The struct code of a C `long` (and of a pointer) under this ABI."""
+        return "Q" if self.bits == 64 else "I"
+
+    @property
+    def slong(self) -> str:
+        return "q" if self.bits == 64 else "i"
+
     def implementation(self, name: str) -> str:
         """The `sys_` method that carries out call `name` under this ABI ("" if none)."""
         if self.bits == 32:
             return name
         return X86_64_RENAMED.get(name) or (name if name in X86_64_SAME else "")
+
 
 
 I386_ABI = Abi("i386", I386, "eax", ("ebx", "ecx", "edx", "esi", "edi", "ebp"), 32)
@@ -74,15 +84,16 @@ class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
         self.strace = strace                  # callable(line) or None
         self.unknown_logged: set[tuple[str, int]] = set()
         self.on_block = None                  # callable(machine, WouldBlock) -> Stop | None
+        self.abi = I386_ABI                   # the ABI of the call being carried out
         ProcessCalls.__init__(self)
         MemoryCalls.__init__(self)
 
     def syscall(self, machine: Machine, trap: int = 0x80) -> Stop | None:
         """Carry out the call `trap` (0x80, or SYSCALL_TRAP) asks for."""
         regs = machine.regs
-        abi = abi_of(trap)
+        self.abi = abi = abi_of(trap)
         number = regs[abi.number]
-        args = [regs[r] for r in abi.args]
+        args = [regs[r] for r in abi.args]     # implementations read ints with c_int()
         name = abi.table.get(number, "")
         method = abi.implementation(name) if name else ""
         handler = getattr(self, f"sys_{method}", None) if method else None

@@ -13,7 +13,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..cpu.memory import PAGE, MemoryFault
-from ..cpu.registers import signed
+from ..cpu.registers import c_int, signed
 from .errno import EBADF, EINVAL, ENOTTY, EOVERFLOW, EPIPE, KernelError
 from .pipes import Pipe, PipeEnd
 
@@ -50,7 +50,7 @@ def store(machine: Machine, address: int, data: bytes) -> None:
 class IOCalls:
     def sys_read(self, machine: Machine, fd: int, buf: int, count: int, *_) -> int:
         file = self.fds.get(fd)
-        if signed(count) < 0:
+        if signed(count, self.abi.bits) < 0:
             raise KernelError(EINVAL)
         data = file.read(min(count, MAX_IO))
         store(machine, buf, data)
@@ -58,7 +58,7 @@ class IOCalls:
 
     def sys_write(self, machine: Machine, fd: int, buf: int, count: int, *_) -> int:
         file = self.fds.get(fd)
-        if signed(count) < 0:
+        if signed(count, self.abi.bits) < 0:
             raise KernelError(EINVAL)
         if count == 0:
             return 0
@@ -73,10 +73,12 @@ class IOCalls:
             raise
 
     def _iovecs(self, machine: Machine, iov: int, count: int) -> list[tuple[int, int]]:
-        if signed(count) < 0 or count > 1024:
+        if c_int(count) < 0 or c_int(count) > 1024:
             raise KernelError(EINVAL)
-        raw = machine.read(iov, 8 * count) if count else b""
-        return [struct.unpack_from("<II", raw, 8 * i) for i in range(count)]
+        pair = "<" + 2 * self.abi.long                 # struct iovec {base, length}
+        size = struct.calcsize(pair)
+        raw = machine.read(iov, size * count) if count else b""
+        return [struct.unpack_from(pair, raw, size * i) for i in range(count)]
 
     def sys_readv(self, machine: Machine, fd: int, iov: int, count: int, *_) -> int:
         file = self.fds.get(fd)
@@ -98,7 +100,7 @@ class IOCalls:
     def sys_pread64(self, machine: Machine, fd: int, buf: int, count: int, lo: int,
                     hi: int, *_) -> int:
         file = self.fds.get(fd)
-        data = file.pread(min(count, MAX_IO), _offset(lo, hi))
+        data = file.pread(min(count, MAX_IO), self._position(lo, hi))
         store(machine, buf, data)
         return len(data)
 
@@ -106,11 +108,16 @@ class IOCalls:
                      hi: int, *_) -> int:
         file = self.fds.get(fd)
         return file.pwrite(read_guest(machine, buf, min(count, MAX_IO)) if count else b"",
-                           _offset(lo, hi))
+                           self._position(lo, hi))
+
+    def _position(self, lo: int, hi: int) -> int:
+        """A 64-bit file offset: two i386 registers, or one x86-64 register."""
+        return signed(lo, 64) if self.abi.bits == 64 else _offset(lo, hi)
 
     def sys_lseek(self, machine: Machine, fd: int, offset: int, whence: int, *_) -> int:
-        position = self.fds.get(fd).seek(signed(offset), whence)
-        if position > 0x7FFFFFFF:
+        bits = self.abi.bits                       # off_t is a long
+        position = self.fds.get(fd).seek(signed(offset, bits), whence)
+        if position >> (bits - 1):
             raise KernelError(EOVERFLOW)
         return position
 

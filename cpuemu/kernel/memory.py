@@ -12,6 +12,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..cpu.memory import PAGE, R, W, X
+from ..cpu.registers import c_int
 from .errno import EBADF, EINVAL, ENOMEM, KernelError
 
 if TYPE_CHECKING:
@@ -77,6 +78,13 @@ class MemoryCalls:
                   fd: int, page_offset: int, *_) -> int:
         return self._mmap(machine, address, length, prot, flags, fd, page_offset * PAGE)
 
+    def sys_mmap(self, machine: Machine, address: int, length: int, prot: int, flags: int,
+                 fd: int, offset: int, *_) -> int:
+        """x86-64 mmap: the offset in bytes, a multiple of the page size."""
+        if offset % PAGE:
+            raise KernelError(EINVAL)
+        return self._mmap(machine, address, length, prot, flags, fd, offset)
+
     def sys_old_mmap(self, machine: Machine, args: int, *_) -> int:
         address, length, prot, flags, fd, offset = struct.unpack("<6I", machine.read(args, 24))
         if offset % PAGE:
@@ -90,7 +98,7 @@ class MemoryCalls:
         size = page_up(length)
         data = b""
         if not flags & MAP_ANONYMOUS:
-            file = self.fds.get(fd & 0xFFFFFFFF if fd != 0xFFFFFFFF else -1)
+            file = self.fds.get(c_int(fd))
             if not hasattr(file, "fd"):
                 raise KernelError(EBADF)
             data = os.pread(file.fd, length, offset)

@@ -12,6 +12,7 @@ import stat as st
 import struct
 from typing import TYPE_CHECKING
 
+from ..cpu.registers import c_int
 from .errno import (
     EACCES,
     EBADF,
@@ -29,7 +30,7 @@ from .io import store
 if TYPE_CHECKING:
     from ..machine import Machine
 
-AT_FDCWD = 0xFFFFFF9C                  # -100
+AT_FDCWD = -100
 AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH = 0x100, 0x1000
 O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, O_APPEND = 3, 0o100, 0o200, 0o1000, 0o2000
 O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC = 0o4000, 0o200000, 0o400000, 0o2000000
@@ -48,8 +49,16 @@ def host_errors(action):
         raise KernelError(e.errno or EINVAL) from None
 
 
-def stat64_bytes(info: os.stat_result) -> bytes:
-    """struct stat64 as i386 Linux lays it out (96 bytes)."""
+def stat_bytes(info: os.stat_result, bits: int = 32) -> bytes:
+    """i386 Linux's struct stat64 (96 bytes), or x86-64's struct stat (144 bytes)."""
+    if bits == 64:
+        return struct.pack(
+            "<QQQIIIIQqqqqQqQqQ24x",
+            info.st_dev & (2**64 - 1), info.st_ino & (2**64 - 1), info.st_nlink,
+            info.st_mode, info.st_uid, info.st_gid, 0, getattr(info, "st_rdev", 0),
+            info.st_size, getattr(info, "st_blksize", 4096), getattr(info, "st_blocks", 0),
+            int(info.st_atime), info.st_atime_ns % 10**9, int(info.st_mtime),
+            info.st_mtime_ns % 10**9, int(info.st_ctime), info.st_ctime_ns % 10**9)
     return struct.pack(
         "<Q4xIIIIIQ4xqIQIIIIIIQ",
         info.st_dev & (2**64 - 1), info.st_ino & 0xFFFFFFFF, info.st_mode, info.st_nlink,
@@ -80,7 +89,7 @@ class PathCalls:
 
     def _base(self, dirfd: int) -> str | None:
         """The guest directory a *at() call's relative path starts from."""
-        if dirfd == AT_FDCWD:
+        if c_int(dirfd) == AT_FDCWD:
             return None
         file = self.fds.get(dirfd)
         if not isinstance(file, HostFile) or not file.is_dir:
@@ -143,12 +152,12 @@ class PathCalls:
 
     def sys_stat64(self, machine: Machine, path: int, buf: int, *_) -> int:
         host = self.sandbox.resolve(self.path(machine, path))
-        store(machine, buf, stat64_bytes(host_errors(lambda: os.stat(host))))
+        store(machine, buf, stat_bytes(host_errors(lambda: os.stat(host)), self.abi.bits))
         return 0
 
     def sys_lstat64(self, machine: Machine, path: int, buf: int, *_) -> int:
         host = self.sandbox.resolve(self.path(machine, path), follow=False)
-        store(machine, buf, stat64_bytes(host_errors(lambda: os.lstat(host))))
+        store(machine, buf, stat_bytes(host_errors(lambda: os.lstat(host)), self.abi.bits))
         return 0
 
     def sys_fstatat64(self, machine: Machine, dirfd: int, path: int, buf: int, flags: int,
@@ -159,7 +168,7 @@ class PathCalls:
         host = self.sandbox.resolve(name, follow=not flags & AT_SYMLINK_NOFOLLOW,
                                     base=self._base(dirfd))
         look = os.lstat if flags & AT_SYMLINK_NOFOLLOW else os.stat
-        store(machine, buf, stat64_bytes(host_errors(lambda: look(host))))
+        store(machine, buf, stat_bytes(host_errors(lambda: look(host)), self.abi.bits))
         return 0
 
     def sys_readlink(self, machine: Machine, path: int, buf: int, size: int, *_) -> int:
@@ -173,7 +182,7 @@ class PathCalls:
         info = file.stat()
         if info is None:
             info = FakeStat((st.S_IFIFO | 0o600) if file.kind == "pipe" else (st.S_IFCHR | 0o620))
-        store(machine, buf, stat64_bytes(info))
+        store(machine, buf, stat_bytes(info, self.abi.bits))
         return 0
 
     def sys_getdents64(self, machine: Machine, fd: int, buf: int, count: int, *_) -> int:

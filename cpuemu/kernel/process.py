@@ -14,9 +14,10 @@ import struct
 import time
 from typing import TYPE_CHECKING
 
+from ..cpu.registers import c_int
 from ..cpu.segments import TLS_ENTRY, descriptor
 from ..stop import Stop
-from .errno import EINVAL, ESRCH, KernelError
+from .errno import EINVAL, EPERM, ESRCH, KernelError
 from .io import store
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class ProcessCalls:
         return Stop("signal", machine.regs.eip, status=128 + signal, detail=detail)
 
     def sys_kill(self, machine: Machine, pid: int, signal: int, *_) -> int | Stop:
-        if pid not in (PID, 0, 0xFFFFFFFF):
+        if c_int(pid) not in (PID, 0, -1):
             raise KernelError(ESRCH)
         if not 0 <= signal <= 64:
             raise KernelError(EINVAL)
@@ -120,13 +121,14 @@ class ProcessCalls:
     def sys_time(self, machine: Machine, tloc: int, *_) -> int:
         seconds = self.now_ns() // 10**9
         if tloc:
-            store(machine, tloc, struct.pack("<i", seconds))
+            store(machine, tloc, struct.pack("<" + self.abi.slong, seconds))
         return seconds
 
     def sys_gettimeofday(self, machine: Machine, tv: int, tz: int, *_) -> int:
         now = self.now_ns()
         if tv:
-            store(machine, tv, struct.pack("<ii", now // 10**9, now % 10**9 // 1000))
+            store(machine, tv, struct.pack("<" + 2 * self.abi.slong, now // 10**9,
+                                           now % 10**9 // 1000))
         if tz:
             store(machine, tz, bytes(8))
         return 0
@@ -148,15 +150,17 @@ class ProcessCalls:
     def sys_times(self, machine: Machine, buf: int, *_) -> int:
         cpu = time.process_time_ns() // 10**7                     # clock ticks of 10 ms
         if buf:
-            store(machine, buf, struct.pack("<4i", cpu, 0, 0, 0))
+            store(machine, buf, struct.pack("<" + 4 * self.abi.slong, cpu, 0, 0, 0))
         return (self.now_ns("monotonic") - self.started) // 10**7 & 0x7FFFFFFF
 
     def sys_nanosleep(self, machine: Machine, req: int, rem: int, *_) -> int | Stop:
-        seconds, nanos = struct.unpack("<ii", machine.read(req, 8))
+        timespec = "<" + 2 * self.abi.slong
+        size = struct.calcsize(timespec)
+        seconds, nanos = struct.unpack(timespec, machine.read(req, size))
         if seconds < 0 or not 0 <= nanos < 10**9:
             raise KernelError(EINVAL)
         if rem:
-            store(machine, rem, bytes(8))
+            store(machine, rem, bytes(size))
         duration = seconds * 10**9 + nanos
         if self.on_yield is not None:             # a scheduler runs someone else meanwhile
             machine.regs.eax = 0
@@ -220,11 +224,13 @@ class ProcessCalls:
                          size: int, *_) -> int:
         if not 1 <= signal <= 64 or size != 8 or act and signal in (9, 19):
             raise KernelError(EINVAL)
+        long = self.abi.long                 # {handler, flags, restorer, mask}
         if old:
-            store(machine, old, struct.pack("<III8s", self.signal_handlers.get(signal, 0),
-                                            0, 0, bytes(8)))
+            store(machine, old, struct.pack(f"<{long}{long}{long}8s",
+                                            self.signal_handlers.get(signal, 0), 0, 0,
+                                            bytes(8)))
         if act:
-            (handler,) = struct.unpack("<I", machine.read(act, 4))
+            (handler,) = struct.unpack("<" + long, machine.read(act, struct.calcsize(long)))
             self.signal_handlers[signal] = handler
         return 0
 
@@ -240,7 +246,7 @@ class ProcessCalls:
         return 0
 
     def sys_set_robust_list(self, machine: Machine, head: int, size: int, *_) -> int:
-        if size != 12:
+        if size != 3 * self.abi.bits // 8:        # three pointers
             raise KernelError(EINVAL)
         self.robust_list = head                   # recorded; there are no other threads
         return 0
@@ -248,10 +254,27 @@ class ProcessCalls:
     def sys_ugetrlimit(self, machine: Machine, resource: int, limits: int, *_) -> int:
         if resource > 15:
             raise KernelError(EINVAL)
-        soft_hard = {3: (8 << 20, 0xFFFFFFFF), 7: (1024, 1024)}.get(   # stack, open files
-            resource, (0xFFFFFFFF, 0xFFFFFFFF))
-        store(machine, limits, struct.pack("<II", *soft_hard))
+        store(machine, limits, struct.pack("<" + 2 * self.abi.long,
+                                           *self._limits(resource, self.abi.bits)))
         return 0
+
+    def sys_prlimit64(self, machine: Machine, pid: int, resource: int, new: int, old: int,
+                      *_) -> int:
+        """Read limits (64-bit fields in both ABIs); setting them is refused."""
+        if pid not in (0, PID) or resource > 15:
+            raise KernelError(ESRCH if resource <= 15 else EINVAL)
+        if new:
+            raise KernelError(EPERM)
+        if old:
+            store(machine, old, struct.pack("<QQ", *self._limits(resource, 64)))
+        return 0
+
+    @staticmethod
+    def _limits(resource: int, bits: int) -> tuple[int, int]:
+        """(soft, hard) of a resource; infinity is all ones of the field."""
+        infinity = (1 << bits) - 1
+        return {3: (8 << 20, infinity), 7: (1024, 1024)}.get(    # stack, open files
+            resource, (infinity, infinity))
 
     def sys_getrandom(self, machine: Machine, buf: int, length: int, flags: int, *_) -> int:
         if flags & ~7:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..cpu.memory import MemoryFault
-from ..cpu.registers import signed
+from ..cpu.registers import c_int, signed
 from .errno import describe as describe_errno
 from .table import I386
 
@@ -44,6 +44,12 @@ SIGNATURES = {
     "fstatat64": ("dirfd", "path", "ptr", "int"), "set_robust_list": ("ptr", "int"),
     "ugetrlimit": ("int", "ptr"), "getpid": (), "getppid": (), "gettid": (), "getuid32": (),
     "geteuid32": (), "getgid32": (), "getegid32": (), "sched_yield": (),
+    # x86-64 names of the same calls, and its own
+    "stat": ("path", "ptr"), "lstat": ("path", "ptr"), "fstat": ("fd", "ptr"),
+    "newfstatat": ("dirfd", "path", "ptr", "int"), "fcntl": ("fd", "fcntl", "int"),
+    "mmap": ("ptr", "int", "prot", "mapflags", "fd", "int"), "getrlimit": ("int", "ptr"),
+    "prlimit64": ("int", "int", "ptr", "ptr"), "arch_prctl": ("arch_prctl", "ptr"),
+    "getuid": (), "geteuid": (), "getgid": (), "getegid": (),
 }
 OPEN_FLAGS = ((0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"),
               (0o2000, "O_APPEND"), (0o4000, "O_NONBLOCK"), (0o200000, "O_DIRECTORY"),
@@ -56,6 +62,8 @@ NAMED = {
     "fcntl": {0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL",
               1030: "F_DUPFD_CLOEXEC"},
     "ioctl": {0x5401: "TCGETS", 0x5413: "TIOCGWINSZ"},
+    "arch_prctl": {0x1001: "ARCH_SET_GS", 0x1002: "ARCH_SET_FS", 0x1003: "ARCH_GET_FS",
+                   0x1004: "ARCH_GET_GS"},
     "how": {0: "SIG_BLOCK", 1: "SIG_UNBLOCK", 2: "SIG_SETMASK"},
     "signal": {1: "SIGHUP", 2: "SIGINT", 6: "SIGABRT", 9: "SIGKILL", 10: "SIGUSR1",
                11: "SIGSEGV", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 17: "SIGCHLD"},
@@ -91,9 +99,9 @@ def flags(value: int, table, zero: str = "0") -> str:
 def argument(machine: Machine, kind: str, value: int, args, i: int, result) -> str:
     try:
         if kind in ("fd", "int"):
-            return str(signed(value))
+            return str(c_int(value))
         if kind == "dirfd":
-            return "AT_FDCWD" if value == 0xFFFFFF9C else str(signed(value))
+            return "AT_FDCWD" if c_int(value) == -100 else str(c_int(value))
         if kind == "path":
             return quote(machine.read_cstring(value, 4096))
         if kind == "buf":
@@ -116,7 +124,7 @@ def argument(machine: Machine, kind: str, value: int, args, i: int, result) -> s
         if kind == "amode":
             return flags(value, AMODE, "F_OK")
         if kind in NAMED:
-            return NAMED[kind].get(value, str(signed(value)))
+            return NAMED[kind].get(value, str(c_int(value)))
     except MemoryFault:
         pass
     return "NULL" if value == 0 else f"{value:#x}"

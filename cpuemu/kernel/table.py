@@ -52,14 +52,19 @@ X86_64 = {
 # x86-64 calls carried out by an i386 implementation because nothing they read or write
 # depends on the word size (same arguments, same structures). The rest of X86_64 is
 # ENOSYS, logged by name, until the x86-64 kernel issue gives them their own layouts.
+# Those whose structures do differ (stat, iovec, timespec, sigaction, rlimit) read the
+# word size from the call's ABI (Kernel.abi).
 X86_64_SAME = {
     "read", "write", "open", "close", "lseek", "mprotect", "munmap", "brk", "ioctl",
     "access", "pipe", "sched_yield", "dup", "dup2", "getpid", "exit", "kill", "uname",
     "getcwd", "chdir", "rename", "mkdir", "rmdir", "creat", "unlink", "readlink",
     "getppid", "gettid", "getdents64", "set_tid_address", "exit_group", "tgkill", "openat",
-    "dup3", "pipe2", "getrandom", "arch_prctl",
+    "dup3", "pipe2", "getrandom", "arch_prctl", "mmap", "readv", "writev", "pread64",
+    "pwrite64", "nanosleep", "gettimeofday", "time", "times", "rt_sigaction",
+    "rt_sigprocmask", "set_robust_list", "prlimit64",
 }
 # x86-64 names of calls whose i386 implementation is named differently.
 X86_64_RENAMED = {"getuid": "getuid32", "getgid": "getgid32", "geteuid": "geteuid32",
                   "getegid": "getegid32", "fcntl": "fcntl64",
-                  "clock_gettime": "clock_gettime64"}
+                  "clock_gettime": "clock_gettime64", "stat": "stat64", "lstat": "lstat64",
+                  "fstat": "fstat64", "newfstatat": "fstatat64", "getrlimit": "ugetrlimit"}

@@ -1,4 +1,4 @@
-/* A glibc program built with `gcc -m32 -static`: startup (TLS, brk, mprotect), malloc,
+/* A glibc program built with `gcc -m32 -static` (and -m64): startup (TLS, brk, mprotect), malloc,
  * stdio. The float line needs x87, which only the Unicorn engine has. */
 #include <stdio.h>
 #include <stdlib.h>
