@@ -190,10 +190,7 @@ def cmd_run(args) -> int:
             trace_file.close()
     for violation in machine.cdecl_violations:
         print(violation, file=sys.stderr)
-    if args.frames and machine.bits == 64:
-        print("cpuemu: --frames: 64-bit frames (System V AMD64) are not shown yet; "
-              "32-bit (cdecl) ones are", file=sys.stderr)
-    elif args.frames:
+    if args.frames:
         from .views.stack import stack_text
         print(f"stack when the program ended ({stop}):\n{stack_text(machine) or '(no frames)'}",
               file=sys.stderr)

@@ -266,7 +266,8 @@ class Machine:
 
     def call(self, function: int | str, *args, wide: bool = False,
              max_instructions: int | None = None) -> int:
-        """Call a guest function the cdecl way and return EAX (EDX:EAX with `wide`).
+        """Call a guest function as C does (cdecl in 32-bit code, System V AMD64 in
+        64-bit code) and return EAX/RAX (EDX:EAX or RDX:RAX with `wide`).
 
         `m.call("_myFunc", 1, 2, 3)`; bytes and str arguments are copied into guest
         memory and passed as pointers. Raises the GuestFault if the function faults.
@@ -280,7 +281,7 @@ class Machine:
         def guest(*args, wide: bool = False):
             return self.call(name, *args, wide=wide)
         guest.__name__ = guest.__qualname__ = str(name)
-        guest.__doc__ = f"The guest function {name} (cdecl), called on this machine."
+        guest.__doc__ = f"The guest function {name}, called on this machine as C would."
         return guest
 
     @property

@@ -60,40 +60,44 @@ def test_call_reports_faults_and_bad_arguments(engine):
 
 def shadow_walk(m: Machine, limit: int = 20_000):
     """Step `m`; before every instruction yield the call stack as the test sees it:
-    (function, return address, first argument) pairs, innermost first, tracked only by
-    watching call and ret execute (capstone decodes them, not the walker)."""
-    cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_32)
+    (function, return address, first stack argument) triples, innermost first, tracked
+    only by watching call and ret execute (capstone decodes them, not the walker).
+    System V passes arguments in registers: 64-bit frames have no first stack argument."""
+    cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64 if m.bits == 64
+                     else capstone.CS_MODE_32)
     names = {s.address: s.name for s in m.program.symbols.values()}
+
+    def first_argument():
+        return m.read_u32(m.regs.esp + 4) if m.bits == 32 else None
     if m.program.entry_kind == "main":             # main is called by the loader's stub
-        stack = [("main", EXIT_STUB, m.read_u32(m.regs.esp + 4))]
+        stack = [("main", EXIT_STUB, first_argument())]
     else:
         stack = [("_start", None, None)]
     for _ in range(limit):
         yield list(reversed(stack))
-        eip = m.regs.eip
-        insn = next(cs.disasm(m.read(eip, 15), eip, 1))
+        pc = m.pc
+        insn = next(cs.disasm(m.read(pc, 15), pc, 1))
         if m.step().reason != "step":
             return
         if insn.mnemonic == "call":
-            stack.append((names[m.regs.eip], insn.address + insn.size,
-                          m.read_u32(m.regs.esp + 4)))
+            stack.append((names[m.pc], insn.address + insn.size, first_argument()))
         elif insn.mnemonic == "ret":
             stack.pop()
     raise AssertionError("the program did not end")
 
 
 @pytest.mark.parametrize("name, steps", [("cdecl_factorial.asm", 130), ("cdecl_fib.asm", 2000),
-                                         ("guide_cdecl.asm", 20)])
+                                         ("guide_cdecl.asm", 20), ("recursion64.asm", 20_000)])
 def test_frames_at_every_instruction(name, steps, engine):
     m = sample(name, engine)
     checked = 0
-    for expected in shadow_walk(m):
-        if not m.program.line_at(m.regs.eip):
+    for expected in shadow_walk(m, 50_000):
+        if not m.program.line_at(m.pc):
             continue                           # the exit stub after main returns
         frames = m.frames()
         got = [(f.function, f.return_address) for f in frames]
         want = [(fn, ret) for fn, ret, _ in expected]
-        assert got == want, f"at {m.regs.eip:#x} ({m.source_line(m.regs.eip)})"
+        assert got == want, f"at {m.pc:#x} ({m.source_line(m.pc)})"
         for frame, (_, _, first_arg) in zip(frames, expected, strict=True):
             if first_arg is not None:
                 assert frame.args and frame.args[0][1] == first_arg
@@ -184,3 +188,57 @@ def test_cli_frames_and_check_cdecl(capsys, tmp_path):
     assert "#0 f(0x3) at " in err and "crash.asm:7: mov eax, [0]" in err
     assert "#1 _start() at " in err
     assert "-- frame #0: f (body)" in err and "return -> _start+0x7 (line 3)" in err
+
+
+# -- System V AMD64 --------------------------------------------------------------------
+
+SYSV = """bits 64
+section .text
+_start: nop
+sum8:                       ; long sum8(a..h): six arguments in registers, two on the stack
+    mov rax, rdi
+    add rax, rsi
+    add rax, rdx
+    add rax, rcx
+    add rax, r8
+    add rax, r9
+    add rax, [rsp + 8]
+    add rax, [rsp + 16]
+    ret
+alignment:                  ; RSP mod 16 at entry (8: aligned at the call)
+    mov rax, rsp
+    and eax, 15
+    ret
+wide:                       ; RDX:RAX = a * b
+    mov rax, rdi
+    mul rsi
+    ret
+"""
+
+
+def test_call_the_system_v_way(engine):
+    m = Machine(assemble(SYSV), engine=engine)
+    rsp = m.regs.rsp
+    assert m.call("sum8", 1, 2, 3, 4, 5, 6, 70, 800) == 891
+    assert m.regs.rsp == rsp                       # the caller's cleanup, red zone kept
+    assert m.call("alignment") == 8
+    assert m.call("sum8", -1, 0, 0, 0, 0, 0, 0, 0) == (1 << 64) - 1
+    assert m.call("wide", 1 << 63, 4, wide=True) == 1 << 65
+    pointer = m.call("sum8", b"ab\0", 0, 0, 0, 0, 0, 0, 0)       # bytes go by pointer
+    assert m.read(pointer, 3) == b"ab\0"
+    with pytest.raises(CpuemuError, match="does not fit in 64 bits"):
+        m.call("sum8", 1 << 64)
+
+
+def test_frames_in_64_bit_code_after_a_fault(capsys, tmp_path):
+    src = tmp_path / "deep.asm"
+    src.write_text("bits 64\nsection .text\nfact:\n push rbp\n mov rbp, rsp\n sub rsp, 16\n"
+                   " mov [rbp - 8], rdi\n cmp rdi, 1\n jbe .one\n dec rdi\n call fact\n"
+                   " imul rax, [rbp - 8]\n leave\n ret\n.one:\n mov eax, [0]\n"
+                   "_start:\n mov edi, 3\n call fact\n mov eax, 60\n syscall\n")
+    assert main(["run", "--frames", str(src)]) == 139
+    err = capsys.readouterr().err
+    assert err.count("return -> fact+0x1a (line 11)") == 2
+    assert "return -> _start+0xa (line 19)" in err and "saved rbp" in err
+    assert "local [rbp-8]" in err and "<- rsp" in err
+    assert "#3 _start() at " in err and "#1 fact() at " in err

@@ -198,7 +198,10 @@ def test_elf_errors_are_clear(tmp_path, capsys):
     bad = tmp_path / "bad"
     bad.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(60))
     assert main(["run", str(bad)]) == 2
-    assert "not a 32-bit ELF file" in capsys.readouterr().err
+    assert "not an x86-64 executable (e_machine 0)" in capsys.readouterr().err
+    bad.write_bytes(b"\x7fELF\x05\x01\x01" + bytes(60))
+    assert main(["run", str(bad)]) == 2
+    assert "neither a 32- nor a 64-bit ELF file (ELF class 5)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("engine", ["interp", "unicorn"])

@@ -132,16 +132,6 @@ def test_views_show_the_64_bit_registers():
     assert "<th>r15</th><td>ffffffffffffffff</td>" in machine_html(m)
 
 
-def test_32_bit_only_helpers_say_so_on_a_64_bit_machine():
-    from cpuemu import CpuemuError
-    program = assemble("bits 64\nsection .text\nf:\n ret\n")
-    with pytest.raises(CpuemuError, match="System V"):
-        Machine(program).call("f")
-    with pytest.raises(CpuemuError, match="cdecl checker is for 32-bit"):
-        Machine(program, check_cdecl=True)
-    assert Machine(program).frames() == []
-
-
 def test_int80_in_a_64_bit_process_uses_the_i386_table(engine):
     """As Linux does: i386 numbers and registers, the result sign-extended into RAX."""
     source = ("bits 64\nsection .text\n_start:\n mov rax, -1\n mov eax, 20\n int 0x80\n"

@@ -1,10 +1,13 @@
-"""Call a guest function from Python, as a cdecl caller would.
+"""Call a guest function from Python, as a cdecl (32-bit) or System V AMD64 (64-bit)
+caller would.
 
-Arguments are pushed right to left (ints as dwords; bytes and str are copied into an
-argument area of guest memory and passed as pointers), then a return address that
-points at a stub page with a breakpoint on it, so the run stops exactly when the
-function returns. Like a cdecl caller, we then remove the arguments from the stack;
-every other register and all memory are left as the function left them.
+cdecl: arguments are pushed right to left as dwords. System V: the first six go in RDI
+RSI RDX RCX R8 R9, the rest are pushed right to left as qwords, RSP is 16-byte aligned
+at the call and the caller's red zone (128 bytes below RSP) is left alone. bytes and str
+are copied into an argument area of guest memory and passed as pointers. Then comes a
+return address that points at a stub page with a breakpoint on it, so the run stops
+exactly when the function returns; like the caller, we then remove what we pushed.
+Every other register and all memory are left as the function left them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
     from ..machine import Machine
 
 RETURN_ADDRESS = 0xFFFFD000            # a page of int3: the "caller" the run returns to
+SYSV_REGISTERS = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
+RED_ZONE = 128
 ARGUMENT_AREA = 0x5F000000             # strings and buffers passed by pointer live here
 ARGUMENT_AREA_SIZE = 0x100000
 
@@ -30,7 +35,7 @@ class CallState:
 
     return_page: bool = False           # RETURN_ADDRESS is mapped
     argument_used: int | None = None     # bytes used in the argument area, once mapped
-    arguments: int | None = None         # dwords pushed by the latest call (for frames)
+    arguments: int | None = None         # words pushed by the latest call (for frames)
 
 
 def _state(machine: Machine) -> CallState:
@@ -48,14 +53,15 @@ def _ensure_return_page(machine: Machine) -> None:
 
 
 def pass_argument(machine: Machine, value) -> int:
-    """A dword for the stack: ints as they are, bytes/str copied to guest memory."""
+    """A machine word: ints as they are, bytes/str copied to guest memory."""
     if isinstance(value, bool) or not isinstance(value, (int, bytes, bytearray, str)):
         raise CpuemuError(f"cannot pass {type(value).__name__} to a guest function "
                           "(ints, bytes and str only)")
     if isinstance(value, int):
-        if not -(1 << 31) <= value < (1 << 32):
-            raise CpuemuError(f"argument {value} does not fit in 32 bits")
-        return value & 0xFFFFFFFF
+        bits = machine.bits
+        if not -(1 << (bits - 1)) <= value < (1 << bits):
+            raise CpuemuError(f"argument {value} does not fit in {bits} bits")
+        return value & ((1 << bits) - 1)
     data = value.encode() + b"\0" if isinstance(value, str) else bytes(value)
     state = _state(machine)
     used = state.argument_used
@@ -72,18 +78,28 @@ def pass_argument(machine: Machine, value) -> int:
 
 def call_function(machine: Machine, where: int | str, args, *, wide: bool = False,
                   max_instructions: int | None = None) -> int:
-    """Run the function at `where` to its return; EAX (or EDX:EAX when `wide`)."""
-    if machine.bits != 32:
-        raise CpuemuError("calling guest functions from Python is cdecl (32-bit) so far; "
-                          "the System V AMD64 convention is not there yet")
+    """Run the function at `where` to its return; EAX/RAX (or EDX:EAX, RDX:RAX when
+    `wide`)."""
     address = machine.address(where)
     _ensure_return_page(machine)
     values = [pass_argument(machine, a) for a in args]
-    esp = (machine.regs.esp - 4 * (len(values) + 1)) & 0xFFFFFFFF
-    machine.write(esp, struct.pack(f"<{len(values) + 1}I", RETURN_ADDRESS, *values))
-    machine.regs.esp = esp
-    machine.regs.eip = address
-    _state(machine).arguments = len(values)
+    regs, wide64 = machine.regs, machine.bits == 64
+    if wide64:
+        for name, value in zip(SYSV_REGISTERS, values, strict=False):
+            regs[name] = value
+        pushed = values[len(SYSV_REGISTERS):]
+        before = regs.rsp
+        top = (before - RED_ZONE - 8 * len(pushed)) & ~0xF     # 16-aligned at the call
+        sp = top - 8
+        machine.write(sp, struct.pack(f"<{len(pushed) + 1}Q", RETURN_ADDRESS, *pushed))
+        undo = before - (top + 8 * len(pushed))                 # red zone and alignment
+        regs.rsp, regs.rip = sp, address
+    else:
+        pushed, undo = values, 0
+        sp = (regs.esp - 4 * (len(values) + 1)) & 0xFFFFFFFF
+        machine.write(sp, struct.pack(f"<{len(values) + 1}I", RETURN_ADDRESS, *values))
+        regs.esp, regs.eip = sp, address
+    _state(machine).arguments = len(pushed)
     already = RETURN_ADDRESS in machine.breakpoints
     machine.add_breakpoint(RETURN_ADDRESS)
     exited, machine.exit_status = machine.exit_status, None
@@ -94,9 +110,11 @@ def call_function(machine: Machine, where: int | str, args, *, wide: bool = Fals
             machine.remove_breakpoint(RETURN_ADDRESS)
     if stop.reason == "breakpoint" and stop.eip == RETURN_ADDRESS:
         machine.exit_status = exited
-        machine.regs.esp = machine.regs.esp + 4 * len(values)      # the caller's cleanup
-        eax = machine.regs.eax
-        return machine.regs.edx << 32 | eax if wide else eax
+        word = machine.bits // 8
+        sp = "rsp" if wide64 else "esp"
+        regs[sp] = regs[sp] + word * len(pushed) + undo          # the caller's cleanup
+        acc, data = ("rax", "rdx") if wide64 else ("eax", "edx")
+        return regs[data] << machine.bits | regs[acc] if wide else regs[acc]
     if stop.reason == "fault":
         raise stop.fault
     if stop.reason == "budget":

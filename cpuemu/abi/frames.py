@@ -1,4 +1,5 @@
-"""Stack frames along the EBP chain, correct at every instruction.
+"""Stack frames along the EBP (RBP) chain, correct at every instruction, in 32-bit (cdecl)
+and 64-bit (System V AMD64) code alike: only the word size differs.
 
 The innermost frame needs care, because EBP only describes a function's frame once its
 prologue has run: at the first instruction the return address is at [ESP]; after
@@ -9,7 +10,8 @@ by adding up the stack effects of the instructions from the function's start to 
 Outer frames follow the saved EBP values.
 
 The number of arguments comes from the call site: a cdecl caller removes them with
-`add esp, 4*n` right after the call.
+`add esp, 4*n` right after the call. System V passes the first six in registers, so a
+64-bit frame lists only the arguments its caller put on the stack.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from iced_x86 import Decoder, Mnemonic, OpKind, Register
+from iced_x86 import Decoder, FlowControl, Mnemonic, OpKind, Register
 
 from ..cpu.instruction import code_bytes, decode_at
 from ..cpu.memory import MemoryFault
@@ -32,7 +34,13 @@ if TYPE_CHECKING:
 MAX_FRAMES = 4096
 MAX_ARGS = 16
 REG_NAMES = {Register.EBX: "ebx", Register.ESI: "esi", Register.EDI: "edi",
-             Register.EAX: "eax", Register.ECX: "ecx", Register.EDX: "edx"}
+             Register.EAX: "eax", Register.ECX: "ecx", Register.EDX: "edx",
+             Register.RBX: "rbx", Register.R12: "r12", Register.R13: "r13",
+             Register.R14: "r14", Register.R15: "r15", Register.RSI: "rsi",
+             Register.RDI: "rdi", Register.RAX: "rax", Register.RCX: "rcx",
+             Register.RDX: "rdx"}
+FRAME_POINTER = {Register.EBP, Register.RBP}
+STACK_POINTER = {Register.ESP, Register.RSP}
 
 
 @dataclass
@@ -110,29 +118,29 @@ class Prologue:
 def read_prologue(machine: Machine, start: int) -> Prologue:
     code = code_bytes(machine, start, 64)
     prologue = Prologue()
-    decoder = Decoder(32, code, ip=start)
+    decoder = Decoder(machine.bits, code, ip=start)
     for _ in range(10):
         insn = decoder.decode()
         if insn.is_invalid:
             break
-        if insn.mnemonic == Mnemonic.ENDBR32:
+        if insn.mnemonic in (Mnemonic.ENDBR32, Mnemonic.ENDBR64):
             continue
         if prologue.push_ebp is None:
-            if insn.mnemonic == Mnemonic.PUSH and _reg(insn, 0) == Register.EBP:
-                prologue.push_ebp = insn.ip32
+            if insn.mnemonic == Mnemonic.PUSH and _reg(insn, 0) in FRAME_POINTER:
+                prologue.push_ebp = insn.ip
                 continue
             break
         if prologue.mov_ebp is None:
-            if insn.mnemonic == Mnemonic.MOV and _reg(insn, 0) == Register.EBP \
-                    and _reg(insn, 1) == Register.ESP:
-                prologue.mov_ebp, prologue.body = insn.ip32, insn.next_ip32
+            if insn.mnemonic == Mnemonic.MOV and _reg(insn, 0) in FRAME_POINTER \
+                    and _reg(insn, 1) in STACK_POINTER:
+                prologue.mov_ebp, prologue.body = insn.ip, insn.next_ip
                 continue
             break
-        if insn.mnemonic == Mnemonic.SUB and _reg(insn, 0) == Register.ESP \
+        if insn.mnemonic == Mnemonic.SUB and _reg(insn, 0) in STACK_POINTER \
                 and insn.op1_kind != OpKind.REGISTER and not prologue.saves:
             prologue.locals_size += insn.immediate(1) & 0xFFFFFFFF
         elif insn.mnemonic == Mnemonic.PUSH and _reg(insn, 0) in REG_NAMES:
-            prologue.saves.append((REG_NAMES[_reg(insn, 0)], insn.next_ip32))
+            prologue.saves.append((REG_NAMES[_reg(insn, 0)], insn.next_ip))
         else:
             break
     return prologue
@@ -142,9 +150,11 @@ def _reg(insn, i: int) -> int | None:
     return insn.op_register(i) if insn.op_kind(i) == OpKind.REGISTER else None
 
 
-def _u32(machine: Machine, address: int) -> int | None:
+def _word(machine: Machine, address: int) -> int | None:
+    """The machine word (4 or 8 bytes) at `address`, or None where nothing is mapped."""
     try:
-        return int.from_bytes(machine.engine.read(address, 4, need=0), "little")
+        return int.from_bytes(machine.engine.read(address, machine.bits // 8, need=0),
+                              "little")
     except MemoryFault:
         return None
 
@@ -154,43 +164,72 @@ def _is_ret(machine: Machine, eip: int) -> bool:
     return insn is not None and insn.mnemonic == Mnemonic.RET
 
 
+def _stack_effect(insn) -> int:
+    """Bytes `insn` adds to the stack: pushes and pops, and `sub/add esp, n` (a call's
+    push is undone by its ret)."""
+    if insn.mnemonic == Mnemonic.CALL:
+        return 0
+    if insn.mnemonic in (Mnemonic.SUB, Mnemonic.ADD) and _reg(insn, 0) in STACK_POINTER \
+            and insn.op1_kind != OpKind.REGISTER:
+        amount = insn.immediate(1) & 0xFFFFFFFF
+        return amount if insn.mnemonic == Mnemonic.SUB else -amount
+    return -insn.stack_pointer_increment
+
+
 def _stack_depth(machine: Machine, start: int, eip: int) -> int:
-    """Bytes pushed since `start`, adding stack effects along the straight line to eip."""
+    """Bytes pushed since `start` when execution reaches `eip`: the stack effects added
+    up along the control flow from the function's start (both ways at a conditional
+    branch), so a push on a path not taken to `eip` does not count."""
     code = code_bytes(machine, start, max(0, min(eip - start, 4096)) + 15)
-    decoder = Decoder(32, code, ip=start)
-    depth = 0
-    for insn in decoder:
-        if insn.ip32 >= eip or insn.is_invalid:
-            break
-        if insn.mnemonic != Mnemonic.CALL:          # a call's push is undone by its ret
-            depth -= insn.stack_pointer_increment
-    return depth
+    end = start + len(code)
+    depth_at = {start: 0}
+    todo = [start]
+    while todo:
+        at = todo.pop()
+        if at == eip or not start <= at < end:
+            continue
+        insn = Decoder(machine.bits, code[at - start:], ip=at).decode()
+        if insn.is_invalid:
+            continue
+        depth = depth_at[at] + _stack_effect(insn)
+        flow = insn.flow_control
+        targets = []
+        if flow in (FlowControl.NEXT, FlowControl.CALL, FlowControl.INDIRECT_CALL,
+                    FlowControl.CONDITIONAL_BRANCH, FlowControl.INTERRUPT):
+            targets.append(insn.next_ip)
+        if flow in (FlowControl.UNCONDITIONAL_BRANCH, FlowControl.CONDITIONAL_BRANCH) \
+                and insn.op0_kind in (OpKind.NEAR_BRANCH16, OpKind.NEAR_BRANCH32,
+                                      OpKind.NEAR_BRANCH64):
+            targets.append(insn.near_branch_target)
+        for target in targets:
+            if target not in depth_at:
+                depth_at[target] = depth
+                todo.append(target)
+    return depth_at.get(eip, 0)
 
 
 def argument_count(machine: Machine, return_address: int | None) -> int | None:
-    """How many dwords the caller pushed: read off its `add esp, 4*n` after the call
-    (None when the call site does not say)."""
+    """How many words the caller pushed: read off its `add esp, 4*n` (`add rsp, 8*n`)
+    after the call (None when the call site does not say)."""
     if return_address == EXIT_STUB:
-        return 3                                          # main(argc, argv, envp)
+        return 3 if machine.bits == 32 else 0          # main(argc, argv, envp)
     if return_address == RETURN_ADDRESS:
         return machine.calls.arguments if machine.calls is not None else None
     if return_address is None:
         return None
     insn = decode_at(machine, return_address)
-    if insn is not None and insn.mnemonic == Mnemonic.ADD and _reg(insn, 0) == Register.ESP \
+    if insn is not None and insn.mnemonic == Mnemonic.ADD and _reg(insn, 0) in STACK_POINTER \
             and insn.op1_kind != OpKind.REGISTER:
-        return min((insn.immediate(1) & 0xFFFFFFFF) // 4, MAX_ARGS)
+        return min((insn.immediate(1) & 0xFFFFFFFF) // (machine.bits // 8), MAX_ARGS)
     return None
 
 
 def frames(machine: Machine) -> list[Frame]:
-    """The frames on the stack, innermost first (cdecl: 32-bit machines; a 64-bit one
-    has none to show until the System V frame walker exists)."""
-    if machine.bits != 32:
-        return []
+    """The frames on the stack, innermost first."""
     symbols = Symbols(machine.program)
-    regs = machine.regs
-    eip, esp, ebp = regs.eip, regs.esp, regs.ebp
+    regs, word = machine.regs, machine.bits // 8
+    eip, esp, ebp = (regs[n] for n in ("rip", "rsp", "rbp")) if word == 8 else \
+        (regs.eip, regs.esp, regs.ebp)
     if not symbols.in_code(eip):
         return []                                 # in the exit stub, or lost
     out: list[Frame] = []
@@ -205,28 +244,29 @@ def frames(machine: Machine) -> list[Frame]:
         name, start = symbols.function(ret)
         program = machine.program
         if start == program.entry and program.entry_kind == "start":
-            frame = Frame(name, start, "start", None, None, None, low=_frame_top(frame))
+            frame = Frame(name, start, "start", None, None, None, low=_frame_top(frame, word))
             continue
         prologue = read_prologue(machine, start) if start is not None else Prologue()
         if prologue.body is not None and ret > prologue.mov_ebp:
             base = caller_ebp
             if base is None or base <= (frame.base or frame.low):
                 break                             # the EBP chain is broken
-            frame = _body_frame(machine, symbols, name, start, base, low=_frame_top(frame))
-            caller_ebp = _u32(machine, base)
+            frame = _body_frame(machine, symbols, name, start, base,
+                                low=_frame_top(frame, word))
+            caller_ebp = _word(machine, base)
         else:                                     # a caller without a frame pointer
-            slot = frame.return_slot + 4 + (_stack_depth(machine, start, ret)
-                                            if start is not None else 0)
-            frame = Frame(name, start, "frameless", None, slot, _u32(machine, slot),
-                          low=_frame_top(frame))
+            slot = frame.return_slot + word + (_stack_depth(machine, start, ret)
+                                               if start is not None else 0)
+            frame = Frame(name, start, "frameless", None, slot, _word(machine, slot),
+                          low=_frame_top(frame, word))
             _describe_return(machine, symbols, frame)
     _fill_locals(machine, out, esp)
     return out
 
 
-def _frame_top(frame: Frame) -> int:
+def _frame_top(frame: Frame, word: int = 4) -> int:
     """First address above this frame's arguments: where the caller's frame begins."""
-    return (frame.return_slot or frame.low) + 4 + 4 * len(frame.args)
+    return (frame.return_slot or frame.low) + word + word * len(frame.args)
 
 
 def _innermost(machine: Machine, symbols: Symbols, name: str, start: int | None, eip: int,
@@ -240,30 +280,35 @@ def _innermost(machine: Machine, symbols: Symbols, name: str, start: int | None,
     elif prologue.body is not None and start is not None and eip <= prologue.push_ebp:
         state, slot, caller_ebp = "entry", esp, ebp
     elif prologue.body is not None and eip == prologue.mov_ebp:
-        state, slot, caller_ebp = "prologue", esp + 4, _u32(machine, esp)
+        state, slot, caller_ebp = "prologue", esp + machine.bits // 8, _word(machine, esp)
     elif prologue.body is not None:
         frame = _body_frame(machine, symbols, name, start, ebp, low=esp, eip=eip)
-        return frame, _u32(machine, ebp)
+        return frame, _word(machine, ebp)
     else:
         depth = _stack_depth(machine, start, eip) if start is not None else 0
         state, slot, caller_ebp = "frameless", esp + depth, ebp
-    ret = _u32(machine, slot)
+    ret = _word(machine, slot)
     frame = Frame(name, start, state, None, slot, ret, low=esp)
     _describe_return(machine, symbols, frame)
     if state == "prologue":
-        frame.saved["ebp"] = esp
+        frame.saved[_frame_pointer(machine)] = esp
     return frame, caller_ebp
+
+
+def _frame_pointer(machine: Machine) -> str:
+    return "rbp" if machine.bits == 64 else "ebp"
 
 
 def _body_frame(machine: Machine, symbols: Symbols, name: str, start: int | None, base: int,
                 *, low: int, eip: int | None = None) -> Frame:
     """A frame whose prologue has run: EBP is its base."""
     prologue = read_prologue(machine, start) if start is not None else Prologue()
-    frame = Frame(name, start, "body", base, base + 4, _u32(machine, base + 4), low=low)
-    frame.saved["ebp"] = base
+    word = machine.bits // 8
+    frame = Frame(name, start, "body", base, base + word, _word(machine, base + word), low=low)
+    frame.saved[_frame_pointer(machine)] = base
     at = base - prologue.locals_size
     for reg, after in prologue.saves:
-        at -= 4
+        at -= word
         if eip is None or eip >= after:
             frame.saved[reg] = at
     _describe_return(machine, symbols, frame)
@@ -277,18 +322,19 @@ def _describe_return(machine: Machine, symbols: Symbols, frame: Frame) -> None:
     frame.caller = symbols.describe(ret)
     if symbols.in_code(ret):
         frame.caller_line = symbols.line_before(ret)
-    n = argument_count(machine, ret) or 0
-    first = frame.return_slot + 4
-    frame.args = [(first + 4 * i, _u32(machine, first + 4 * i) or 0) for i in range(n)]
+    n, word = argument_count(machine, ret) or 0, machine.bits // 8
+    first = frame.return_slot + word
+    frame.args = [(first + word * i, _word(machine, first + word * i) or 0) for i in range(n)]
 
 
 def _fill_locals(machine: Machine, frames_: list[Frame], esp: int) -> None:
     """Locals: the words between a frame's low end and its saved EBP, minus saved registers."""
+    word = machine.bits // 8
     for i, frame in enumerate(frames_):
         if frame.base is None:
             continue
-        low = esp if i == 0 else _frame_top(frames_[i - 1])
+        low = esp if i == 0 else _frame_top(frames_[i - 1], word)
         frame.low = low
         saved = set(frame.saved.values())
-        frame.locals = [(a, _u32(machine, a) or 0) for a in range(frame.base - 4, low - 1, -4)
-                        if a not in saved][:256]
+        frame.locals = [(a, _word(machine, a) or 0)
+                        for a in range(frame.base - word, low - 1, -word) if a not in saved][:256]

@@ -1,7 +1,8 @@
-"""The stack as people draw it: one row per dword, high addresses at the top, each word
-labelled with what it means to the frame that owns it ("arg 1", "return -> main+0x16
-(line 41)", "saved ebp", "local [ebp-4]"), with EBP and ESP marked. As text for the
-terminal, and as an SVG diagram (in HTML) for notebooks."""
+"""The stack as people draw it: one row per machine word (dword, or qword in 64-bit
+code), high addresses at the top, each word labelled with what it means to the frame
+that owns it ("arg 1", "return -> main+0x16 (line 41)", "saved ebp", "local [ebp-4]"),
+with EBP and ESP (RBP and RSP) marked. As text for the terminal, and as an SVG diagram
+(in HTML) for notebooks."""
 
 from __future__ import annotations
 
@@ -29,46 +30,53 @@ def stack_rows(machine: Machine, frames: list[Frame] | None = None,
                extra: int = 2) -> list[Row]:
     """Rows from a little below ESP up to the outermost frame's arguments."""
     frames = machine.frames() if frames is None else frames
-    regs = machine.regs
-    esp, ebp = regs.esp, regs.ebp
+    regs, word = machine.regs, machine.bits // 8
+    sp_name, bp_name = ("rsp", "rbp") if word == 8 else ("esp", "ebp")
+    esp, ebp = regs[sp_name], regs[bp_name]
     meaning: dict[int, tuple[str, int]] = {}
     for i, f in enumerate(frames):
         for k, (address, _) in enumerate(f.args):
-            at = f" [ebp+{address - f.base}]" if f.base is not None else ""
+            at = f" [{bp_name}+{address - f.base}]" if f.base is not None else ""
             meaning[address] = (f"arg {k + 1} of {f.function}{at}", i)
         if f.return_slot is not None:
             line = f" (line {f.caller_line.line})" if f.caller_line else ""
             meaning[f.return_slot] = (f"return -> {f.caller}{line}", i)
         for reg, address in f.saved.items():
             meaning[address] = (f"saved {reg}" + (" (the caller's frame base)"
-                                                 if reg == "ebp" else ""), i)
+                                                 if reg == bp_name else ""), i)
         for address, _ in f.locals:
-            meaning.setdefault(address, (f"local [ebp-{f.base - address}]", i))
-    top = max([esp + 4 * extra, *(a for a in meaning)]) if meaning else esp + 4 * extra
+            meaning.setdefault(address, (f"local [{bp_name}-{f.base - address}]", i))
+    low, high = esp - word * extra, esp + word * extra
+    top = max([high, *(a for a in meaning)]) if meaning else high
     rows = []
-    for address in range(top & ~3, esp - 4 * extra - 1, -4):
+    for address in range(top & -word, low - 1, -word):
         try:
-            value = int.from_bytes(machine.engine.read(address, 4, need=0), "little")
+            value = int.from_bytes(machine.engine.read(address, word, need=0), "little")
         except MemoryFault:
             value = None
         text, owner = meaning.get(address, ("", None))
         if owner is None:
             owner = next((i for i, f in enumerate(frames)
-                          if f.low <= address < _top(f)), None)
-        marks = tuple(m for m, v in (("esp", esp), ("ebp", ebp)) if v == address)
+                          if f.low <= address < _top(f, word)), None)
+        marks = tuple(m for m, v in ((sp_name, esp), (bp_name, ebp)) if v == address)
         rows.append(Row(address, value, text, owner, marks))
     return rows
 
 
-def _top(frame: Frame) -> int:
+def _top(frame: Frame, word: int = 4) -> int:
     if frame.state == "start":                  # _start owns everything above it
-        return 1 << 32
-    return (frame.return_slot or frame.low) + 4 + 4 * len(frame.args)
+        return 1 << 64
+    return (frame.return_slot or frame.low) + word + word * len(frame.args)
+
+
+def _hex(value: int | None, word: int) -> str:
+    return f"{value:0{2 * word}x}" if value is not None else "-" * 2 * word
 
 
 def stack_text(machine: Machine, frames: list[Frame] | None = None) -> str:
     """The stack, one line per dword, with frame headers."""
     frames = machine.frames() if frames is None else frames
+    word = machine.bits // 8
     lines = []
     current = -1
     for row in stack_rows(machine, frames):
@@ -76,9 +84,8 @@ def stack_text(machine: Machine, frames: list[Frame] | None = None) -> str:
             current = row.frame
             f = frames[current]
             lines.append(f"-- frame #{current}: {f.function} ({f.state}) " + "-" * 20)
-        value = f"{row.value:08x}" if row.value is not None else "--------"
         marks = "".join(f" <- {m}" for m in row.marks)
-        lines.append(f"  {row.address:08x}  {value}  {row.meaning}{marks}")
+        lines.append(f"  {row.address:08x}  {_hex(row.value, word)}  {row.meaning}{marks}")
     return "\n".join(lines)
 
 
@@ -87,7 +94,7 @@ def backtrace(machine: Machine, frames: list[Frame] | None = None) -> list[str]:
     frames = machine.frames() if frames is None else frames
     out = []
     for i, f in enumerate(frames):
-        here = machine.regs.eip if i == 0 else frames[i - 1].return_address
+        here = machine.pc if i == 0 else frames[i - 1].return_address
         line = machine.program.line_at(here) if i == 0 else (frames[i - 1].caller_line)
         where = f" at {line.file}:{line.line}: {line.text.strip()}" if line else ""
         args = ", ".join(f"{v:#x}" for _, v in f.args)
@@ -113,7 +120,7 @@ def stack_svg(machine: Machine, frames: list[Frame] | None = None) -> str:
         fill = COLOURS[row.frame % len(COLOURS)] if row.frame is not None else "#f5f5f5"
         out.append(f'<rect x="{left}" y="{y}" width="{w - left - 10}" height="{h}" '
                    f'fill="{fill}" stroke="#888"/>')
-        value = f"{row.value:08x}" if row.value is not None else "--------"
+        value = _hex(row.value, machine.bits // 8)
         out.append(f'<text x="{left + 6}" y="{y + 15}">{row.address:08x}  {value}  '
                    f'{html.escape(row.meaning)}</text>')
         for j, mark in enumerate(row.marks):
