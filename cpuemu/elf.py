@@ -116,7 +116,8 @@ def _symbols(path: Path) -> dict[str, Symbol]:
                         and sym["st_shndx"] not in ("SHN_UNDEF", "SHN_ABS"):
                     out[sym.name] = Symbol(sym.name, sym["st_value"], sym["st_size"],
                                            {"STT_FUNC": "func", "STT_OBJECT": "object"}
-                                           .get(kind, "label"))
+                                           .get(kind, "label"),
+                                           exported=sym["st_info"]["bind"] == "STB_GLOBAL")
             return out
     except Exception:                           # a broken symbol table is not fatal
         return {}

@@ -145,9 +145,6 @@ class Machine:
         self._before: dict[str, int] | None = None     # registers before the last step/run
         self.checker = None
         self._load(argv or [program.filename], env or {})
-        if check_cdecl and self.bits != 32:
-            raise CpuemuError("the cdecl checker is for 32-bit programs; the System V "
-                              "AMD64 checker is not there yet")
         if check_cdecl:
             from .abi.checker import CdeclChecker
             self.checker = CdeclChecker(self)

@@ -45,6 +45,7 @@ class Symbol:
     size: int = 0
     type: str = "label"     # "func", "object", "label", "abs"
     section: str = ""
+    exported: bool = False  # `global` / `.globl` (STB_GLOBAL in an ELF file)
 
 
 @dataclass
@@ -67,6 +68,10 @@ class Program:
     def end(self) -> int:
         """First address past every section: where the brk heap may start."""
         return max((s.end for s in self.sections), default=0)
+
+    def exported_at(self, address: int) -> bool:
+        """Does an exported (global) symbol name this address?"""
+        return any(s.exported and s.address == address for s in self.symbols.values())
 
     def line_at(self, address: int) -> SourceLine | None:
         return self.source_map.get(address)

@@ -242,3 +242,57 @@ def test_frames_in_64_bit_code_after_a_fault(capsys, tmp_path):
     assert "return -> _start+0xa (line 19)" in err and "saved rbp" in err
     assert "local [rbp-8]" in err and "<- rsp" in err
     assert "#3 _start() at " in err and "#1 fact() at " in err
+
+
+SEEDED64 = {
+    **{f"register-{reg}": (f"smash: mov {reg}, 0\n ret\n", f"smash returns with {reg.upper()} "
+                                                           "changed")
+       for reg in ("rbx", "rbp", "r12", "r13", "r14", "r15")},
+    "esp": ("leaky: push rax\n ret\n", "leaky returns with RSP not restored"),
+    "alignment": ("misaligned: call leaf\n ret\nglobal leaf\nleaf: ret\n",
+                  "misaligned calls with RSP not 16-byte aligned"),
+    "caller-frame": ("scribble: push rbp\n mov rbp, rsp\n mov qword [rbp + 32], 0\n"
+                     " pop rbp\n ret\n", "scribble writes 8 bytes at"),
+}
+
+
+@pytest.mark.parametrize("kind", SEEDED64)
+def test_system_v_checker_reports_each_seeded_violation(kind, engine):
+    body, message = SEEDED64[kind]
+    name = body.split(":")[0]
+    src = (f"bits 64\nsection .text\n_start: mov rbx, 5\n mov rbp, 6\n mov r12, 7\n"
+           f" mov r13, 8\n mov r14, 9\n mov r15, 10\n push 9\n push 9\n call {name}\n"
+           f" add rsp, 16\n mov eax, 60\n syscall\n{body}")
+    m = Machine(assemble(src), engine=engine, check_cdecl=True)
+    m.run(1000)
+    found = [v for v in m.cdecl_violations if kind.startswith(v.kind)]
+    assert found and message in found[0].message and "<input>:" in found[0].message
+    assert str(found[0]).startswith("System V: ")
+
+
+def test_system_v_checker_allows_the_red_zone(engine):
+    src = ("bits 64\nsection .text\n_start: call leaf\n mov rdi, rax\n mov eax, 60\n syscall\n"
+           "leaf: mov qword [rsp - 8], 1\n mov qword [rsp - 128], 2\n mov rax, [rsp - 8]\n ret\n")
+    m = Machine(assemble(src), engine=engine, check_cdecl=True)
+    assert m.run().status == 1 and m.cdecl_violations == []
+
+
+@pytest.mark.parametrize("name", ["recursion64.asm", "array64.asm", "ripwalk64.asm",
+                                  "gcc64_stats.s"])
+def test_system_v_checker_is_quiet_on_correct_programs(name, engine):
+    m = sample(name, engine, check_cdecl=True)
+    assert m.run().reason == "exited"
+    assert m.cdecl_violations == []
+
+
+def test_system_v_checker_is_quiet_on_gcc_o2(tmp_path, engine):
+    import shutil
+    import subprocess
+    if shutil.which("gcc") is None:
+        pytest.skip("needs gcc")
+    asm = tmp_path / "stats.s"
+    subprocess.run(["gcc", "-S", "-O2", "-o", str(asm), str(SAMPLES / "gcc64_stats.c")],
+                   check=True)
+    m = Machine(assemble_file(asm), engine=engine, check_cdecl=True)
+    assert m.run().status == 32
+    assert m.cdecl_violations == []

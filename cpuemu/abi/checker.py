@@ -1,10 +1,15 @@
-"""The cdecl convention checker: run a program one instruction at a time and, at every
-`ret`, check what the function promised its caller.
+"""The calling-convention checker (cdecl in 32-bit code, System V AMD64 in 64-bit code):
+run a program one instruction at a time and, at every `ret`, check what the function
+promised its caller.
 
-At each `call` it records the callee-saved registers (EBX ESI EDI EBP) and the stack
-pointer; at the matching `ret` it reports registers that changed and an ESP that does not
-point at the return address any more. Every memory write is checked against the active
-function's frame: writing above its own arguments means writing into the caller's frame.
+At each `call` it records the callee-saved registers (EBX ESI EDI EBP; RBX RBP R12-R15)
+and the stack pointer; at the matching `ret` it reports registers that changed and a
+stack pointer that does not point at the return address any more. System V also wants
+RSP 16-byte aligned at every call of an exported (global) function; a file-local one may
+agree otherwise with its callers, as gcc does with static functions that do not need it.
+Every memory write is checked against the active
+function's frame: writing above its own arguments means writing into the caller's frame
+(the red zone, 128 bytes below RSP, is the function's own: writes there are fine).
 Messages name the function and the source line.
 """
 
@@ -13,29 +18,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from iced_x86 import Mnemonic
+from iced_x86 import Mnemonic, OpKind
 
 from ..cpu.instruction import decode_at, memory_writes
-from ..process import STACK_SIZE, STACK_TOP
+from ..process import IMAGES, STACK_SIZE
 from ..stop import Stop
 from .frames import Symbols, argument_count
 
 if TYPE_CHECKING:
     from ..machine import Machine
 
-CALLEE_SAVED = ("ebx", "esi", "edi", "ebp")
-STACK_LOW = STACK_TOP - STACK_SIZE
+
+@dataclass(frozen=True)
+class Convention:
+    name: str
+    callee_saved: tuple[str, ...]
+    sp: str
+    aligned_calls: bool       # the stack pointer is 16-byte aligned at every call
+
+
+CONVENTIONS = {32: Convention("cdecl", ("ebx", "esi", "edi", "ebp"), "esp", False),
+               64: Convention("System V", ("rbx", "rbp", "r12", "r13", "r14", "r15"), "rsp",
+                              True)}
+CALLEE_SAVED = CONVENTIONS[32].callee_saved
 
 
 @dataclass
 class Violation:
     function: str
-    kind: str                 # "register", "esp", "caller-frame"
+    kind: str                 # "register", "esp", "caller-frame", "alignment"
     message: str
     eip: int
+    convention: str = "cdecl"
 
     def __str__(self) -> str:
-        return f"cdecl: {self.message}"
+        return f"{self.convention}: {self.message}"
 
 
 @dataclass
@@ -47,14 +64,20 @@ class Activation:
 
 
 class CdeclChecker:
+    """The checker of the machine's convention (cdecl, or System V in 64-bit code)."""
+
     def __init__(self, machine: Machine):
         self.machine = machine
+        self.convention = CONVENTIONS[machine.bits]
+        self.word = machine.bits // 8
+        top = IMAGES[machine.bits].stack_top
+        self.stack = range(top - STACK_SIZE, top)
         self.symbols = Symbols(machine.program)
         self.active: list[Activation] = []
         self.violations: list[Violation] = []
         self.reported: set[tuple[int, str]] = set()
         program = machine.program
-        if program.entry_kind == "main" and machine.regs.eip == program.entry:
+        if program.entry_kind == "main" and machine.pc == program.entry:
             self._enter(program.entry)
 
     def run(self, budget: int | None = None) -> Stop:
@@ -65,45 +88,65 @@ class CdeclChecker:
             done += 1
             if stop.reason != "step":
                 return stop
-        return Stop("budget", machine.regs.eip, detail=f"{budget} instructions")
+        return Stop("budget", machine.pc, detail=f"{budget} instructions")
+
+    def _word_at(self, address: int) -> int:
+        return int.from_bytes(self.machine.read(address, self.word), "little")
 
     def step(self) -> Stop:
-        machine = self.machine
+        machine, sp = self.machine, self.convention.sp
         regs = machine.regs
-        eip = regs.eip
+        eip = machine.pc
         insn = decode_at(machine, eip)
         if insn is not None:
             if insn.mnemonic == Mnemonic.RET:
                 self._leave(eip)
+            elif insn.mnemonic == Mnemonic.CALL and self.convention.aligned_calls \
+                    and regs[sp] % 16 and self._exported_target(insn):
+                self._report(eip, self._current(), "alignment",
+                             f"{self._current()} calls with RSP not 16-byte aligned "
+                             f"({regs[sp]:#x}){self._where(eip)}")
             self._check_writes(insn, eip)
         stop = machine._finish(machine.engine.step())
         if insn is not None and insn.mnemonic == Mnemonic.CALL and stop.reason == "step" \
-                and machine.read_u32(regs.esp) == insn.next_ip32:
-            self._enter(regs.eip)
+                and self._word_at(regs[sp]) == insn.next_ip:
+            self._enter(machine.pc)
         return stop
 
+    def _exported_target(self, insn) -> bool:
+        """A direct call of an exported function (indirect calls: the target is unknown
+        here, so the ABI's rule applies)."""
+        if insn.op0_kind in (OpKind.NEAR_BRANCH32, OpKind.NEAR_BRANCH64):
+            return self.machine.program.exported_at(insn.near_branch_target)
+        return True
+
+    def _current(self) -> str:
+        return self.active[-1].function if self.active else \
+            self.symbols.describe(self.machine.program.entry)
+
     def _enter(self, function: int) -> None:
-        regs = self.machine.regs
-        n = argument_count(self.machine, self.machine.read_u32(regs.esp))
+        regs, sp, word = self.machine.regs, self.convention.sp, self.word
+        n = argument_count(self.machine, self._word_at(regs[sp]))
         self.active.append(Activation(
-            self.symbols.describe(function), regs.esp, {r: regs[r] for r in CALLEE_SAVED},
-            regs.esp + 4 + 4 * n if n is not None else None))
+            self.symbols.describe(function), regs[sp],
+            {r: regs[r] for r in self.convention.callee_saved},
+            regs[sp] + word + word * n if n is not None else None))
 
     def _leave(self, eip: int) -> None:
         if not self.active:
             return
-        regs = self.machine.regs
+        regs, sp = self.machine.regs, self.convention.sp
         top = self.active.pop()
         where = self._where(eip)
-        for reg in CALLEE_SAVED:
+        for reg in self.convention.callee_saved:
             if regs[reg] != top.saved[reg]:
                 self._report(eip, top.function, "register",
                              f"{top.function} returns with {reg.upper()} changed "
                              f"(was {top.saved[reg]:#x}, now {regs[reg]:#x}){where}")
-        if regs.esp != top.entry_esp:
+        if regs[sp] != top.entry_esp:
             self._report(eip, top.function, "esp",
-                         f"{top.function} returns with ESP not restored (entry "
-                         f"{top.entry_esp:#x}, now {regs.esp:#x}): `ret` will not return to "
+                         f"{top.function} returns with {sp.upper()} not restored (entry "
+                         f"{top.entry_esp:#x}, now {regs[sp]:#x}): `ret` will not return to "
                          f"its caller{where}")
 
     def _check_writes(self, insn, eip: int) -> None:
@@ -111,7 +154,7 @@ class CdeclChecker:
             return
         top = self.active[-1]
         for address, size in memory_writes(insn, self.machine):
-            if top.arguments_end <= address + size - 1 and STACK_LOW <= address < STACK_TOP:
+            if top.arguments_end <= address + size - 1 and address in self.stack:
                 self._report(eip, top.function, "caller-frame",
                              f"{top.function} writes {size} bytes at {address:#x}, above its "
                              f"arguments, in its caller's frame{self._where(eip)}")
@@ -120,7 +163,7 @@ class CdeclChecker:
         if (eip, kind) in self.reported:
             return
         self.reported.add((eip, kind))
-        self.violations.append(Violation(function, kind, message, eip))
+        self.violations.append(Violation(function, kind, message, eip, self.convention.name))
 
     def _where(self, eip: int) -> str:
         line = self.machine.program.line_at(eip)

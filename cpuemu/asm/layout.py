@@ -114,7 +114,8 @@ class Layout:
             end = section.end if section else value
             nxt = min(placed[i + 1][0], end) if i + 1 < len(placed) else end
             symbols[name] = Symbol(name, value, max(nxt - value, 0), self.labels[name].kind,
-                                   section.name if section else "")
+                                   section.name if section else "",
+                                   exported=name in self.unit.globals)
         for name in self.consts:
             symbols[name] = Symbol(name, result.symbols[name], 0, "abs")
         entry, kind = self.entry(result, symbols)
