@@ -206,7 +206,75 @@ keeper:                     ; keeper(values, rounds): values = ebx ecx edx esi e
     int 0x80
 """
 
+KEEPER64 = """
+bits 64
+section .text
+global _start
+_start: int3
+keeper:                     ; keeper(values, rounds): rbx rcx rdx rsi rbp r8..r15 rflags
+    push rdi
+    push rsi
+    mov rax, rdi
+    mov rbx, [rax]
+    mov rcx, [rax + 8]
+    mov rdx, [rax + 16]
+    mov rsi, [rax + 24]
+    mov rbp, [rax + 32]
+    mov r8, [rax + 40]
+    mov r9, [rax + 48]
+    mov r10, [rax + 56]
+    mov r12, [rax + 64]
+    mov r13, [rax + 72]
+    mov r14, [rax + 80]
+    mov r15, [rax + 88]
+.round:
+    mov rax, [rsp + 8]
+    push qword [rax + 96]
+    popfq
+    mov eax, 24             ; sched_yield: another coroutine runs (RCX, R11 clobbered)
+    syscall
+    pushfq                  ; [rsp] = the flags we came back with
+    mov rax, [rsp + 16]
+    mov rdi, [rsp]
+    xor rdi, [rax + 96]
+    and edi, 0xcd5          ; OF DF SF ZF AF PF CF
+    jnz .bad
+    add rsp, 8
+    cmp rbx, [rax]
+    jne .bad
+    cmp rdx, [rax + 16]
+    jne .bad
+    cmp rsi, [rax + 24]
+    jne .bad
+    cmp rbp, [rax + 32]
+    jne .bad
+    cmp r8, [rax + 40]
+    jne .bad
+    cmp r9, [rax + 48]
+    jne .bad
+    cmp r10, [rax + 56]
+    jne .bad
+    cmp r12, [rax + 64]
+    jne .bad
+    cmp r13, [rax + 72]
+    jne .bad
+    cmp r14, [rax + 80]
+    jne .bad
+    cmp r15, [rax + 88]
+    jne .bad
+    dec qword [rsp]
+    jnz .round
+    add rsp, 16
+    xor eax, eax
+    ret
+.bad:
+    mov edi, 1              ; a value did not survive: end the process with status 1
+    mov eax, 231
+    syscall
+"""
+
 registers = st.lists(st.integers(0, 0xFFFFFFFF), min_size=6, max_size=6)
+registers64 = st.lists(st.integers(0, (1 << 64) - 1), min_size=12, max_size=12)
 flag_bits = st.integers(0, 0xFFF).map(lambda v: v & 0xCD5 | 0x202)
 
 
@@ -218,6 +286,23 @@ def test_contexts_survive_a_thousand_switches(values):
         s = Scheduler(m)
         for regs, flags in values:
             table = b"".join(v.to_bytes(4, "little") for v in [*regs, flags])
+            s.spawn("keeper", pass_argument(m, table), 250)
+        stop = s.run()
+        assert stop.reason == "exited", stop
+        assert [t.result for t in s.tasks] == [0, 0, 0, 0]
+        assert sum(t.switches for t in s.tasks) >= 1000
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.lists(st.tuples(registers64, flag_bits), min_size=4, max_size=4))
+def test_64_bit_contexts_survive_a_thousand_switches(values):
+    """RBX RCX... R15 and RFLAGS come back from every switch (RCX and R11 are the ones
+    `syscall` clobbers, so RCX is loaded but not compared)."""
+    for engine in ("interp", "unicorn"):
+        m = Machine(assemble(KEEPER64, dialect="nasm"), engine=engine)
+        s = Scheduler(m)
+        for regs, flags in values:
+            table = b"".join(v.to_bytes(8, "little") for v in [*regs, flags])
             s.spawn("keeper", pass_argument(m, table), 250)
         stop = s.run()
         assert stop.reason == "exited", stop

@@ -40,7 +40,8 @@ def test_libco_style_switch_is_plain_gnu_as(tmp_path):
     assert native.returncode == int(source.with_suffix(".status").read_text())
 
 
-NASM64 = ["hello64", "array64", "recursion64", "ripwalk64"]
+NASM64 = ["hello64", "array64", "recursion64", "ripwalk64", "coro_generator64",
+          "coro_roundrobin64"]
 
 
 @pytest.mark.parametrize("name", NASM64)

@@ -1,12 +1,10 @@
-"""A coroutine's whole register context: every general register, EIP, EFLAGS and the
-segment registers, saved from and restored into a Machine by name, so it is the same
-on every engine."""
+"""A coroutine's whole register context: every general register, EIP/RIP, EFLAGS and the
+segment registers (and FS/GS bases in 64-bit mode), saved from and restored into a
+Machine by name, so it is the same on every engine."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from ..cpu.registers import FULL32
 
 if TYPE_CHECKING:
     from ..machine import Machine
@@ -19,6 +17,6 @@ def save(machine: Machine) -> Context:
 
 
 def restore(machine: Machine, context: Context) -> None:
-    for name in FULL32:
+    for name in machine.regs.names():
         if machine.regs[name] != context[name]:       # segment loads are checked: skip equal
             machine.regs[name] = context[name]

@@ -1,8 +1,9 @@
 """The host-side coroutine scheduler.
 
 `Scheduler(machine)` runs guest functions as coroutines: `spawn(entry, *args)` gives each
-a fresh stack with a cdecl frame (arguments, then a return address that ends the
-coroutine), and `run()` switches between them at the kernel's blocking points:
+a fresh stack and calls it as C would (cdecl: arguments on the stack; System V in
+64-bit code: arguments in registers, RSP aligned) with a return address that ends the
+coroutine, and `run()` switches between them at the kernel's blocking points:
 
 - a read from an empty pipe or a write to a full one (the call is retried on resume),
 - `sched_yield` (returns 0 when the coroutine resumes),
@@ -22,7 +23,9 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..abi.call import SYSV_REGISTERS
 from ..cpu.memory import PAGE, RW, RX
+from ..cpu.registers import flags_name, gprs, pc_name
 from ..errors import CpuemuError
 from ..stop import Stop
 from .context import Context, restore, save
@@ -74,11 +77,22 @@ class Scheduler:
         self._next_stack = base + size
         machine.engine.map(base, size, RW)
         top = base + size
-        frame = struct.pack(f"<{len(args) + 1}I", CORO_RETURN, *(a & 0xFFFFFFFF for a in args))
-        esp = top - len(frame)
-        machine.write(esp, frame)
         context = save(machine)
-        context.update(eip=address, esp=esp, ebp=0, eflags=0x202)
+        bits = machine.bits
+        if bits == 64:                              # System V: arguments in registers
+            if len(args) > len(SYSV_REGISTERS):
+                raise CpuemuError(f"a coroutine takes at most {len(SYSV_REGISTERS)} arguments")
+            context.update({reg: a & ((1 << 64) - 1) for reg, a in zip(SYSV_REGISTERS, args,
+                                                                        strict=False)})
+            frame = struct.pack("<Q", CORO_RETURN)  # RSP = 8 mod 16, as after a call
+        else:
+            frame = struct.pack(f"<{len(args) + 1}I", CORO_RETURN,
+                                *(a & 0xFFFFFFFF for a in args))
+        sp = top - len(frame)
+        machine.write(sp, frame)
+        names = gprs(bits)
+        context.update({pc_name(bits): address, names[4]: sp, names[5]: 0,
+                        flags_name(bits): 0x202})
         task = Coroutine(len(self.tasks), name or machine.program.symbolize(address),
                          address, context, (base, size))
         self.tasks.append(task)
@@ -94,7 +108,7 @@ class Scheduler:
         while True:
             live = [t for t in self.tasks if t.state != "done"]
             if not live:
-                return Stop("exited", machine.regs.eip, status=0,
+                return Stop("exited", machine.pc, status=0,
                             detail="every coroutine returned")
             task, index = self._pick(index)
             if task is None or stuck >= len(live):    # nothing can move by running now
@@ -105,11 +119,12 @@ class Scheduler:
                 machine.kernel.slept_ns += max(0, wake - machine.kernel.now_ns("monotonic"))
                 stuck = 0
                 continue
-            before = task.context["eip"], task.waiting
+            pc = machine.pc_name
+            before = task.context[pc], task.waiting
             stop = self._resume(task, max_instructions)
             if stop is not None:
                 return stop
-            same = task.state == "blocked" and (task.context["eip"], task.waiting) == before
+            same = task.state == "blocked" and (task.context[pc], task.waiting) == before
             stuck = stuck + 1 if same else 0
 
     def _pick(self, after: int) -> tuple[Coroutine | None, int]:
@@ -136,7 +151,7 @@ class Scheduler:
         self.current = None
         task.context = save(machine)
         if stop.reason == "breakpoint" and stop.eip == CORO_RETURN:
-            task.state, task.result = "done", machine.regs.eax
+            task.state, task.result = "done", machine.regs[gprs(machine.bits)[0]]
             self.trace.append((task.name, "returned"))
             return None
         if stop.reason == "switch":
@@ -153,7 +168,7 @@ class Scheduler:
         if task is None:
             return None
         task.state, task.waiting = "blocked", blocked.what
-        return Stop("switch", machine.regs.eip, detail=f"blocked: {blocked.what}")
+        return Stop("switch", machine.pc, detail=f"blocked: {blocked.what}")
 
     def _yielded(self, machine: Machine, why: str, wake_ns: int = 0) -> Stop | None:
         task = self.current
@@ -163,7 +178,7 @@ class Scheduler:
             task.state, task.wake_ns, task.waiting = "sleeping", wake_ns, "a timer"
         else:
             task.state, task.waiting = "ready", ""
-        return Stop("switch", machine.regs.eip, detail=why)
+        return Stop("switch", machine.pc, detail=why)
 
     # -- reports -----------------------------------------------------------------------
 
@@ -171,7 +186,7 @@ class Scheduler:
         from ..views.coro import coroutine_table
         detail = ("every coroutine is blocked and none can make progress\n"
                   + coroutine_table(self, backtraces=True))
-        return Stop("deadlock", self.machine.regs.eip, detail=detail)
+        return Stop("deadlock", self.machine.pc, detail=detail)
 
     def backtrace(self, task: Coroutine) -> list[str]:
         """The coroutine's stack frames, walked from its saved context."""

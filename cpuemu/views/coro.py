@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..cpu.registers import FLAG_BITS, FULL32, signed
+from ..cpu.registers import FLAG_BITS, flags_name, gprs, pc_name, signed
 
 if TYPE_CHECKING:
     from ..coro.scheduler import Coroutine, Scheduler
 
 
 def coroutine_table(scheduler: Scheduler, *, backtraces: bool = False) -> str:
-    program = scheduler.machine.program
-    lines = [f"{'id':>3} {'coroutine':16} {'state':9} {'eip':10} {'esp':10} waiting for / where"]
+    program, bits = scheduler.machine.program, scheduler.machine.bits
+    pc, sp = pc_name(bits), gprs(bits)[4]
+    lines = [f"{'id':>3} {'coroutine':16} {'state':9} {pc:10} {sp:10} waiting for / where"]
     for task in scheduler.tasks:
-        eip, esp = task.context["eip"], task.context["esp"]
+        eip, esp = task.context[pc], task.context[sp]
         line = program.line_at(eip)
         where = f"{line.file}:{line.line}: {line.text.strip()}" if line else program.symbolize(eip)
         waits = task.waiting if task.state in ("blocked", "sleeping") else ""
@@ -31,13 +32,13 @@ def coroutine_table(scheduler: Scheduler, *, backtraces: bool = False) -> str:
 def context_view(task: Coroutine) -> str:
     """Every register of a coroutine's saved context, with EFLAGS spelled out."""
     ctx = task.context
+    bits = 64 if "rip" in ctx else 32
     lines = [f"context of coroutine {task.id} ({task.name}), {task.state}"]
-    for name in FULL32:
-        value = ctx[name]
+    for name, value in ctx.items():
         extra = ""
-        if name == "eflags":
+        if name == flags_name(bits):
             extra = "  " + " ".join(f.upper() for f in FLAG_BITS if value >> FLAG_BITS[f] & 1)
-        elif name not in ("eip", "cs", "ds", "es", "fs", "gs", "ss"):
-            extra = f"  {signed(value)}"
+        elif name in gprs(bits):
+            extra = f"  {signed(value, bits)}"
         lines.append(f"  {name:7} {value:#010x}{extra}")
     return "\n".join(lines)
