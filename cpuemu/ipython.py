@@ -2,7 +2,7 @@
 assembled and run, and shows the machine afterwards (registers, what changed, code,
 stack). `%%asm --step` shows every instruction with the registers it changed.
 
-    %%asm [--dialect nasm|guide|gas] [--engine interp|unicorn] [--step]
+    %%asm [--dialect nasm|guide|gas] [--bits 32|64] [--engine interp|unicorn] [--step]
           [--max-instructions N] [--name VAR]
 
 The machine is left in the notebook as `machine` (or --name), to look at further.
@@ -25,6 +25,7 @@ STEP_LIMIT = 500
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="%%asm", add_help=False)
     p.add_argument("--dialect", choices=("nasm", "guide", "gas"))
+    p.add_argument("--bits", type=int, choices=(32, 64))
     p.add_argument("--engine", choices=ENGINES, default="interp")
     p.add_argument("--step", action="store_true")
     p.add_argument("--max-instructions", type=int, default=1_000_000)
@@ -57,15 +58,15 @@ class Result:
 def asm_magic(line: str, cell: str, namespace: dict) -> Result:
     args = _parser().parse_args(shlex.split(line))
     dialect = args.dialect or ("nasm" if "section" in cell or "_start" in cell else None)
-    program = assemble(cell, dialect=dialect, filename="<cell>")
+    program = assemble(cell, dialect=dialect, bits=args.bits, filename="<cell>")
     machine = Machine(program, engine=args.engine, max_instructions=args.max_instructions)
     namespace[args.name] = machine
     steps: list = []
     if args.step:
         from .views.disasm import disassemble_one
         for _ in range(STEP_LIMIT):
-            eip = machine.regs.eip
-            text = disassemble_one(machine.engine.read(eip, 15, need=0), eip)
+            eip = machine.pc
+            text = disassemble_one(machine.engine.read(eip, 15, need=0), eip, machine.bits)
             before = machine.regs.as_dict()
             stop = machine.step()
             after = machine.regs.as_dict()

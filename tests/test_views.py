@@ -55,3 +55,15 @@ def test_asm_cell_magic_runs_and_steps():
     assert [text.split("  ")[1] for text, _ in result.steps] == ["mov eax, 7", "add eax, 1", "int3"]
     assert result.steps[1][1]["eax"] == (7, 8)
     assert "eax: 0x7 &rarr; <b>0x8</b>" in result._repr_html_()
+
+
+def test_asm_cell_magic_in_64_bit():
+    namespace: dict = {}
+    result = asm_magic("--bits 64 --step", "section .text\n_start: mov rax, -1\n mov eax, 2\n"
+                       " int3\n", namespace)
+    m = namespace["machine"]
+    assert m.bits == 64 and m.regs.rax == 2
+    assert [text.split("  ")[1] for text, _ in result.steps] == [
+        "mov rax, 0xffffffffffffffff", "mov eax, 2", "int3"]
+    assert result.steps[1][1]["rax"] == ((1 << 64) - 1, 2)
+    assert "<th>rax</th><td>0000000000000002</td>" in result._repr_html_()
