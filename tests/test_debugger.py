@@ -10,12 +10,14 @@ from cpuemu.cli import main
 from .conftest import ROOT
 
 SESSIONS = sorted((ROOT / "tests" / "debugger").glob("*.cmd"))
+PROGRAMS = {"registers64": "asm_samples/recursion64.asm"}     # else guide_cdecl.asm
 
 
 @pytest.mark.parametrize("commands", SESSIONS, ids=lambda p: p.stem)
 def test_transcript(commands, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    assert main(["debug", "--commands", str(commands), "asm_samples/guide_cdecl.asm"]) == 0
+    program = PROGRAMS.get(commands.stem, "asm_samples/guide_cdecl.asm")
+    assert main(["debug", "--commands", str(commands), program]) == 0
     assert capsys.readouterr().out == commands.with_suffix(".expected").read_text()
 
 
@@ -28,7 +30,7 @@ def test_bad_commands_are_reported_not_fatal(capsys, monkeypatch, tmp_path):
     out = capsys.readouterr().out
     assert "error: unknown command 'frobnicate' (try `help`)" in out
     assert "error: no symbol named 'nowhere'" in out
-    assert "error: x/NU: U is b (byte), w (word) or d (dword)" in out
+    assert "error: x/NU: U is b (byte), w (word), d (dword) or g (qword)" in out
     assert "error: not a count: 'lots'" in out
     assert "error: time travel needs the interp engine" in out
     assert "program stopped: exited with status 65" in out

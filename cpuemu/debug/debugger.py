@@ -3,7 +3,7 @@
     step [n] | s      next [n] | n      finish      continue | c
     back [n]          reverse-continue | rc          (time travel: interp engine)
     break WHERE | b   delete N|all      watch WHERE [size]      info breakpoints
-    print regs|flags|stack|frames|REGISTER | p       x/NU WHERE (U: b w d)
+    print regs|flags|stack|frames|REGISTER | p       x/NU WHERE (U: b w d g)
     list | l          bt                quit | q
 
 WHERE is a label, a line number, file:line, or an address (0x...). Commands come from the
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from iced_x86 import Mnemonic
 
 from ..cpu.instruction import code_bytes, decode_at
-from ..cpu.registers import FLAG_BITS, REGS32, signed
+from ..cpu.registers import FLAG_BITS, REGS, signed
 from ..errors import CpuemuError
 from ..machine import Machine
 from ..stop import Stop
@@ -28,13 +28,18 @@ from ..views.stack import backtrace, stack_text
 from .history import History
 
 MAX_STEPS = 10_000_000
-UNITS = {"b": 1, "w": 2, "d": 4}
+UNITS = {"b": 1, "w": 2, "d": 4, "g": 8}
+# `print regs`, in the order gdb's `info registers` shows them
+REGISTER_ORDER = {32: ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip"),
+                  64: ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+                       *(f"r{i}" for i in range(8, 16)), "rip")}
 
 
 class Debugger:
     def __init__(self, machine: Machine, out: Callable[[str], None] = print):
         self.m = machine
         self.out = out
+        self.sp = "rsp" if machine.bits == 64 else "esp"
         self.history = History(machine) if machine.engine.name == "interp" else None
         self.watches: dict[int, tuple[int, int, bytes]] = {}      # number -> address, size, value
         self.numbers: dict[int, int] = {}                          # breakpoint number -> address
@@ -97,19 +102,19 @@ class Debugger:
 
     def _go(self, done: Callable[[], bool] | None = None, first: bool = True) -> Stop:
         """Step until a breakpoint, a watch, `done`, or the end."""
-        stop = Stop("stopped", self.m.regs.eip)
+        stop = Stop("stopped", self.m.pc)
         for _ in range(MAX_STEPS):
             stop = self._step_once()
             if stop.reason != "step":
                 return stop
             hit = self._watch_hit()
             if hit:
-                return Stop("watch", self.m.regs.eip, detail=hit)
+                return Stop("watch", self.m.pc, detail=hit)
             if done is not None and done():
                 return stop
-            if self.m.regs.eip in self.m.breakpoints:
-                return Stop("breakpoint", self.m.regs.eip)
-        return Stop("budget", self.m.regs.eip, detail=f"{MAX_STEPS} steps")
+            if self.m.pc in self.m.breakpoints:
+                return Stop("breakpoint", self.m.pc)
+        return Stop("budget", self.m.pc, detail=f"{MAX_STEPS} steps")
 
     def _report(self, stop: Stop) -> None:
         if stop.reason == "breakpoint":
@@ -124,22 +129,22 @@ class Debugger:
         self.where()
 
     def step(self, arg: str) -> None:
-        stop = Stop("step", self.m.regs.eip)
+        stop = Stop("step", self.m.pc)
         for _ in range(self._count(arg)):
             stop = self._step_once()
             hit = self._watch_hit()
             if hit:
-                stop = Stop("watch", self.m.regs.eip, detail=hit)
+                stop = Stop("watch", self.m.pc, detail=hit)
             if stop.reason != "step":
                 break
         self._report(stop)
 
     def next(self, arg: str) -> None:
-        stop = Stop("step", self.m.regs.eip)
+        stop = Stop("step", self.m.pc)
         for _ in range(self._count(arg)):
             insn = self._decode()
             if insn is not None and insn.mnemonic == Mnemonic.CALL:
-                stop = self._go(self._returned_to(insn.next_ip32, self.m.regs.esp))
+                stop = self._go(self._returned_to(insn.next_ip, self.m.regs[self.sp]))
             else:
                 stop = self._step_once()
             if stop.reason != "step":
@@ -148,16 +153,17 @@ class Debugger:
 
     def _returned_to(self, address: int, esp: int) -> Callable[[], bool]:
         """True once EIP is `address` with the stack back at or above `esp`."""
-        return lambda: self.m.regs.eip == address and self.m.regs.esp >= esp
+        return lambda: self.m.pc == address and self.m.regs[self.sp] >= esp
 
     def finish(self, arg: str) -> None:
         frames = self.m.frames()
         if not frames or frames[0].return_address is None:
             raise CpuemuError("the outermost frame has nowhere to return to")
         ret, slot = frames[0].return_address, frames[0].return_slot
-        stop = self._go(lambda: self.m.regs.eip == ret and self.m.regs.esp > slot)
+        stop = self._go(lambda: self.m.pc == ret and self.m.regs[self.sp] > slot)
         if stop.reason == "step":
-            self.out(f"returned from {frames[0].function}: eax = {self.m.regs.eax:#x}")
+            acc = "rax" if self.m.bits == 64 else "eax"
+            self.out(f"returned from {frames[0].function}: {acc} = {self.m.regs[acc]:#x}")
         self._report(stop)
 
     def cont(self, arg: str) -> None:
@@ -191,9 +197,11 @@ class Debugger:
     def resolve(self, where: str) -> int:
         where = where.strip()
         if not where:
-            raise CpuemuError("where? (a label, a line, file:line or an address)")
+            raise CpuemuError("where? (a label, a line, file:line, an address or a register)")
         if where.lower().startswith("0x"):
             return int(where, 16)
+        if where.lstrip("$").lower() in REGS[self.m.bits]:     # x/4g $rsp, as gdb reads it
+            return self.m.regs[where.lstrip("$").lower()]
         file, _, line = where.rpartition(":")
         if line.isdigit():
             number = int(line)
@@ -259,18 +267,20 @@ class Debugger:
         what = arg.lower() or "regs"
         regs = self.m.regs
         if what in ("regs", "registers"):
-            changed = self.m.changed
-            for name in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip"):
+            changed, bits = self.m.changed, self.m.bits
+            width = 20 if bits == 64 else 11
+            for name in REGISTER_ORDER[bits]:
                 value = regs[name]
                 mark = " *" if name in changed else ""
-                self.out(f"{name:4} {value:#010x} {value:>11} {signed(value):>11}{mark}")
+                self.out(f"{name:4} {value:#0{bits // 4 + 2}x} {value:>{width}} "
+                         f"{signed(value, bits):>{width}}{mark}")
         elif what == "flags":
             self.out(" ".join(f.upper() if getattr(self.m.flags, f) else f for f in FLAG_BITS))
         elif what == "stack":
             self.out(stack_text(self.m) or "(no frames)")
         elif what == "frames":
             self.bt("")
-        elif what in REGS32:
+        elif what in REGS[self.m.bits]:
             value = regs[what]
             self.out(f"{what} = {value:#x} ({value})")
         elif what in FLAG_BITS:
@@ -284,7 +294,7 @@ class Debugger:
         digits = "".join(ch for ch in spec if ch.isdigit())
         unit = UNITS.get(spec[len(digits):] or "b")
         if unit is None:
-            raise CpuemuError("x/NU: U is b (byte), w (word) or d (dword)")
+            raise CpuemuError("x/NU: U is b (byte), w (word), d (dword) or g (qword)")
         count = int(digits or 16) * unit
         address = self.resolve(arg)
         for start, cells in memory_rows(self.m, address, count, unit):
@@ -300,7 +310,7 @@ class Debugger:
             self.out(line)
 
     def where(self) -> None:
-        eip = self.m.regs.eip
+        eip = self.m.pc
         code = code_bytes(self.m, eip)
         text = disassemble_one(code, eip, self.m.bits) if code else "(unmapped)"
         self.out(f"{eip:#010x}  {text}  [{self._place(eip)}]")
@@ -319,7 +329,7 @@ class Debugger:
         return f"{self.m.program.symbolize(address)}" + (f", {where}" if where else "")
 
     def _decode(self):
-        return decode_at(self.m, self.m.regs.eip)
+        return decode_at(self.m, self.m.pc)
 
     @staticmethod
     def _count(arg: str) -> int:
