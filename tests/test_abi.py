@@ -242,6 +242,8 @@ def test_frames_in_64_bit_code_after_a_fault(capsys, tmp_path):
     assert "return -> _start+0xa (line 19)" in err and "saved rbp" in err
     assert "local [rbp-8]" in err and "<- rsp" in err
     assert "#3 _start() at " in err and "#1 fact() at " in err
+    assert "argument registers: rdi=0x1 rsi=0x0" in err                # where fact(1) is
+    assert err.count("red zone") == 16 and "red zone (128 bytes" in err
 
 
 SEEDED64 = {

@@ -10,6 +10,7 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..abi.call import RED_ZONE, SYSV_REGISTERS
 from ..abi.frames import Frame
 from ..cpu.memory import MemoryFault
 
@@ -47,6 +48,12 @@ def stack_rows(machine: Machine, frames: list[Frame] | None = None,
         for address, _ in f.locals:
             meaning.setdefault(address, (f"local [{bp_name}-{f.base - address}]", i))
     low, high = esp - word * extra, esp + word * extra
+    if word == 8:                                  # System V: the red zone below RSP
+        low = esp - RED_ZONE
+        for address in range(esp - 8, low - 1, -8):
+            meaning.setdefault(address, ("red zone" + (" (128 bytes a function may use "
+                                                       "without moving RSP)"
+                                                       if address == esp - 8 else ""), None))
     top = max([high, *(a for a in meaning)]) if meaning else high
     rows = []
     for address in range(top & -word, low - 1, -word):
@@ -55,7 +62,7 @@ def stack_rows(machine: Machine, frames: list[Frame] | None = None,
         except MemoryFault:
             value = None
         text, owner = meaning.get(address, ("", None))
-        if owner is None:
+        if owner is None and address >= esp:
             owner = next((i for i, f in enumerate(frames)
                           if f.low <= address < _top(f, word)), None)
         marks = tuple(m for m, v in ((sp_name, esp), (bp_name, ebp)) if v == address)
@@ -69,6 +76,15 @@ def _top(frame: Frame, word: int = 4) -> int:
     return (frame.return_slot or frame.low) + word + word * len(frame.args)
 
 
+def argument_registers(machine: Machine) -> str:
+    """System V's argument registers as they are now ("" in 32-bit code, where the
+    arguments are on the stack)."""
+    if machine.bits != 64:
+        return ""
+    return "argument registers: " + " ".join(f"{r}={machine.regs[r]:#x}"
+                                             for r in SYSV_REGISTERS)
+
+
 def _hex(value: int | None, word: int) -> str:
     return f"{value:0{2 * word}x}" if value is not None else "-" * 2 * word
 
@@ -77,7 +93,7 @@ def stack_text(machine: Machine, frames: list[Frame] | None = None) -> str:
     """The stack, one line per dword, with frame headers."""
     frames = machine.frames() if frames is None else frames
     word = machine.bits // 8
-    lines = []
+    lines = [argument_registers(machine)] if word == 8 else []
     current = -1
     for row in stack_rows(machine, frames):
         if row.frame is not None and row.frame != current:
@@ -114,7 +130,8 @@ def stack_svg(machine: Machine, frames: list[Frame] | None = None) -> str:
     height = h * len(rows) + 30
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}" '
            f'font-family="monospace" font-size="12" class="cpuemu-stack">',
-           f'<text x="{left}" y="14" fill="#555">higher addresses</text>']
+           f'<text x="{left}" y="14" fill="#555">higher addresses  '
+           f'{html.escape(argument_registers(machine))}</text>']
     for k, row in enumerate(rows):
         y = 20 + k * h
         fill = COLOURS[row.frame % len(COLOURS)] if row.frame is not None else "#f5f5f5"
