@@ -40,6 +40,10 @@ def test_refusals_say_why(tmp_path):
     subprocess.run(["gcc", "-m32", "-o", str(dynamic), str(src)], check=True)
     with pytest.raises(LoadError, match="dynamically linked .*only static"):
         load_elf(dynamic)
+    dynamic64 = tmp_path / "dyn64"
+    subprocess.run(["gcc", "-no-pie", "-o", str(dynamic64), str(src)], check=True)
+    with pytest.raises(LoadError, match="dynamically linked .*ld-linux-x86-64.*only static"):
+        load_elf(dynamic64)
     odd = tmp_path / "odd"
     odd.write_bytes(b"\x7fELF\x03\x01\x01" + bytes(60))
     with pytest.raises(LoadError, match="neither a 32- nor a 64-bit ELF"):
