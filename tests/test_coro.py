@@ -323,3 +323,97 @@ def test_a_blocked_reader_does_not_stall_a_sleeper(engine):
     assert m.stdout == b"z" and s.tasks[1].state == "done"
     assert s.tasks[0].switches <= 4            # retried a round at a time, not spun on
     assert stop.reason == "deadlock" and "reader" in stop.detail
+
+
+PIPES64 = """
+bits 64
+default rel
+section .bss
+fds: resd 2
+buf: resb 4
+section .text
+global _start
+_start:
+    mov eax, 22             ; pipe(fds)
+    lea rdi, [fds]
+    syscall
+    int3                    ; the host takes over from here
+
+producer:                   ; producer(fd, tag, count): "<tag><n>" count times, yielding
+    push rbx
+    push r12
+    push r13
+    push r14
+    mov r12, rdi
+    mov r13, rdx
+    mov r14, rsi
+    mov ebx, 1
+.again:
+    mov [buf], r14b         ; buf is shared: write the tag every time
+    lea eax, [rbx + '0']
+    mov [buf + 1], al
+    mov eax, 1              ; write(fd, buf, 2)
+    mov rdi, r12
+    lea rsi, [buf]
+    mov edx, 2
+    syscall
+    mov eax, 24             ; sched_yield
+    syscall
+    inc ebx
+    cmp rbx, r13
+    jle .again
+    mov eax, 3              ; close its own write end
+    mov rdi, r12
+    syscall
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    xor eax, eax
+    ret
+
+consumer:                   ; consumer(fd): copy 2-byte records to stdout until EOF
+    push rbx
+    sub rsp, 16
+    mov rbx, rdi
+.more:
+    xor eax, eax            ; read(fd, rsp, 2): blocks while the pipe is empty
+    mov rdi, rbx
+    mov rsi, rsp
+    mov edx, 2
+    syscall
+    test eax, eax
+    jz .eof
+    mov edx, eax            ; write(1, rsp, n)
+    mov eax, 1
+    mov edi, 1
+    mov rsi, rsp
+    syscall
+    jmp .more
+.eof:
+    add rsp, 16
+    pop rbx
+    mov eax, 7
+    ret
+"""
+
+
+def test_64_bit_coroutines_block_on_a_pipe_and_resume(engine):
+    """The blocking read is made again when the consumer resumes: `syscall` is retried
+    at its own address on both engines (Unicorn adds its length after the hook)."""
+    m = Machine(assemble(PIPES64), engine=engine)
+    assert m.run().fault.kind == "breakpoint"
+    r, w = m.read_u32(m.symbol("fds")), m.read_u32(m.symbol("fds") + 4)
+    kernel = m.kernel
+    wa, wb = kernel.fds.add(kernel.fds.get(w)), kernel.fds.add(kernel.fds.get(w))
+    kernel.fds.close(w)
+    s = Scheduler(m)
+    s.spawn("producer", wa, ord("a"), 3, name="A")
+    s.spawn("producer", wb, ord("b"), 3, name="B")
+    s.spawn("consumer", r, name="C")
+    stop = s.run()
+    assert stop.reason == "exited" and [t.result for t in s.tasks] == [0, 0, 7]
+    assert m.stdout == b"a1b1a2b2a3b3"
+    blocked = "blocked: read from an empty pipe whose write end is open"
+    assert s.trace == [("A", "yield"), ("B", "yield"), ("C", blocked)] * 3 + \
+        [("A", "returned"), ("B", "returned"), ("C", "returned")]
