@@ -87,6 +87,14 @@ KEYSTONE_TRAPS = [
     ("nasm", "[bits 16]\n", "not 16-bit"),
     ("nasm", "section .text\n mov eax, 1 ; comment\n", None),
     ("guide", ".CODE\nmain PROC\n mov ecx, 10\n ret\nmain ENDP\nEND main\n", None),
+    # 64-bit: a high-byte register beside a REX prefix aborts the process inside keystone
+    # (LLVM ERROR); these must be refused before keystone sees them
+    ("nasm", "bits 64\nsection .text\n mov ah, [r8]\n", "cannot be used in the same"),
+    ("nasm", "bits 64\nsection .text\n mov ah, sil\n", "cannot be used in the same"),
+    ("nasm", "bits 64\nsection .text\n movzx rax, bh\n", "cannot be used in the same"),
+    ("nasm", "bits 64\nsection .text\n add ch, [rax + r9*2]\n", "cannot be used in the same"),
+    ("nasm", "bits 64\nsection .text\n mov ah, [rax]\n mov [r8], al\n", None),
+    ("gas", ".text\n movb %ah, %r10b\n", "cannot be used in the same"),
 ]
 
 _PROBE = """
