@@ -11,6 +11,7 @@ shared/notes/unicorn-2.1.md.
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable
 
 from iced_x86 import Decoder, Mnemonic
@@ -44,6 +45,7 @@ from unicorn import (
     UcError,
 )
 from unicorn import x86_const as X
+from unicorn.unicorn_py3.unicorn import uclib
 
 from ..cpu.memory import PAGE, R, Region, W, check_pages, merge_regions, page_span
 from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, FULL, flags_name, pc_name
@@ -58,6 +60,11 @@ SLICE_US = 200_000                     # run in slices so Ctrl-C is seen between
 
 _REG = {name: getattr(X, f"UC_X86_REG_{name.upper()}") for bits in (32, 64)
         for name in FULL[bits]}
+# Registers that are plain integers to Unicorn: read and written through uclib directly.
+# The binding's reg_read spends ~2 us per call choosing a register class; the kernel reads
+# seven registers per system call.
+_PLAIN = frozenset(n for bits in (32, 64) for n in FULL[bits]
+                   if n not in ("es", "cs", "ss", "ds", "fs", "gs", "eflags", "rflags"))
 _PAGE_FAULTS = {UC_ERR_READ_UNMAPPED: "read", UC_ERR_WRITE_UNMAPPED: "write",
                 UC_ERR_FETCH_UNMAPPED: "fetch", UC_ERR_READ_PROT: "read",
                 UC_ERR_WRITE_PROT: "write", UC_ERR_FETCH_PROT: "fetch"}
@@ -82,6 +89,9 @@ class UnicornEngine:
         self.bits = bits
         self.pc, self.flags_reg = pc_name(bits), flags_name(bits)
         self.uc = Uc(UC_ARCH_X86, UC_MODE_64 if bits == 64 else UC_MODE_32)
+        self._uch = self.uc._uch                    # for uclib calls (see _PLAIN)
+        self._word = ctypes.c_uint64()
+        self._word_ref = ctypes.byref(self._word)
         self._regions: dict[int, int] = {}          # page -> perms
         self._pending: Stop | None = None
         self._error: BaseException | None = None
@@ -115,6 +125,12 @@ class UnicornEngine:
         self.uc.mem_write(GDT_ADDRESS + index * 8, raw)
 
     def reg(self, name: str) -> int:
+        if name in _PLAIN:
+            self._word.value = 0                    # a 32-bit register fills 4 bytes
+            status = uclib.uc_reg_read(self._uch, _REG[name], self._word_ref)
+            if status:
+                raise UcError(status)
+            return self._word.value
         value = self.uc.reg_read(_REG[name])
         if name == "ss" and value == RING0_SS:
             return USER_DS
@@ -123,6 +139,12 @@ class UnicornEngine:
         return value
 
     def set_reg(self, name: str, value: int) -> None:
+        if name in _PLAIN:
+            self._word.value = value
+            status = uclib.uc_reg_write(self._uch, _REG[name], self._word_ref)
+            if status:
+                raise UcError(status)
+            return
         if name == "ss" and value == USER_DS:
             value = RING0_SS
         elif name == self.flags_reg:
