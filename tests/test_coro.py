@@ -115,8 +115,9 @@ def pipes_machine(engine: str) -> tuple[Machine, int, int]:
     return m, m.read_u32(m.symbol("fds")), m.read_u32(m.symbol("fds") + 4)
 
 
-def test_producers_and_consumer_follow_the_round_robin_policy(engine):
-    m, r, w = pipes_machine(engine)
+def producers_and_consumer(m: Machine, r: int, w: int) -> Scheduler:
+    """Two producers sharing the pipe's write end and a consumer, run round-robin; the
+    trace the policy must give."""
     kernel = m.kernel
     wa, wb = kernel.fds.add(kernel.fds.get(w)), kernel.fds.add(kernel.fds.get(w))
     kernel.fds.close(w)
@@ -126,10 +127,16 @@ def test_producers_and_consumer_follow_the_round_robin_policy(engine):
     s.spawn("consumer", r, name="C")
     stop = s.run()
     assert stop.reason == "exited" and [t.result for t in s.tasks] == [0, 0, 7]
-    assert m.stdout == b"a1b1a2b2a3b3EOF\n"
     blocked = "blocked: read from an empty pipe whose write end is open"
     assert s.trace == [("A", "yield"), ("B", "yield"), ("C", blocked)] * 3 + \
         [("A", "returned"), ("B", "returned"), ("C", "returned")]
+    return s
+
+
+def test_producers_and_consumer_follow_the_round_robin_policy(engine):
+    m, r, w = pipes_machine(engine)
+    producers_and_consumer(m, r, w)
+    assert m.stdout == b"a1b1a2b2a3b3EOF\n"
 
 
 def test_sleepers_wake_in_deadline_order_on_the_virtual_clock(engine):
@@ -403,17 +410,5 @@ def test_64_bit_coroutines_block_on_a_pipe_and_resume(engine):
     at its own address on both engines (Unicorn adds its length after the hook)."""
     m = Machine(assemble(PIPES64), engine=engine)
     assert m.run().fault.kind == "breakpoint"
-    r, w = m.read_u32(m.symbol("fds")), m.read_u32(m.symbol("fds") + 4)
-    kernel = m.kernel
-    wa, wb = kernel.fds.add(kernel.fds.get(w)), kernel.fds.add(kernel.fds.get(w))
-    kernel.fds.close(w)
-    s = Scheduler(m)
-    s.spawn("producer", wa, ord("a"), 3, name="A")
-    s.spawn("producer", wb, ord("b"), 3, name="B")
-    s.spawn("consumer", r, name="C")
-    stop = s.run()
-    assert stop.reason == "exited" and [t.result for t in s.tasks] == [0, 0, 7]
+    producers_and_consumer(m, m.read_u32(m.symbol("fds")), m.read_u32(m.symbol("fds") + 4))
     assert m.stdout == b"a1b1a2b2a3b3"
-    blocked = "blocked: read from an empty pipe whose write end is open"
-    assert s.trace == [("A", "yield"), ("B", "yield"), ("C", blocked)] * 3 + \
-        [("A", "returned"), ("B", "returned"), ("C", "returned")]
