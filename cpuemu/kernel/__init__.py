@@ -63,7 +63,6 @@ class Abi:
 
 I386_ABI = Abi("i386", I386, "eax", ("ebx", "ecx", "edx", "esi", "edi", "ebp"), 32)
 X86_64_ABI = Abi("x86_64", X86_64, "rax", ("rdi", "rsi", "rdx", "r10", "r8", "r9"), 64)
-ARG_REGS = I386_ABI.args
 
 
 def abi_of(trap: int) -> Abi:
