@@ -14,6 +14,7 @@ is -EFAULT, never a host exception), logs unknown calls once, and feeds --strace
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from ..cpu.memory import MemoryFault
@@ -65,6 +66,16 @@ I386_ABI = Abi("i386", I386, "eax", ("ebx", "ecx", "edx", "esi", "edi", "ebp"), 
 X86_64_ABI = Abi("x86_64", X86_64, "rax", ("rdi", "rsi", "rdx", "r10", "r8", "r9"), 64)
 
 
+@cache
+def _arity(function) -> int:
+    return function.__code__.co_argcount - 2          # after self and machine
+
+
+def arity(handler) -> int:
+    """How many argument registers a `sys_` method reads."""
+    return _arity(handler.__func__)
+
+
 def abi_of(trap: int) -> Abi:
     return X86_64_ABI if trap == SYSCALL_TRAP else I386_ABI
 
@@ -92,10 +103,15 @@ class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
         regs = machine.regs
         self.abi = abi = abi_of(trap)
         number = regs[abi.number]
-        args = [regs[r] for r in abi.args]     # implementations read ints with c_int()
         name = abi.table.get(number, "")
         method = abi.implementation(name) if name else ""
         handler = getattr(self, f"sys_{method}", None) if method else None
+        # Only the registers the call reads (all of them for strace): a register read
+        # through an engine costs as much as the rest of a simple call. Implementations
+        # read int arguments with c_int().
+        used = abi.args if handler is None or self.strace is not None else \
+            abi.args[:arity(handler)]
+        args = [regs[r] for r in used] + [0] * (len(abi.args) - len(used))
         if handler is None:
             result = self._unknown(machine, number, abi)
         else:
