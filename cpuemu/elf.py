@@ -48,9 +48,11 @@ def load_elf(path: str | Path) -> Program:
     if not is_elf(data):
         raise LoadError(f"{name}: not an ELF file")
     layout = CLASSES.get(data[4]) if len(data) > 4 else None
-    if layout is None or len(data) < 16 + struct.calcsize(layout.header):
+    if layout is None:
         raise LoadError(f"{name}: neither a 32- nor a 64-bit ELF file (ELF class "
                         f"{data[4] if len(data) > 4 else '?'})")
+    if len(data) < 16 + struct.calcsize(layout.header):
+        raise LoadError(f"{name}: too short for an ELF header ({len(data)} bytes)")
     if data[5] != 1:
         raise LoadError(f"{name}: not little-endian")
     (e_type, e_machine, _, e_entry, e_phoff, _, _, _, e_phentsize, e_phnum) = \

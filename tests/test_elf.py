@@ -33,29 +33,27 @@ def test_tiny_overlapping_headers_run_like_native(tiny, engine):
     assert machine.run().status == 42 and machine.stdout == b"tiny\n"
 
 
-def test_refusals_say_why(tmp_path):
-    dynamic = tmp_path / "dyn"
-    src = tmp_path / "m.c"
-    src.write_text("int main(void) { return 0; }\n")
-    subprocess.run(["gcc", "-m32", "-o", str(dynamic), str(src)], check=True)
-    with pytest.raises(LoadError, match="dynamically linked .*only static"):
-        load_elf(dynamic)
-    dynamic64 = tmp_path / "dyn64"
-    subprocess.run(["gcc", "-no-pie", "-o", str(dynamic64), str(src)], check=True)
-    with pytest.raises(LoadError, match="dynamically linked .*ld-linux-x86-64.*only static"):
-        load_elf(dynamic64)
-    odd = tmp_path / "odd"
-    odd.write_bytes(b"\x7fELF\x03\x01\x01" + bytes(60))
-    with pytest.raises(LoadError, match="neither a 32- nor a 64-bit ELF"):
-        load_elf(odd)
-    pie = tmp_path / "pie"
-    subprocess.run(["gcc", "-static-pie", "-o", str(pie), str(src)], check=True)
-    with pytest.raises(LoadError, match="position-independent"):
-        load_elf(pie)
-    junk = tmp_path / "junk"
-    junk.write_bytes(b"\x7fELF\x01\x01\x01" + bytes(20))
-    with pytest.raises(LoadError):
-        load_elf(junk)
+# (how gcc builds the refused executable, or the bytes it is, and what the refusal says)
+REFUSED = [
+    (["-m32"], "dynamically linked .*only static"),
+    (["-no-pie"], "dynamically linked .*ld-linux-x86-64.*only static"),
+    (["-static-pie"], "position-independent"),
+    (b"\x7fELF\x03\x01\x01" + bytes(60), "neither a 32- nor a 64-bit ELF"),
+    (b"\x7fELF\x01\x01\x01" + bytes(20), "too short for an ELF header"),
+]
+
+
+@pytest.mark.parametrize("build, why", REFUSED)
+def test_refusals_say_why(tmp_path, build, why):
+    exe = tmp_path / "refused"
+    if isinstance(build, bytes):
+        exe.write_bytes(build)
+    else:
+        src = tmp_path / "m.c"
+        src.write_text("int main(void) { return 0; }\n")
+        subprocess.run(["gcc", *build, "-o", str(exe), str(src)], check=True)
+    with pytest.raises(LoadError, match=why):
+        load_elf(exe)
 
 
 def test_brk_starts_after_the_highest_segment(tmp_path, engine):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..cpu.memory import RW, RX
+from ..cpu.registers import EAX, EDX, ESP, gpr
 from ..errors import CpuemuError, LimitExceeded
 
 if TYPE_CHECKING:
@@ -111,9 +112,9 @@ def call_function(machine: Machine, where: int | str, args, *, wide: bool = Fals
     if stop.reason == "breakpoint" and stop.eip == RETURN_ADDRESS:
         machine.exit_status = exited
         word = machine.bits // 8
-        sp = "rsp" if wide64 else "esp"
+        sp = gpr(machine.bits, ESP)
         regs[sp] = regs[sp] + word * len(pushed) + undo          # the caller's cleanup
-        acc, data = ("rax", "rdx") if wide64 else ("eax", "edx")
+        acc, data = gpr(machine.bits, EAX), gpr(machine.bits, EDX)
         return regs[data] << machine.bits | regs[acc] if wide else regs[acc]
     if stop.reason == "fault":
         raise stop.fault

@@ -24,6 +24,7 @@ from iced_x86 import Decoder, FlowControl, Mnemonic, OpKind, Register
 
 from ..cpu.instruction import code_bytes, decode_at
 from ..cpu.memory import MemoryFault
+from ..cpu.registers import EBP, ESP, gpr
 from ..process import EXIT_STUB
 from ..program import Program, SourceLine
 from .call import RETURN_ADDRESS
@@ -228,8 +229,7 @@ def frames(machine: Machine) -> list[Frame]:
     """The frames on the stack, innermost first."""
     symbols = Symbols(machine.program)
     regs, word = machine.regs, machine.bits // 8
-    eip, esp, ebp = (regs[n] for n in ("rip", "rsp", "rbp")) if word == 8 else \
-        (regs.eip, regs.esp, regs.ebp)
+    eip, esp, ebp = machine.pc, regs[gpr(machine.bits, ESP)], regs[gpr(machine.bits, EBP)]
     if not symbols.in_code(eip):
         return []                                 # in the exit stub, or lost
     out: list[Frame] = []
@@ -291,12 +291,8 @@ def _innermost(machine: Machine, symbols: Symbols, name: str, start: int | None,
     frame = Frame(name, start, state, None, slot, ret, low=esp)
     _describe_return(machine, symbols, frame)
     if state == "prologue":
-        frame.saved[_frame_pointer(machine)] = esp
+        frame.saved[gpr(machine.bits, EBP)] = esp
     return frame, caller_ebp
-
-
-def _frame_pointer(machine: Machine) -> str:
-    return "rbp" if machine.bits == 64 else "ebp"
 
 
 def _body_frame(machine: Machine, symbols: Symbols, name: str, start: int | None, base: int,
@@ -305,7 +301,7 @@ def _body_frame(machine: Machine, symbols: Symbols, name: str, start: int | None
     prologue = read_prologue(machine, start) if start is not None else Prologue()
     word = machine.bits // 8
     frame = Frame(name, start, "body", base, base + word, _word(machine, base + word), low=low)
-    frame.saved[_frame_pointer(machine)] = base
+    frame.saved[gpr(machine.bits, EBP)] = base
     at = base - prologue.locals_size
     for reg, after in prologue.saves:
         at -= word

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from ..abi.call import SYSV_REGISTERS
 from ..cpu.memory import PAGE, RW, RX
-from ..cpu.registers import flags_name, gprs, pc_name
+from ..cpu.registers import EAX, EBP, ESP, flags_name, gpr, pc_name
 from ..errors import CpuemuError
 from ..stop import Stop
 from .context import Context, restore, save
@@ -90,8 +90,7 @@ class Scheduler:
                                 *(a & 0xFFFFFFFF for a in args))
         sp = top - len(frame)
         machine.write(sp, frame)
-        names = gprs(bits)
-        context.update({pc_name(bits): address, names[4]: sp, names[5]: 0,
+        context.update({pc_name(bits): address, gpr(bits, ESP): sp, gpr(bits, EBP): 0,
                         flags_name(bits): 0x202})
         task = Coroutine(len(self.tasks), name or machine.program.symbolize(address),
                          address, context, (base, size))
@@ -151,7 +150,7 @@ class Scheduler:
         self.current = None
         task.context = save(machine)
         if stop.reason == "breakpoint" and stop.eip == CORO_RETURN:
-            task.state, task.result = "done", machine.regs[gprs(machine.bits)[0]]
+            task.state, task.result = "done", machine.regs[gpr(machine.bits, EAX)]
             self.trace.append((task.name, "returned"))
             return None
         if stop.reason == "switch":

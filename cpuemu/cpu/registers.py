@@ -100,6 +100,15 @@ def gprs(bits: int) -> tuple[str, ...]:
     return GPR64 if bits == 64 else GPR32
 
 
+# Encoding indices of the registers the ABI helpers, views and debugger name by role.
+EAX, EDX, ESP, EBP = 0, 2, 4, 5
+
+
+def gpr(bits: int, index: int) -> str:
+    """The mode's name of a general register by encoding index: gpr(64, ESP) is rsp."""
+    return gprs(bits)[index]
+
+
 def pc_name(bits: int) -> str:
     return "rip" if bits == 64 else "eip"
 

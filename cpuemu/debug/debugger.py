@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from iced_x86 import Mnemonic
 
 from ..cpu.instruction import code_bytes, decode_at
-from ..cpu.registers import FLAG_BITS, REGS, signed
+from ..cpu.registers import EAX, ESP, FLAG_BITS, REGS, gpr, signed
 from ..errors import CpuemuError
 from ..machine import Machine
 from ..stop import Stop
@@ -39,7 +39,7 @@ class Debugger:
     def __init__(self, machine: Machine, out: Callable[[str], None] = print):
         self.m = machine
         self.out = out
-        self.sp = "rsp" if machine.bits == 64 else "esp"
+        self.sp = gpr(machine.bits, ESP)
         self.history = History(machine) if machine.engine.name == "interp" else None
         self.watches: dict[int, tuple[int, int, bytes]] = {}      # number -> address, size, value
         self.numbers: dict[int, int] = {}                          # breakpoint number -> address
@@ -162,7 +162,7 @@ class Debugger:
         ret, slot = frames[0].return_address, frames[0].return_slot
         stop = self._go(lambda: self.m.pc == ret and self.m.regs[self.sp] > slot)
         if stop.reason == "step":
-            acc = "rax" if self.m.bits == 64 else "eax"
+            acc = gpr(self.m.bits, EAX)
             self.out(f"returned from {frames[0].function}: {acc} = {self.m.regs[acc]:#x}")
         self._report(stop)
 

@@ -16,7 +16,7 @@ from iced_x86 import Mnemonic, OpKind
 
 from ..cpu.instruction import REGISTER_NAMES, decode_at, memory_writes
 from ..cpu.memory import MemoryFault, W
-from ..cpu.registers import FLAG_BITS, STATUS_FLAGS, flags_name, pc_name
+from ..cpu.registers import FLAG_BITS, REGS, STATUS_FLAGS, flags_name, pc_name
 from ..machine import Machine
 from ..program import Program
 from ..stop import Stop
@@ -223,7 +223,6 @@ class Lockstep:
 
 def full_register(machine: Machine, name: str) -> str:
     """The full register a name is part of, in the machine's mode (`r13d` -> `r13`)."""
-    from ..cpu.registers import REGS
     return REGS[machine.bits][name].full
 
 

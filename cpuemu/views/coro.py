@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..cpu.registers import FLAG_BITS, flags_name, gprs, pc_name, signed
+from ..cpu.registers import ESP, FLAG_BITS, flags_name, gpr, gprs, pc_name, signed
 
 if TYPE_CHECKING:
     from ..coro.scheduler import Coroutine, Scheduler
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def coroutine_table(scheduler: Scheduler, *, backtraces: bool = False) -> str:
     program, bits = scheduler.machine.program, scheduler.machine.bits
-    pc, sp = pc_name(bits), gprs(bits)[4]
+    pc, sp = pc_name(bits), gpr(bits, ESP)
     lines = [f"{'id':>3} {'coroutine':16} {'state':9} {pc:10} {sp:10} waiting for / where"]
     for task in scheduler.tasks:
         eip, esp = task.context[pc], task.context[sp]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..abi.call import RED_ZONE, SYSV_REGISTERS
 from ..abi.frames import Frame
 from ..cpu.memory import MemoryFault
+from ..cpu.registers import EBP, ESP, gpr
 
 if TYPE_CHECKING:
     from ..machine import Machine
@@ -32,7 +33,7 @@ def stack_rows(machine: Machine, frames: list[Frame] | None = None,
     """Rows from a little below ESP up to the outermost frame's arguments."""
     frames = machine.frames() if frames is None else frames
     regs, word = machine.regs, machine.bits // 8
-    sp_name, bp_name = ("rsp", "rbp") if word == 8 else ("esp", "ebp")
+    sp_name, bp_name = gpr(machine.bits, ESP), gpr(machine.bits, EBP)
     esp, ebp = regs[sp_name], regs[bp_name]
     meaning: dict[int, tuple[str, int]] = {}
     for i, f in enumerate(frames):
