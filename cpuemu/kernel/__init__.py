@@ -61,19 +61,14 @@ class Abi:
         return X86_64_RENAMED.get(name) or (name if name in X86_64_SAME else "")
 
 
-
 I386_ABI = Abi("i386", I386, "eax", ("ebx", "ecx", "edx", "esi", "edi", "ebp"), 32)
 X86_64_ABI = Abi("x86_64", X86_64, "rax", ("rdi", "rsi", "rdx", "r10", "r8", "r9"), 64)
 
 
 @cache
-def _arity(function) -> int:
-    return function.__code__.co_argcount - 2          # after self and machine
-
-
-def arity(handler) -> int:
-    """How many argument registers a `sys_` method reads."""
-    return _arity(handler.__func__)
+def arity(function) -> int:
+    """How many argument registers a `sys_` function reads (after self and machine)."""
+    return function.__code__.co_argcount - 2
 
 
 def abi_of(trap: int) -> Abi:
@@ -110,7 +105,7 @@ class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
         # through an engine costs as much as the rest of a simple call. Implementations
         # read int arguments with c_int().
         used = abi.args if handler is None or self.strace is not None else \
-            abi.args[:arity(handler)]
+            abi.args[:arity(handler.__func__)]
         args = [regs[r] for r in used] + [0] * (len(abi.args) - len(used))
         if handler is None:
             result = self._unknown(machine, number, abi)
