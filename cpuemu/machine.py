@@ -406,5 +406,16 @@ class Machine:
         from .views.machine import machine_html
         return machine_html(self)
 
+    def translation(self, where: int | str) -> str:
+        """The Python the interpreter compiles the block starting at `where` (an address
+        or a symbol) into: what each instruction became, registers as locals."""
+        if not hasattr(self.engine, "translation"):
+            raise CpuemuError(f"the {self.engine.name} engine does not translate to Python; "
+                              f"use engine='interp'")
+        try:
+            return self.engine.translation(self.address(where))
+        except MemoryFault as e:
+            raise CpuemuError(f"no code to translate at {self.address(where):#x}: {e}") from None
+
     def source_line(self, address: int):
         return self.program.line_at(address)

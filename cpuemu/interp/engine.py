@@ -21,9 +21,11 @@ from ..cpu.memory import PAGE, Memory, MemoryFault, Region, X
 from ..cpu.registers import MASK, SEGMENT_BASES, SEGMENTS, flags_name, gprs, pc_name
 from ..errors import CpuemuError, GuestFault, UnsupportedInstruction
 from ..stop import Stop
+from .blockgen import BlockCompiler, CodeChanged
 from .cpu import Cpu, CpuFault
 from .decode import BRANCH_KINDS, Translation, Unsupported
 from .semantics import HANDLERS, load_families
+from .source import Source
 
 MAX_BLOCK = 64
 UNLIMITED = 1 << 62
@@ -48,31 +50,38 @@ def _breakpoint():
     raise BreakpointHit
 
 
-class CodeChanged(Exception):
-    """Raised in place of the rest of a block whose code bytes were just written."""
-
-
-def _code_changed():
-    raise CodeChanged
-
-
 class Insn:
-    """One translated instruction."""
+    """One translated instruction: its semantics as a `Source` to inline, or a closure.
+    `op` is the closure either way (a Source is compiled alone on first use)."""
 
-    __slots__ = ("address", "length", "op", "branches", "ends", "text", "target", "next")
+    __slots__ = ("address", "length", "source", "_op", "branches", "ends", "text",
+                 "target", "next", "_engine")
 
     def __init__(self, address: int, length: int, op, *, branches: bool, ends: bool,
-                 text: str, target: int | None = None, next_ip: int | None = None):
-        self.address, self.length, self.op = address, length, op
+                 text: str, target: int | None = None, next_ip: int | None = None,
+                 engine=None):
+        self.address, self.length = address, length
+        self.source, self._op = (op, None) if isinstance(op, Source) else (None, op)
+        self._engine = engine
         self.branches = branches          # op returns the next EIP
         self.ends = ends or branches      # no instruction may follow it in a block
         self.text = text
         self.target = target              # a direct branch's destination
         self.next = next_ip if next_ip is not None else address + length
 
+    @property
+    def op(self):
+        """The closure: returns the next EIP when the instruction branches."""
+        if self._op is None:
+            self._op = BlockCompiler([self], cpu=self._engine.cpu, code_written=[False],
+                                     loops=False, single=True,
+                                     name=f"<insn {self.address:#x}>").compile().run
+        return self._op
+
 
 class Block:
-    """A straight-line run of instructions ending at a branch or a block boundary.
+    """A straight-line run of instructions ending at a branch or a block boundary,
+    compiled to one function (blockgen.py).
 
     A block whose last instruction may branch back to its own start (a tight loop)
     is compiled as a loop that keeps going while it does, up to `limit` turns, so the
@@ -81,46 +90,20 @@ class Block:
     """
 
     __slots__ = ("address", "insns", "run", "code", "count", "pages", "loops", "turns",
-                 "first_line", "namespace")
+                 "generated")
 
-    def __init__(self, address: int, insns: list[Insn]):
+    def __init__(self, address: int, insns: list[Insn], engine):
         self.address, self.insns, self.count = address, insns, len(insns)
         self.pages = {p for i in insns
                       for p in range(i.address // PAGE, (i.address + i.length - 1) // PAGE + 1)}
         self.loops = insns[-1].target == address
         self.turns = [1]
-        self.run = self._compile()
+        compiler = BlockCompiler(insns, cpu=engine.cpu, code_written=engine.code_written,
+                                 loops=self.loops, name=f"<block {address:#010x}>")
+        compiler.ns["turns"] = self.turns
+        self.generated = compiler.compile()
+        self.run = self.generated.run
         self.code = self.run.__code__
-
-    def _compile(self):
-        """Python source with one line per instruction (faults are located by line)."""
-        namespace = {f"o{i}": insn.op for i, insn in enumerate(self.insns)}
-        last = self.count - 1
-        if self.loops:
-            namespace["turns"] = self.turns
-            lines = ["def block(limit):", "    n = 1", "    while True:"]
-            lines += [f"        o{i}()" for i in range(last)]
-            lines += [f"        eip = o{last}()",
-                      f"        if eip != {self.address} or n >= limit:",
-                      "            turns[0] = n", "            return eip",
-                      "        n += 1"]
-            self.first_line = 4
-        else:
-            lines = ["def block(limit):"] + [f"    o{i}()" for i in range(last)]
-            if self.insns[-1].branches:
-                lines.append(f"    return o{last}()")
-            else:
-                lines.append(f"    o{last}(); return {self.insns[-1].next}")
-            self.first_line = 2
-        exec(compile("\n".join(lines), f"<block {self.address:#010x}>", "exec"), namespace)
-        self.namespace = namespace
-        return namespace["block"]
-
-    def poison(self) -> None:
-        """Its code was written while it may be running: the instructions it has not
-        started yet must not run from the old translation (x86 code is coherent)."""
-        for i in range(self.count):
-            self.namespace[f"o{i}"] = _code_changed
 
     def executed_before(self, error: BaseException) -> tuple[int, int] | None:
         """(index of the instruction that raised `error`, instructions completed before
@@ -128,7 +111,7 @@ class Block:
         tb = error.__traceback__
         while tb is not None:
             if tb.tb_frame.f_code is self.code:
-                index = tb.tb_lineno - self.first_line
+                index = self.generated.line_pos.get(tb.tb_lineno, 0)
                 turns = tb.tb_frame.f_locals.get("n", 1)
                 return index, (turns - 1) * self.count + index
             tb = tb.tb_next
@@ -151,6 +134,7 @@ class InterpEngine:
         self.cpu = Cpu(self.mem, bits)
         self.blocks: dict[int, Block] = {}
         self.breakpoints: frozenset[int] = frozenset()
+        self.code_written = [False]       # blocks test it after each possible code write
         self.mem.on_code_write = self._code_written
         self.cpu.on_flat_change = self.flush
 
@@ -240,10 +224,9 @@ class InterpEngine:
             self.mem.forget_code()
 
     def _code_written(self, address: int, size: int) -> None:
-        written = set(range(address // PAGE, (address + max(size, 1) - 1) // PAGE + 1))
-        for block in self.blocks.values():
-            if block.pages & written:
-                block.poison()
+        """Translated code was written: drop every translation, and tell the running
+        block to stop before its next instruction (x86 code is coherent)."""
+        self.code_written[0] = True
         self.flush()
 
     # -- translation -------------------------------------------------------------------
@@ -290,7 +273,7 @@ class InterpEngine:
         branches = flow not in (FlowControl.NEXT, FlowControl.INTERRUPT, FlowControl.EXCEPTION)
         target = insn.near_branch_target if insn.op_count and \
             insn.op0_kind in BRANCH_KINDS else None
-        return Insn(address, insn.len, op, branches=branches,
+        return Insn(address, insn.len, op, branches=branches, engine=self,
                     ends=t.ends_block or flow != FlowControl.NEXT, text=text, target=target,
                     next_ip=insn.next_ip)
 
@@ -339,11 +322,17 @@ class InterpEngine:
             if insn.ends:
                 break
             at = insn.next
-        block = Block(address, insns)
+        self.code_written[0] = False        # no block older than this write runs again
+        block = Block(address, insns, self)
         for page in block.pages:
             self.mem.watch_code(page)
         self.blocks[address] = block
         return block
+
+    def translation(self, address: int) -> str:
+        """The Python source the block at `address` was compiled into."""
+        block = self.blocks.get(address) or self.translate(address)
+        return block.generated.text
 
     # -- running -----------------------------------------------------------------------
 

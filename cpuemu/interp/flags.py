@@ -85,6 +85,22 @@ class Rule:
     def __repr__(self) -> str:
         return f"<{self.name}{self.bits}>"
 
+    # -- the same conditions as Python source, for the block compiler --------------------
+
+    def cond_source(self, cc: int, a: str, b: str, res: str) -> str | None:
+        """Condition `cc` as an expression over the names of a, b and res, or None when
+        only the general test (`conds`) can answer."""
+        return self._result_conditions(res).get(CONDITIONS[cc])
+
+    def cf_source(self, a: str, b: str, res: str) -> str | None:
+        return None
+
+    def _result_conditions(self, res: str) -> dict[str, str]:
+        if self.name == "saved":
+            return {}
+        return {"e": f"{res} == 0", "ne": f"{res} != 0", "s": f"{res} >> {self.top}",
+                "ns": f"not {res} >> {self.top}"}
+
 
 class Add(Rule):
     name = "add"
@@ -94,6 +110,10 @@ class Add(Rule):
 
     def of(self, s):
         return ((s[1] ^ s[3]) & (s[2] ^ s[3])) >> self.top & 1
+
+
+    def cf_source(self, a, b, res):
+        return f"(1 if {res} < {a} else 0)"
 
 
 class Adc(Add):
@@ -113,6 +133,17 @@ class Sub(Rule):
 
     def of(self, s):
         return ((s[1] ^ s[2]) & (s[1] ^ s[3])) >> self.top & 1
+
+    def cond_source(self, cc, a, b, res):
+        f = self.sign
+        return {"b": f"{a} < {b}", "ae": f"{a} >= {b}", "be": f"{a} <= {b}",
+                "a": f"{a} > {b}", "l": f"{a} ^ {f} < {b} ^ {f}",
+                "ge": f"{a} ^ {f} >= {b} ^ {f}", "le": f"{a} ^ {f} <= {b} ^ {f}",
+                "g": f"{a} ^ {f} > {b} ^ {f}"}.get(CONDITIONS[cc]) or \
+            super().cond_source(cc, a, b, res)
+
+    def cf_source(self, a, b, res):
+        return f"(1 if {a} < {b} else 0)"
 
     def _specialise(self, tests: dict):
         flip = self.sign                  # signed order is unsigned order with the sign flipped
@@ -134,6 +165,12 @@ class Sbb(Sub):
     def _specialise(self, tests: dict):
         return Rule._specialise(self, tests)         # a and b alone do not decide here
 
+    def cond_source(self, cc, a, b, res):
+        return Rule.cond_source(self, cc, a, b, res)
+
+    def cf_source(self, a, b, res):
+        return None
+
 
 class Logic(Rule):
     """and, or, xor, test: CF = OF = 0; AF is undefined."""
@@ -151,6 +188,17 @@ class Logic(Rule):
 
     def af(self, s):
         return self.af_value
+
+    def cond_source(self, cc, a, b, res):
+        top = self.top                          # CF = OF = 0: the rest is ZF and SF
+        return {"o": "False", "no": "True", "b": "False", "ae": "True",
+                "be": f"{res} == 0", "a": f"{res} != 0", "l": f"{res} >> {top}",
+                "ge": f"not {res} >> {top}", "le": f"{res} == 0 or {res} >> {top}",
+                "g": f"{res} != 0 and not {res} >> {top}"}.get(CONDITIONS[cc]) or \
+            super().cond_source(cc, a, b, res)
+
+    def cf_source(self, a, b, res):
+        return "0"
 
 
 class Inc(Rule):

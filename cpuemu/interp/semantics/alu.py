@@ -8,132 +8,97 @@ they keep; not changes none. cmp and test are sub and and without the write-back
 
 from __future__ import annotations
 
-import operator
-
 from iced_x86 import Mnemonic as M
 
 from ...cpu.registers import MASK
 from ..flags import ADC, ADD, DEC, INC, LOGIC, SBB, SUB
+from ..source import Source
 from . import handles
 
-# mnemonic: (operation, flag rules by width, writes the result back)
+# mnemonic: (Python operator, flag rules by width, writes the result back)
 BINARY = {
-    M.ADD: (operator.add, ADD, True), M.SUB: (operator.sub, SUB, True),
-    M.CMP: (operator.sub, SUB, False), M.AND: (operator.and_, LOGIC, True),
-    M.OR: (operator.or_, LOGIC, True), M.XOR: (operator.xor, LOGIC, True),
-    M.TEST: (operator.and_, LOGIC, False),
+    M.ADD: ("+", ADD, True), M.SUB: ("-", SUB, True), M.CMP: ("-", SUB, False),
+    M.AND: ("&", LOGIC, True), M.OR: ("|", LOGIC, True), M.XOR: ("^", LOGIC, True),
+    M.TEST: ("&", LOGIC, False),
 }
+
+
+def _operand(s: Source, expr: str, name: str) -> str:
+    """A literal stays a literal; anything else is read once into `$name`."""
+    if expr.isdigit():
+        return expr
+    s(f"${name} = {expr}")
+    return f"${name}"
 
 
 @handles("add", "sub", "cmp", "and", "or", "xor", "test")
 def binary(t):
-    fn, rules, writes = BINARY[t.insn.mnemonic]
+    symbol, rules, writes = BINARY[t.insn.mnemonic]
     bits = t.bits(0)
-    rule, mask, cpu = rules[bits], MASK[bits], t.cpu
-    src = t.reader(1, bits)
-    if t.is_reg(0) and bits == t.width and not t.is_mem(1):  # the hot forms: r, r/imm
-        r, d = cpu.r, t.gpr(0)[0]
-        if t.is_imm(1):
-            b = src()
-
-            def op_ri():
-                a = r[d]
-                res = fn(a, b) & mask
-                if writes:
-                    r[d] = res
-                cpu.lazy = (rule, a, b, res, None)
-            return op_ri
-        sr = t.gpr(1)[0]
-
-        def op_rr():
-            a = r[d]
-            b = r[sr]
-            res = fn(a, b) & mask
-            if writes:
-                r[d] = res
-            cpu.lazy = (rule, a, b, res, None)
-        return op_rr
-    get = t.reader(0)
-    put = t.writer(0) if writes else None
-
-    def op():
-        a = get()
-        b = src()
-        res = fn(a, b) & mask
-        if put is not None:
-            put(res)
-        cpu.lazy = (rule, a, b, res, None)
-    return op
+    s = Source(t)
+    if writes and t.is_mem(0):
+        s.keep_address()
+    a = _operand(s, s.read(0), "a")
+    b = _operand(s, s.read(1, bits), "b")
+    wraps = symbol in "+-"                    # and/or/xor stay in range by themselves
+    s(f"$res = ({a} {symbol} {b}) & {MASK[bits]:#x}" if wraps else f"$res = {a} {symbol} {b}")
+    if writes:
+        s.write(0, "$res")
+    s.set_flags(rules[bits], a, b, "$res")
+    return s
 
 
 @handles("adc", "sbb")
 def with_carry(t):
     bits = t.bits(0)
-    mask, cpu = MASK[bits], t.cpu
-    get, src, put = t.reader(0), t.reader(1, bits), t.writer(0)
+    s = Source(t)
+    if t.is_mem(0):
+        s.keep_address()
+    a = _operand(s, s.read(0), "a")
+    b = _operand(s, s.read(1, bits), "b")
+    s("$c = CARRY")
     if t.insn.mnemonic == M.ADC:
-        rule, sign = ADC[bits], 1
+        rule, res = ADC[bits], f"({a} + {b} + $c) & {MASK[bits]:#x}"
     else:
-        rule, sign = SBB[bits], -1
-
-    def op():
-        a = get()
-        b = src()
-        s = cpu.lazy
-        carry = s[0].cf(s)
-        res = (a + sign * (b + carry)) & mask
-        put(res)
-        cpu.lazy = (rule, a, b, res, carry)
-    return op
+        rule, res = SBB[bits], f"({a} - ({b} + $c)) & {MASK[bits]:#x}"
+    s(f"$res = {res}")
+    s.write(0, "$res")
+    s.set_flags(rule, a, b, "$res", "$c")
+    return s
 
 
 @handles("inc", "dec")
 def step_by_one(t):
+    """inc and dec keep CF: their lazy state links to what the previous one defined."""
     bits = t.bits(0)
-    mask, cpu = MASK[bits], t.cpu
-    rule, delta = (INC[bits], 1) if t.insn.mnemonic == M.INC else (DEC[bits], -1)
-    if t.is_reg(0) and bits == t.width:
-        r, d = cpu.r, t.gpr(0)[0]
-
-        def op_r():
-            a = r[d]
-            res = r[d] = (a + delta) & mask
-            prev = cpu.lazy
-            cpu.lazy = (rule, a, 1, res, prev[4] if prev[0].keeps_cf else prev)
-        return op_r
-    get, put = t.reader(0), t.writer(0)
-
-    def op():
-        a = get()
-        res = (a + delta) & mask
-        put(res)
-        prev = cpu.lazy
-        cpu.lazy = (rule, a, 1, res, prev[4] if prev[0].keeps_cf else prev)
-    return op
+    rule, sign = (INC[bits], "+") if t.insn.mnemonic == M.INC else (DEC[bits], "-")
+    s = Source(t)
+    if t.is_mem(0):
+        s.keep_address()
+    s(f"$a = {s.read(0)}", f"$res = ($a {sign} 1) & {MASK[bits]:#x}")
+    s.write(0, "$res")
+    s.set_flags(rule, "$a", "1", "$res", "KEEPCF")
+    return s
 
 
 @handles("neg")
 def neg(t):
     bits = t.bits(0)
-    rule, mask, cpu = SUB[bits], MASK[bits], t.cpu
-    get, put = t.reader(0), t.writer(0)
-
-    def op():
-        a = get()
-        res = -a & mask
-        put(res)
-        cpu.lazy = (rule, 0, a, res, None)
-    return op
+    s = Source(t)
+    if t.is_mem(0):
+        s.keep_address()
+    s(f"$a = {s.read(0)}", f"$res = -$a & {MASK[bits]:#x}")
+    s.write(0, "$res")
+    s.set_flags(SUB[bits], "0", "$a", "$res")
+    return s
 
 
 @handles("not")
 def not_(t):
-    mask = MASK[t.bits(0)]
-    get, put = t.reader(0), t.writer(0)
-
-    def op():
-        put(~get() & mask)
-    return op
+    s = Source(t)
+    if t.is_mem(0):
+        s.keep_address()
+    return s.write(0, f"~{s.read(0)} & {MASK[t.bits(0)]:#x}")
 
 
 @handles("xadd")

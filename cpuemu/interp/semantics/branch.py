@@ -13,9 +13,10 @@ from iced_x86 import Code
 from iced_x86 import Mnemonic as M
 
 from ..decode import BRANCH_KINDS, Unsupported
+from ..source import Source
 from . import REFUSED, handles, refuses
 from .move import condition
-from .stack import pusher
+from .stack import pop, push
 
 ECX, ESP = 1, 4
 FAR = {refuses(c, "far branches change CS") for c in (
@@ -31,51 +32,41 @@ RCX_LOOPS = {Code.LOOP_REL8_64_RCX, Code.LOOPE_REL8_64_RCX, Code.LOOPNE_REL8_64_
              Code.JRCXZ_REL8_64}
 
 
-def _destination(t):
-    """A closure giving the branch target: constant for rel8/rel32, read for r/m."""
+def _destination(t, s: Source) -> str:
+    """The branch target: a constant for rel8/rel32, read (once) for r/m."""
     if t.kind(0) in BRANCH_KINDS:
-        target = t.target(0)
-        return None, target
+        return str(t.target(0))
     if t.insn.code in FAR:
         raise Unsupported(REFUSED[t.insn.code])
-    return t.reader(0), None
+    target = s.read(0)
+    if target.startswith("R["):
+        return target
+    s(f"$to = {target}")
+    return "$to"
 
 
 @handles("jmp")
 def jmp(t):
-    get, target = _destination(t)
-    if get is None:
-        return lambda: target
-    return get
+    s = Source(t)
+    return s.branch(_destination(t, s))
 
 
 @handles("jo", "jno", "jb", "jae", "je", "jne", "jbe", "ja", "js", "jns", "jp", "jnp",
          "jl", "jge", "jle", "jg")
 def jcc(t):
-    cc, cpu, target, fall = condition(t), t.cpu, t.target(0), t.next_ip
-
-    def op():
-        s = cpu.lazy
-        return target if s[0].conds[cc](s) else fall
-    return op
+    return Source(t).jump_if(condition(t), t.target(0), t.next_ip)
 
 
 @handles("call")
 def call(t):
-    get, target = _destination(t)
-    size = -t.insn.stack_pointer_increment
-    push, back = pusher(t, size), t.next_ip
-    if get is None:
-        def op_rel():
-            push(back)
-            return target
-        return op_rel
-
-    def op_indirect():
-        where = get()
-        push(back)
-        return where
-    return op_indirect
+    """The target is read before the push (`call [esp]`), so a fault changes nothing."""
+    s = Source(t)
+    target = _destination(t, s)
+    if target.startswith("R["):                   # `call esp` jumps to the old ESP
+        s(f"$to = {target}")
+        target = "$to"
+    push(s, str(t.next_ip), -t.insn.stack_pointer_increment)
+    return s.branch(target)
 
 
 @handles("ret")
@@ -83,14 +74,9 @@ def ret(t):
     insn = t.insn
     release = insn.immediate(0) & 0xFFFF if insn.op_count else 0
     size = insn.stack_pointer_increment - release
-    r, read, mask = t.cpu.r, t.mem.reader(size), t.amask
-
-    def op():
-        esp = r[ESP]
-        where = read(esp)
-        r[ESP] = (esp + size + release) & mask
-        return where
-    return op
+    s = Source(t)
+    value = pop(s, size, release)
+    return s.branch(value)
 
 
 @handles("loop", "loope", "loopne", "jecxz", "jcxz", "jrcxz")

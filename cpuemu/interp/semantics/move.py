@@ -12,6 +12,7 @@ from iced_x86 import Mnemonic as M
 
 from ...cpu.registers import MASK
 from ..decode import SEG, Unsupported
+from ..source import Source
 from . import REFUSED, handles, refuses
 
 EAX, EDX, EBX = 0, 2, 3
@@ -28,25 +29,8 @@ def mov(t):
     if t.is_reg(0) and t.insn.op_register(0) in SEG:
         return _load_segment(t)
     bits = t.bits(0)
-    put, get = t.writer(0), t.reader(1, bits)
-    if t.is_reg(0) and bits == t.width:
-        r, d = t.cpu.r, t.gpr(0)[0]
-        if t.is_imm(1):
-            value = get()
-
-            def op_ri():
-                r[d] = value
-            return op_ri
-        if t.is_reg(1):
-            s = t.gpr(1)[0]
-
-            def op_rr():
-                r[d] = r[s]
-            return op_rr
-
-    def op():
-        put(get())
-    return op
+    s = Source(t)
+    return s.write(0, s.read(1, bits))
 
 
 def _load_segment(t):
@@ -64,28 +48,23 @@ def _load_segment(t):
 
 @handles("movzx", "movsx", "movsxd")
 def extend(t):
-    bits, src_bits = t.bits(0), t.bits(1)
-    put, get = t.writer(0), t.reader(1)
+    s = Source(t)
+    value = s.read(1)
     if t.insn.mnemonic == M.MOVZX:
-        def op():
-            put(get())
-        return op
-    sign, mask = 1 << (src_bits - 1), MASK[bits]
-
-    def op_sx():
-        value = get()
-        put((value - ((value & sign) << 1)) & mask)
-    return op_sx
+        return s.write(0, value)
+    sign = 1 << (t.bits(1) - 1)
+    s(f"$x = {value}")
+    return s.write(0, f"($x - (($x & {sign:#x}) << 1)) & {MASK[t.bits(0)]:#x}")
 
 
 @handles("lea")
 def lea(t):
-    bits = t.bits(0)
-    put, ea, mask = t.writer(0), t.address_of(with_segment=False), MASK[bits]
-
-    def op():
-        put(ea() & mask)
-    return op
+    """The offset alone (no segment base), cut to the destination's width."""
+    s = Source(t)
+    address, bits = s.address(with_segment=False), t.bits(0)
+    if bits < t.address_bits() or (bits > t.address_bits() and not address.isdigit()):
+        address = f"{address} & {MASK[bits]:#x}"
+    return s.write(0, address)
 
 
 @handles("xchg")
@@ -106,35 +85,18 @@ def xchg(t):
 @handles("cmovo", "cmovno", "cmovb", "cmovae", "cmove", "cmovne", "cmovbe", "cmova",
          "cmovs", "cmovns", "cmovp", "cmovnp", "cmovl", "cmovge", "cmovle", "cmovg")
 def cmov(t):
-    """The source is read (and may fault) whether or not the condition holds."""
-    cc, cpu = condition(t), t.cpu
-    put, get = t.writer(0), t.reader(1)
-    if t.width == 64 and t.bits(0) == 32:       # a false condition still zero-extends
-        keep = t.reader(0)
-
-        def op_zero_extend():
-            value = get()
-            s = cpu.lazy
-            put(value if s[0].conds[cc](s) else keep())
-        return op_zero_extend
-
-    def op():
-        value = get()
-        s = cpu.lazy
-        if s[0].conds[cc](s):
-            put(value)
-    return op
+    """The source is read (and may fault) whether or not the condition holds; a false
+    condition still writes the destination (a 32-bit one zero-extends in 64-bit mode)."""
+    s = Source(t)
+    s(f"$x = {s.read(1)}")
+    return s.write(0, f"$x if COND[{condition(t)}] else {s.read(0)}")
 
 
 @handles("seto", "setno", "setb", "setae", "sete", "setne", "setbe", "seta",
          "sets", "setns", "setp", "setnp", "setl", "setge", "setle", "setg")
 def setcc(t):
-    cc, cpu, put = condition(t), t.cpu, t.writer(0)
-
-    def op():
-        s = cpu.lazy
-        put(1 if s[0].conds[cc](s) else 0)
-    return op
+    s = Source(t)
+    return s.write(0, f"1 if COND[{condition(t)}] else 0")
 
 
 @handles("bswap")

@@ -13,9 +13,30 @@ from iced_x86 import Mnemonic as M
 
 from ...cpu.registers import MASK
 from ..decode import SEG
+from ..source import Source
 from . import handles
 
 ESP, EBP = 4, 5
+
+
+def push(s: Source, value: str, size: int) -> str:
+    """Source lines pushing `value` (`size` bytes): memory first, then the stack
+    pointer, so a fault leaves both as they were."""
+    t = s.t
+    s.raises = s.writes = True
+    write = s.bind(f"wr{size}", t.mem.writer(size))
+    return s(f"$sp = (R[{ESP}] - {size}) & {t.amask:#x}", f"{write}($sp, {value})",
+             f"R[{ESP}] = $sp")
+
+
+def pop(s: Source, size: int, release: int = 0) -> str:
+    """Source lines popping `size` bytes (and `release` more, for ret imm16) into
+    `$v`: read before the stack pointer moves."""
+    t = s.t
+    s.raises = True
+    read = s.bind(f"rd{size}", t.mem.reader(size))
+    s(f"$v = {read}(R[{ESP}])", f"R[{ESP}] = (R[{ESP}] + {size + release}) & {t.amask:#x}")
+    return "$v"
 
 
 def pusher(t, size: int | None = None):
@@ -24,11 +45,11 @@ def pusher(t, size: int | None = None):
     size = size or t.width // 8
     r, write, mask = t.cpu.r, t.mem.writer(size), t.amask
 
-    def push(value):
+    def push_value(value):
         esp = (r[ESP] - size) & mask
         write(esp, value)
         r[ESP] = esp
-    return push
+    return push_value
 
 
 def popper(t, size: int | None = None):
@@ -36,38 +57,28 @@ def popper(t, size: int | None = None):
     size = size or t.width // 8
     r, read, mask = t.cpu.r, t.mem.reader(size), t.amask
 
-    def pop():
+    def pop_value():
         esp = r[ESP]
         value = read(esp)
         r[ESP] = (esp + size) & mask
         return value
-    return pop
+    return pop_value
 
 
 @handles("push")
-def push(t):
+def push_(t):
+    """`push esp` pushes the value from before the push."""
     size = -t.insn.stack_pointer_increment
-    get = t.reader(0, size * 8)                 # a 32-bit push of a selector zero-extends it
-    r, write, mask = t.cpu.r, t.mem.writer(size), t.amask
-    if size * 8 == t.width and t.is_reg(0) and t.insn.op_register(0) not in SEG:
-        s = t.gpr(0)[0]
-
-        def op_r():
-            esp = (r[ESP] - size) & mask
-            write(esp, r[s])
-            r[ESP] = esp
-        return op_r
-
-    def op():
-        value = get()                           # before ESP moves: `push esp` pushes the old
-        esp = (r[ESP] - size) & mask
-        write(esp, value)
-        r[ESP] = esp
-    return op
+    s = Source(t)
+    value = s.read(0, size * 8)               # a 32-bit push of a selector zero-extends it
+    if not (value.isdigit() or value.startswith("R[")):
+        s(f"$x = {value}")
+        value = "$x"
+    return push(s, value, size)
 
 
 @handles("pop")
-def pop(t):
+def pop_(t):
     size = t.insn.stack_pointer_increment
     r, read, cpu, mask = t.cpu.r, t.mem.reader(size), t.cpu, t.amask
     if t.is_reg(0) and t.insn.op_register(0) in SEG:
@@ -79,15 +90,9 @@ def pop(t):
             cpu.load_segment(name, read(esp) & 0xFFFF)
             r[ESP] = (esp + size) & mask
         return op_segment
-    if size * 8 == t.width and t.is_reg(0):
-        d = t.gpr(0)[0]
-
-        def op_r():
-            esp = r[ESP]
-            value = read(esp)
-            r[ESP] = (esp + size) & mask
-            r[d] = value
-        return op_r
+    if t.is_reg(0):                             # `pop esp` ends with the popped value
+        s = Source(t)
+        return s.write(0, pop(s, size), size * 8)
     put = t.writer(0, size * 8)
 
     def op():
