@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     _source_args(asm)
     asm.add_argument("--listing", action="store_true",
                      help="address, bytes and source line per instruction (the default)")
+    asm.add_argument("--translated", action="store_true",
+                     help="the Python each block of code becomes in the interpreter")
     return parser
 
 
@@ -295,6 +297,11 @@ def cmd_debug(args) -> int:
 
 def cmd_asm(args) -> int:
     program = load_program(args.file, args.dialect, args.bits)
+    if args.translated:
+        from .machine import Machine
+        from .views.translated import translated
+        sys.stdout.write(translated(Machine(program, engine="interp")))
+        return 0
     from .views.listing import listing
     sys.stdout.write(listing(program))
     return 0

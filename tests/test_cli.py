@@ -228,3 +228,11 @@ def test_bits_option(tmp_path):
     assert done.returncode == 2 and b"guide dialect is 32-bit only" in done.stderr
     done = cpuemu("diff", "--random", "2", "--bits", "64")
     assert b"agree on 2 random 64-bit programs" in done.stdout
+
+
+def test_asm_translated_prints_each_block_as_python(capsys):
+    assert main(["asm", "--translated", str(SAMPLES / "hello_nasm.asm")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# block at 0x8048000 (_start)\ndef block(limit=0):")
+    assert "# 0x8048000: mov eax,4" in out and "int 80h  (closure)" in out
+    compile(out, "translated", "exec")             # what it prints is Python
