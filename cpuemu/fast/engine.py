@@ -60,11 +60,16 @@ SLICE_US = 200_000                     # run in slices so Ctrl-C is seen between
 
 _REG = {name: getattr(X, f"UC_X86_REG_{name.upper()}") for bits in (32, 64)
         for name in FULL[bits]}
-# Registers that are plain integers to Unicorn: read and written through uclib directly.
-# The binding's reg_read spends ~2 us per call choosing a register class; the kernel reads
-# seven registers per system call.
+# Registers that are plain integers to Unicorn: read and written through libunicorn
+# directly. The binding's reg_read spends ~2 us per call choosing a register class, and
+# its prototyped ctypes functions ~0.44 us converting arguments; the same C functions
+# without a prototype cost 0.24 us (measured on this 2-core Xeon), and a system call
+# makes a few of them.
+_LIB = ctypes.CDLL(uclib._name)
+_READ, _WRITE = _LIB.uc_reg_read, _LIB.uc_reg_write
+_READ_BATCH, _WRITE_BATCH = _LIB.uc_reg_read_batch, _LIB.uc_reg_write_batch
 _PLAIN = frozenset(n for bits in (32, 64) for n in FULL[bits]
-                   if n not in ("es", "cs", "ss", "ds", "fs", "gs", "eflags", "rflags"))
+                   if n not in ("es", "cs", "ss", "ds", "fs", "gs"))
 _PAGE_FAULTS = {UC_ERR_READ_UNMAPPED: "read", UC_ERR_WRITE_UNMAPPED: "write",
                 UC_ERR_FETCH_UNMAPPED: "fetch", UC_ERR_READ_PROT: "read",
                 UC_ERR_WRITE_PROT: "write", UC_ERR_FETCH_PROT: "fetch"}
@@ -98,6 +103,11 @@ class UnicornEngine:
         self._bad_access: tuple[int, str] | None = None
         self._breakpoints: dict[int, object] = {}   # address -> hook handle
         self._skip: int | None = None               # a breakpoint the run starts on
+        self._pc_bias = 0                           # inside a syscall hook (see _syscall)
+        self._pair = (ctypes.c_uint64(), ctypes.c_uint64())
+        self._pair_refs = (ctypes.c_void_p * 2)(*(ctypes.addressof(v) for v in self._pair))
+        self._syscall_reads = (ctypes.c_int * 2)(X.UC_X86_REG_RIP, X.UC_X86_REG_RFLAGS)
+        self._syscall_writes = (ctypes.c_int * 2)(X.UC_X86_REG_RCX, X.UC_X86_REG_R11)
         self._install_gdt()
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         if bits == 64:
@@ -127,28 +137,33 @@ class UnicornEngine:
     def reg(self, name: str) -> int:
         if name in _PLAIN:
             self._word.value = 0                    # a 32-bit register fills 4 bytes
-            status = uclib.uc_reg_read(self._uch, _REG[name], self._word_ref)
+            status = _READ(self._uch, _REG[name], self._word_ref)
             if status:
                 raise UcError(status)
-            return self._word.value
+            value = self._word.value
+            if name == self.flags_reg:
+                return (value & EFLAGS_USER) | EFLAGS_FIXED | (value & 0x200)
+            if name == self.pc:
+                return value + self._pc_bias
+            return value
         value = self.uc.reg_read(_REG[name])
         if name == "ss" and value == RING0_SS:
             return USER_DS
-        if name == self.flags_reg:
-            return (value & EFLAGS_USER) | EFLAGS_FIXED | (value & 0x200)
         return value
 
     def set_reg(self, name: str, value: int) -> None:
+        if name == self.flags_reg:
+            value = (value & (EFLAGS_USER | 0x200)) | EFLAGS_FIXED
+        elif name == self.pc:
+            value -= self._pc_bias
         if name in _PLAIN:
             self._word.value = value
-            status = uclib.uc_reg_write(self._uch, _REG[name], self._word_ref)
+            status = _WRITE(self._uch, _REG[name], self._word_ref)
             if status:
                 raise UcError(status)
             return
         if name == "ss" and value == USER_DS:
             value = RING0_SS
-        elif name == self.flags_reg:
-            value = (value & (EFLAGS_USER | 0x200)) | EFLAGS_FIXED
         self.uc.reg_write(_REG[name], value)
 
     def map(self, addr: int, size: int, perms: int) -> None:
@@ -304,13 +319,13 @@ class UnicornEngine:
         return False
 
     def _on_interrupt(self, uc, vector: int, data) -> None:
-        self._deliver(uc, lambda: self._interrupt(vector))
+        self._deliver(uc, self._interrupt, vector)
 
-    def _deliver(self, uc, handle) -> None:
+    def _deliver(self, uc, handle, *args) -> None:
         """Run a trap inside a hook: a Stop ends emulation; an exception surfaces after
         emu_start returns (Unicorn would swallow it)."""
         try:
-            stop = handle()
+            stop = handle(*args)
         except BaseException as e:
             self._error = e
             stop = None
@@ -324,25 +339,28 @@ class UnicornEngine:
 
     def _syscall(self) -> Stop | None:
         """`syscall`: RIP is still on it here, and Unicorn adds the instruction's 2 bytes
-        to whatever RIP is when the hook returns. Do what the CPU does, trap with RIP past
-        it (as `int 0x80` arrives), then step RIP back so the addition lands where the
-        kernel left it (after the call, or on it again for a call to be repeated)."""
-        after = self.reg("rip") + 2
-        self.uc.reg_write(X.UC_X86_REG_RCX, after)
-        self.uc.reg_write(X.UC_X86_REG_R11, self.reg("rflags"))
-        self.set_reg("rip", after)
+        to whatever RIP is when the hook returns. Do what the CPU does (RCX = next RIP,
+        R11 = RFLAGS) and trap with RIP shown past it, as `int 0x80` arrives: while the
+        hook runs, RIP reads 2 more and writes 2 less than Unicorn holds, so the common
+        call writes no RIP at all (a write there costs Unicorn a restart)."""
+        rip, rflags = self._pair
+        _READ_BATCH(self._uch, self._syscall_reads, self._pair_refs, 2)
+        rip.value += 2                                   # RCX = the next RIP, R11 = RFLAGS
+        rflags.value = (rflags.value & EFLAGS_USER) | EFLAGS_FIXED | (rflags.value & 0x200)
+        _WRITE_BATCH(self._uch, self._syscall_writes, self._pair_refs, 2)
+        self._pc_bias = 2
         try:
             return self.trap(SYSCALL_TRAP)
         finally:
-            self.set_reg("rip", self.reg("rip") - 2)
+            self._pc_bias = 0
 
     def _interrupt(self, vector: int) -> Stop | None:
+        if vector == 0x80:          # only `int 0x80` (CD 80) raises vector 0x80 in user mode
+            return self.trap(vector)
         eip = self.reg(self.pc)
         if vector in _EXCEPTIONS:
             return Stop("fault", eip, fault=GuestFault(_EXCEPTIONS[vector], eip))
         start = self._software_int_start(eip, vector)
-        if vector == 0x80 and start == eip - 2:
-            return self.trap(vector)
         if vector == 3:
             return Stop("fault", eip, fault=GuestFault("breakpoint", start))
         self.set_reg(self.pc, start)               # int n in user mode: #GP at the int

@@ -90,23 +90,25 @@ class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
         self.unknown_logged: set[tuple[str, int]] = set()
         self.on_block = None                  # callable(machine, WouldBlock) -> Stop | None
         self.abi = I386_ABI                   # the ABI of the call being carried out
+        self._entries: dict[tuple[int, int], tuple] = {}
         ProcessCalls.__init__(self)
         MemoryCalls.__init__(self)
 
     def syscall(self, machine: Machine, trap: int = 0x80) -> Stop | None:
         """Carry out the call `trap` (0x80, or SYSCALL_TRAP) asks for."""
-        regs = machine.regs
+        engine = machine.engine
         self.abi = abi = abi_of(trap)
-        number = regs[abi.number]
-        name = abi.table.get(number, "")
-        method = abi.implementation(name) if name else ""
-        handler = getattr(self, f"sys_{method}", None) if method else None
+        # The engine's full registers, or their low halves for int 0x80 in 64-bit code.
+        read = engine.reg if abi.bits == machine.bits else machine.regs.__getitem__
+        number = read(abi.number)
+        entry = self._entries.get((trap, number))
+        if entry is None:
+            entry = self._entries[(trap, number)] = self._entry(abi, number)
+        handler, reads = entry
         # Only the registers the call reads (all of them for strace): a register read
         # through an engine costs as much as the rest of a simple call. Implementations
         # read int arguments with c_int().
-        used = abi.args if handler is None or self.strace is not None else \
-            abi.args[:arity(handler.__func__)]
-        args = [regs[r] for r in used] + [0] * (len(abi.args) - len(used))
+        args = [read(r) for r in (reads if self.strace is None else abi.args)]
         if handler is None:
             result = self._unknown(machine, number, abi)
         else:
@@ -127,11 +129,19 @@ class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
             return result
         if self.strace is not None:
             self.strace(self.describe_call(machine, number, args, result, abi))
-        if machine.bits == 64:                 # an i386 result is sign-extended into RAX
-            regs.rax = signed(result & MASK[abi.bits], abi.bits) & MASK[64]
-        else:
-            regs.eax = result & MASK[32]
+        if machine.bits == 32:
+            engine.set_reg("eax", result & 0xFFFFFFFF)
+        else:                                  # an i386 result is sign-extended into RAX
+            engine.set_reg("rax", signed(result & MASK[abi.bits], abi.bits) & MASK[64])
         return None
+
+    def _entry(self, abi: Abi, number: int) -> tuple:
+        """(bound implementation or None, the argument registers it reads): looked up
+        once per call number, so a trap costs a dictionary lookup and a call."""
+        name = abi.table.get(number, "")
+        method = abi.implementation(name) if name else ""
+        handler = getattr(self, f"sys_{method}", None) if method else None
+        return handler, abi.args if handler is None else abi.args[:arity(handler.__func__)]
 
     def _unknown(self, machine: Machine, number: int, abi: Abi) -> int:
         if (abi.name, number) not in self.unknown_logged:
