@@ -3,6 +3,8 @@ machine that single steps leave, at every budget, fault and code write."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,7 +28,7 @@ def stepped_to(machine: Machine, retired: int, stopped: bool):
 
 
 @pytest.mark.parametrize("bits", [32, 64])
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=int(os.environ.get("CPUEMU_BLOCK_EXAMPLES", "150")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_blocks_leave_the_machine_single_steps_leave(bits, data):

@@ -67,3 +67,69 @@ def test_time_travel_needs_the_interpreter():
     machine = Machine(assemble("section .text\n_start: nop\n", dialect="nasm"), engine="unicorn")
     with pytest.raises(CpuemuError, match="needs the interp engine"):
         History(machine)
+
+
+# Each turn: getpid, a write of one byte, a read of one byte, brk grown by a page and
+# touched, then a few thousand instructions of arithmetic. ~1.3 M instructions in all.
+BUSY = """
+section .data
+cell: db 0
+section .text
+_start:
+    mov eax, 45
+    xor ebx, ebx
+    int 0x80
+    mov ebp, eax              ; the heap's current end
+    mov esi, 200
+turn:
+    mov eax, 20
+    int 0x80
+    mov eax, 3
+    xor ebx, ebx
+    mov ecx, cell
+    mov edx, 1
+    int 0x80
+    mov eax, 4
+    mov ebx, 1
+    mov ecx, cell
+    mov edx, 1
+    int 0x80
+    lea ebx, [ebp + 0x1000]
+    mov eax, 45
+    int 0x80
+    mov [ebp], esi            ; the new page, written
+    mov ebp, eax
+    mov ecx, 1300
+spin:
+    add edi, ecx
+    xor edi, 0x5555
+    dec ecx
+    jnz spin
+    dec esi
+    jnz turn
+    mov ebx, edi
+    and ebx, 0x7f
+    mov eax, 1
+    int 0x80
+"""
+
+
+def test_going_back_across_a_million_instructions_and_system_calls():
+    stdin = bytes(range(200))
+    machine = Machine(assemble(BUSY, dialect="nasm"), stdin=stdin)
+    history = History(machine, interval=100_000)
+    marks = {}
+    for at in (3_000, 400_000, 777_777):
+        history.run(at - history.now)
+        marks[at] = machine.snapshot()
+    stop = history.run(10_000_000)
+    assert stop.reason == "exited" and history.now > 1_000_000
+    end, status, out = machine.snapshot(), machine.exit_status, machine.stdout
+    assert out == stdin                                   # every byte read was echoed
+    for at in (777_777, 3_000, 400_000):                  # back, forward, back again
+        history.goto(at)
+        assert machine.snapshot() == marks[at] and machine.exit_status is None
+    history.run(10_000_000)                               # replayed: nothing said twice
+    assert machine.snapshot() == end and machine.exit_status == status
+    assert machine.stdout == out
+    assert len(history.checkpoints) <= history.max_checkpoints

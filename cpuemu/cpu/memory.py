@@ -93,34 +93,25 @@ class Memory:
         self._words: dict[int, memoryview] = {}
         self.code: set[int] = set()
         self.on_code_write = None           # callable(address, size) or None
-        self.journal: list | None = None    # undo entries while recording (time travel)
+        self.changes: list | None = None    # what the kernel changes, while time travel logs
 
     def map(self, addr: int, size: int, perms: int = RW) -> None:
         """Map zeroed pages over [addr, addr+size), keeping the contents of mapped ones."""
-        if self.journal is not None:
-            self.journal.append(("perms", {p: (self.perms.get(p), bytes(self.pages[p])
-                                               if p in self.pages else None)
-                                           for p in page_span(addr, size)}))
+        if self.changes is not None:
+            self.changes.append((addr, size, True))
         for page in page_span(addr, size):
             self.pages.setdefault(page, bytearray(PAGE))
             self._set_perms(page, perms)
 
     def unmap(self, addr: int, size: int) -> None:
-        if self.journal is not None:
-            self.journal.append(("perms", {p: (self.perms.get(p), bytes(self.pages[p])
-                                               if p in self.pages else None)
-                                           for p in page_span(addr, size)}))
+        if self.changes is not None:
+            self.changes.append((addr, size, True))
         for page in page_span(addr, size):
-            for table in (self.readable, self.writable, self.readable32, self.writable32,
-                          self._words, self.pages, self.perms):
-                table.pop(page, None)
-            self.code.discard(page)
+            self._drop(page)
 
     def protect(self, addr: int, size: int, perms: int) -> None:
-        if self.journal is not None:
-            self.journal.append(("perms", {p: (self.perms.get(p), bytes(self.pages[p])
-                                               if p in self.pages else None)
-                                           for p in page_span(addr, size)}))
+        if self.changes is not None:
+            self.changes.append((addr, size, True))
         for page in page_span(addr, size):
             if page in self.perms:
                 self._set_perms(page, perms)
@@ -152,43 +143,39 @@ class Memory:
                 self._set_perms(page, self.perms[page])
         self.code.clear()
 
-    # -- the undo journal (time travel) ---------------------------------------------------
+    # -- checkpoints (time travel) --------------------------------------------------------
 
-    def start_journal(self) -> None:
-        """Record what every change overwrites. Writes leave the fast path (its dicts are
-        emptied in place, so translated code sees it) and all go through `write`."""
-        self.journal = []
-        self.writable.clear()
-        self.writable32.clear()
+    def snapshot(self, previous: dict | None = None) -> dict[int, tuple[int, bytes]]:
+        """Every page as (perms, bytes). Pages equal to `previous`'s share its objects,
+        so a run of checkpoints costs the pages that changed between them."""
+        previous = previous or {}
+        out = {}
+        for page, data in self.pages.items():
+            perms = self.perms[page]
+            old = previous.get(page)
+            out[page] = old if old is not None and old[0] == perms and data == old[1] \
+                else (perms, bytes(data))
+        return out
 
-    def stop_journal(self) -> None:
-        self.journal = None
-        for page, perms in self.perms.items():
-            self._set_perms(page, perms)
+    def restore(self, snapshot: dict[int, tuple[int, bytes]]) -> None:
+        """Make memory exactly `snapshot`, keeping the page objects that stay mapped
+        (translated code and accessors hold them)."""
+        for page in [p for p in self.pages if p not in snapshot]:
+            self._drop(page)
+        for page, (perms, data) in snapshot.items():
+            current = self.pages.get(page)
+            if current is None:
+                self.pages[page] = bytearray(data)
+            elif current != data:
+                current[:] = data
+            if self.perms.get(page) != perms:
+                self._set_perms(page, perms)
 
-    def undo(self, entries: list) -> None:
-        """Put back what `entries` (a slice of the journal) overwrote, newest first."""
-        recording, self.journal = self.journal, None
-        try:
-            for entry in reversed(entries):
-                if entry[0] == "bytes":
-                    _, addr, old = entry
-                    self.write(addr, old, need=0)
-                    continue
-                for page, (perms, data) in entry[1].items():
-                    if perms is None:
-                        for table in (self.readable, self.writable, self.readable32,
-                                      self.writable32, self._words, self.pages, self.perms):
-                            table.pop(page, None)
-                    else:
-                        self.pages.setdefault(page, bytearray(PAGE))[:] = data
-                        self._words.pop(page, None)
-                        self._set_perms(page, perms)
-        finally:
-            self.journal = recording
-            if recording is not None:
-                self.writable.clear()
-                self.writable32.clear()
+    def _drop(self, page: int) -> None:
+        for table in (self.readable, self.writable, self.readable32, self.writable32,
+                      self._words, self.pages, self.perms):
+            table.pop(page, None)
+        self.code.discard(page)
 
     def is_mapped(self, addr: int, size: int = 1) -> bool:
         return all(p in self.pages for p in page_span(addr, size))
@@ -203,8 +190,8 @@ class Memory:
     def write(self, addr: int, data: bytes, *, need: int = W) -> None:
         """Write all of `data` or nothing: permissions are checked before any byte moves."""
         self.check(addr, len(data), need, "write")
-        if self.journal is not None:
-            self.journal.append(("bytes", addr, self._copy_out(addr, len(data))))
+        if self.changes is not None:
+            self.changes.append((addr, len(data), False))
         pos = 0
         while pos < len(data):
             page, off = divmod(addr + pos, PAGE)

@@ -167,10 +167,12 @@ class Debugger:
         self._report(stop)
 
     def cont(self, arg: str) -> None:
-        if self.history is None and not self.watches:
-            stop = self.m.run()
+        if self.watches:
+            stop = self._go()                       # a watch is checked after every step
+        elif self.history is not None:
+            stop = self.history.run(MAX_STEPS)      # recorded, at block speed
         else:
-            stop = self._go()
+            stop = self.m.run()
         self._report(stop)
 
     def back(self, arg: str) -> None:

@@ -65,6 +65,22 @@ class Cpu:
         self.eflags = (value & ~STATUS & (EFLAGS_USER | IF)) | EFLAGS_FIXED
         self.lazy = saved(value)
 
+    # -- checkpoints (time travel) -----------------------------------------------------
+
+    def state(self) -> tuple:
+        """Everything but memory, as one immutable value (icount excluded)."""
+        return (tuple(self.r), self.eip, self.lazy, self.eflags, tuple(self.seg.items()),
+                tuple(self.seg_base.items()), bytes(self.gdt), self.flat, self.fs_base,
+                self.gs_base)
+
+    def set_state(self, state: tuple) -> None:
+        r, self.eip, self.lazy, self.eflags, seg, seg_base, gdt, self.flat, \
+            self.fs_base, self.gs_base = state
+        self.r[:] = r                     # in place: translated code holds this list
+        self.seg.update(seg)
+        self.seg_base.update(seg_base)
+        self.gdt[:] = gdt
+
     # -- segments ----------------------------------------------------------------------
 
     def descriptor(self, selector: int) -> tuple[int, int, int]:

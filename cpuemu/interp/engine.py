@@ -42,6 +42,12 @@ class Halt(Exception):
         self.stop = stop
 
 
+def _completes(error: BaseException) -> bool:
+    """Did the instruction that raised `error` retire? A system call that ends the run
+    did, and so did a trap (int3, into): EIP is already past it."""
+    return isinstance(error, Halt) or isinstance(error, CpuFault) and error.resume is not None
+
+
 class BreakpointHit(Exception):
     """Raised in place of an instruction that has a breakpoint on it."""
 
@@ -412,7 +418,7 @@ class InterpEngine:
             cpu.icount += 1
             cpu.eip = following if insn.branches else insn.next
         except (MemoryFault, CpuFault, Halt, GuestFault) as e:
-            if isinstance(e, Halt):
+            if _completes(e):
                 cpu.icount += 1
             return self._outcome(e, eip)
         return Stop("step", cpu.eip)
@@ -423,7 +429,7 @@ class InterpEngine:
         if where is None:                          # raised before the block started
             return self._outcome(error, eip)
         index, done = where
-        self.cpu.icount += done + (1 if isinstance(error, Halt) else 0)
+        self.cpu.icount += done + (1 if _completes(error) else 0)
         return self._outcome(error, block.insns[index].address)
 
     def _outcome(self, error: BaseException, eip: int) -> Stop:
