@@ -178,7 +178,7 @@ class BlockCompiler:
         st.dirty.clear()
         st.flags = CPU
         st.at_entry = False
-        self.recovery[CALLED + k] = (CPU, frozenset())     # the closure ran: trust it
+        self.recovery[CALLED + k] = (CPU, frozenset(), False)   # the closure ran: trust it
         if last and insn.branches:
             self.emit(depth, f"nxt = o{k}()", k, CALLED + k)
         else:
@@ -200,7 +200,7 @@ class BlockCompiler:
         self.recovery: dict[int, tuple] = {}
         last = len(self.insns) - 1
         for k, insn in enumerate(self.insns):
-            self.recovery[k] = (st.flags, frozenset(st.dirty))
+            self.recovery[k] = (st.flags, frozenset(st.dirty), st.at_entry)
             self.emit(depth, f"# {insn.address:#x}: {insn.text}"
                       + ("" if insn.source is not None else "  (closure)"), k)
             if not self.single and (k > 0 and self.may_write(self.insns[k - 1])
@@ -282,7 +282,7 @@ class BlockCompiler:
         out = head + inner
         out += ["    except BaseException as e:",
                 "        k = LP.get(e.__traceback__.tb_lineno, 0)"]
-        out += self.recovery_code()
+        out += self.recovery_code(st)
         out += ["        raise"]
         exit_sync = self.sync(st)
         if exit_sync:
@@ -305,13 +305,20 @@ class BlockCompiler:
                 return False
         return True
 
-    def recovery_code(self) -> list[str]:
-        """In the exception handler: put back the state from before instruction k."""
+    def recovery_code(self, end: _State) -> list[str]:
+        """In the exception handler: put back the state from before instruction k. In a
+        loop whose back edge does not store the flags, an instruction before the first
+        flag writer sees the previous turn's (only Ctrl-C can stop it there)."""
         groups: dict[str, list[int]] = {}
-        for k, (flags, dirty) in sorted(self.recovery.items()):
+        for k, (flags, dirty, at_entry) in sorted(self.recovery.items()):
             st = _State(set(dirty))
             st.flags = flags
-            groups.setdefault(self.sync(st), []).append(k)
+            text = self.sync(st)
+            if self.loops and at_entry and flags is CPU and not self.entry_used \
+                    and end.flags is not CPU:
+                text += f"{'; ' if text else ''}cpu.lazy = cpu.lazy if n == 1 else " \
+                        f"{self.tuple_of(end.flags)}"
+            groups.setdefault(text, []).append(k)
         out = []
         for text, positions in groups.items():
             if not text:
