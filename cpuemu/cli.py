@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "registers) or --bits 64 says so.",
                          epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _source_args(run)
+    run.add_argument("--cpu", choices=("intel", "amd"),
+                     help="the interpreter's CPU model: what undefined flags and results "
+                          "are (default: this machine's vendor)")
     run.add_argument("--engine", choices=ENGINES, default="interp",
                      help="CPU engine (default: %(default)s)")
     run.add_argument("--max-instructions", type=_positive, metavar="N",
@@ -87,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                                        "break, watch, print, x, back (time travel), bt. "
                                        "`help` inside lists the commands.")
     _source_args(debug)
+    debug.add_argument("--cpu", choices=("intel", "amd"),
+                     help="the interpreter's CPU model: what undefined flags and results "
+                          "are (default: this machine's vendor)")
     debug.add_argument("--engine", choices=ENGINES, default="interp",
                        help="CPU engine (default: %(default)s; time travel needs interp)")
     debug.add_argument("--commands", metavar="FILE",
@@ -184,7 +190,7 @@ def cmd_run(args) -> int:
                       stdin=stdin, stdout=sys.stdout.buffer, stderr=sys.stderr.buffer,
                       capture=False, log=sys.stderr.buffer,
                       max_instructions=args.max_instructions, check_cdecl=args.check_cdecl,
-                      root=args.root, strace=strace)
+                      root=args.root, strace=strace, cpu=args.cpu)
     try:
         stop = machine.run()
     finally:
@@ -291,7 +297,8 @@ def cmd_debug(args) -> int:
             raise CpuemuError(f"cannot read --commands file: {e}") from None
     machine = Machine(program, engine=args.engine, argv=[args.file, *args.args],
                       stdin=_read_stdin_file(args.stdin) or b"", stdout=sys.stdout.buffer,
-                      stderr=sys.stderr.buffer, capture=False, log=sys.stderr.buffer)
+                      stderr=sys.stderr.buffer, capture=False, log=sys.stderr.buffer,
+                      cpu=args.cpu)
     return Debugger(machine, out=lambda line: print(line, flush=True)).run(commands)
 
 

@@ -108,13 +108,15 @@ class Flags:
 GPR64_SET = frozenset(gprs(64))
 
 
-def make_engine(name: str, trap, bits: int = 32):
+def make_engine(name: str, trap, bits: int = 32, cpu: str | None = None):
+    """`cpu` ("intel", "amd"; the host's vendor by default) is the interpreter's CPU
+    model; Unicorn's undefined results are its own (QEMU's), whatever it says."""
     if name == "unicorn":
         from .fast import UnicornEngine
         return UnicornEngine(trap, bits)
     if name == "interp":
         from .interp import InterpEngine
-        return InterpEngine(trap, bits)
+        return InterpEngine(trap, bits, cpu)
     raise CpuemuError(f"unknown engine {name!r} (choose {', '.join(ENGINES)})")
 
 
@@ -127,15 +129,18 @@ class Machine:
                  stdin: bytes | BinaryIO | None = None, stdout: BinaryIO | None = None,
                  stderr: BinaryIO | None = None, capture: bool = True,
                  log: BinaryIO | None = None, max_instructions: int | None = None,
-                 check_cdecl: bool = False, root: str | None = None, strace=None):
+                 check_cdecl: bool = False, root: str | None = None, strace=None,
+                 cpu: str | None = None):
         """`root`: the host directory the guest sees as `/` (a fresh temporary one by
-        default); `strace`: a callable taking one line per system call."""
+        default); `strace`: a callable taking one line per system call; `cpu`: the CPU
+        model whose undefined results the interpreter gives, "intel" or "amd" (the
+        host's vendor by default)."""
         self.program = program
         self.max_instructions = max_instructions
         self.streams = Streams(stdin, stdout, stderr, capture, log)
         self.kernel = Kernel(self.streams, root=root, strace=strace)
         self.bits = program.bits
-        self.engine = make_engine(engine, self._trap, self.bits)
+        self.engine = make_engine(engine, self._trap, self.bits, cpu)
         self.regs = Registers(self.engine, self.bits)
         self.flags = Flags(self.regs)
         self.exit_status: int | None = None

@@ -13,6 +13,7 @@ from ..cpu.memory import Memory
 from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, SEGMENTS, gprs
 from ..cpu.segments import decode_descriptor, linux_gdt, linux_selectors
 from .flags import STATUS, materialize, saved
+from .undefined import MODELS
 
 DF = 1 << 10
 IF = 1 << 9
@@ -37,10 +38,12 @@ class SegmentFault(CpuFault):
 
 class Cpu:
     __slots__ = ("r", "eip", "lazy", "eflags", "seg", "seg_base", "gdt", "mem", "flat",
-                 "icount", "on_flat_change", "bits", "fs_base", "gs_base")
+                 "icount", "on_flat_change", "bits", "fs_base", "gs_base", "model", "policy")
 
-    def __init__(self, mem: Memory, bits: int = 32):
+    def __init__(self, mem: Memory, bits: int = 32, model: str = "amd"):
         self.bits = bits
+        self.model = model                # "amd" or "intel": what undefined results are
+        self.policy = MODELS[model]
         self.r = [0] * len(gprs(bits))
         self.eip = 0
         self.fs_base = self.gs_base = 0   # 64-bit mode's FS/GS bases

@@ -26,6 +26,7 @@ from .cpu import Cpu, CpuFault
 from .decode import BRANCH_KINDS, Translation, Unsupported
 from .semantics import HANDLERS, load_families
 from .source import Source
+from .undefined import MODELS, host_model
 
 MAX_BLOCK = 64
 UNLIMITED = 1 << 62
@@ -129,15 +130,21 @@ class InterpEngine:
 
     name = "interp"
 
-    def __init__(self, trap: TrapHandler, bits: int = 32):
+    def __init__(self, trap: TrapHandler, bits: int = 32, cpu: str | None = None):
+        """`cpu`: the CPU model ("amd" or "intel") whose undefined results to give; the
+        host's vendor by default."""
         load_families()
+        if cpu is None:
+            cpu = host_model()
+        if cpu not in MODELS:
+            raise CpuemuError(f"unknown CPU model {cpu!r}: choose from {', '.join(MODELS)}")
         self.trap = trap
         self.bits = bits
         self.mask = MASK[bits]
         self.gpr_index = {name: i for i, name in enumerate(gprs(bits))}
         self.pc, self.flags_reg = pc_name(bits), flags_name(bits)
         self.mem = Memory()
-        self.cpu = Cpu(self.mem, bits)
+        self.cpu = Cpu(self.mem, bits, cpu)
         self.blocks: dict[int, Block] = {}
         self.breakpoints: frozenset[int] = frozenset()
         self.code_written = [False]       # blocks test it after each possible code write

@@ -8,13 +8,13 @@ every rule but `SAVED`, which holds materialised bits (after popf, sahf, clc, ..
 
 `extra` is the carry-in for adc/sbb and the previous state for inc/dec (which keep CF);
 that link never grows into a chain because inc/dec link to what *they* kept.
-Undefined flags are not invented here: rules read them from `undefined.POLICY`.
+Undefined flags are not invented here: they come from the CPU model's policy
+(`undefined.MODELS`).
 """
 
 from __future__ import annotations
 
 from ..cpu.registers import FLAG_BITS
-from .undefined import POLICY
 
 PARITY = bytes(1 - bin(i).count("1") % 2 for i in range(256))   # PF: even number of ones
 
@@ -177,8 +177,8 @@ class Logic(Rule):
 
     name = "logic"
 
-    def __init__(self, bits: int):
-        self.af_value = POLICY["logic"]["af"]
+    def __init__(self, bits: int, af: int = 0):
+        self.af_value = af
         super().__init__(bits)
 
     def cf(self, s):
@@ -268,7 +268,9 @@ def _widths(cls) -> dict[int, Rule]:
 
 
 ADD, ADC, SUB, SBB = _widths(Add), _widths(Adc), _widths(Sub), _widths(Sbb)
-LOGIC, INC, DEC, RESULT = _widths(Logic), _widths(Inc), _widths(Dec), _widths(Result)
+INC, DEC, RESULT = _widths(Inc), _widths(Dec), _widths(Result)
+# and/or/xor/test by the AF a CPU model leaves
+LOGIC = {af: {bits: Logic(bits, af) for bits in (8, 16, 32, 64)} for af in (0, 1)}
 SAVED = Saved(32)
 
 
@@ -291,11 +293,11 @@ def with_flags(s, **values: int):
 
 
 
-def compose(family: str, prev, width: int, res: int, **defined: int):
+def compose(policy: dict, prev, width: int, res: int, **defined: int):
     """A saved state for instructions whose flags are partly defined, partly policy:
-    `defined` gives the defined ones; the others follow `POLICY[family]` (a constant,
-    "keep" the previous value, or "result" for ZF/SF/PF derived from `res`)."""
-    policy = POLICY[family]
+    `defined` gives the defined ones; the others follow `policy` (the CPU model's rules
+    for the family: a constant, "keep" the previous value, or "result" for ZF/SF/PF
+    derived from `res`)."""
     old = prev[0].bits_of(prev)
     from_result = {"zf": 1 if res == 0 else 0, "sf": res >> (width - 1) & 1,
                    "pf": PARITY[res & 0xFF]}

@@ -1,9 +1,11 @@
-"""What the interpreter writes into flags the Intel SDM leaves undefined.
+"""What the interpreter writes into flags the Intel SDM leaves undefined, per CPU model.
 
-One table, so the policy is visible and changeable in one place. The values follow this
-machine's CPU (an AMD EPYC) as the native oracle measured it, single instructions with
-random operands and random incoming flags; `python -m cpuemu.diff.native` reports how
-often they agree on random programs (docs/undefined-flags.md).
+One table per vendor, so each policy is visible and changeable in one place. The AMD
+values were measured on an AMD EPYC with the native oracle, single instructions with
+random operands and random incoming flags; the Intel values on the 1,500 snippets run on
+an Intel Xeon (`python -m cpuemu.diff.snippets --cpu intel`). `python -m
+cpuemu.diff.native` reports how often a model agrees with this machine on random
+programs (docs/undefined-flags.md).
 Comparisons with Unicorn mask every flag iced-x86 calls undefined, so this table only
 matters for agreement with real hardware.
 
@@ -12,7 +14,7 @@ Values: 0 or 1 (a constant), "keep" (the flag keeps its previous value), "result
 own module.
 """
 
-POLICY: dict[str, dict[str, object]] = {
+AMD: dict[str, dict[str, object]] = {
     # and, or, xor, test
     "logic": {"af": 0},
     # shl/sal, shr, sar: OF for counts above 1 (the rule of the last 1-bit step:
@@ -31,3 +33,28 @@ POLICY: dict[str, dict[str, object]] = {
     # bt, bts, btr, btc: OF SF AF PF
     "bittest": {"of": "keep", "sf": "keep", "af": "keep", "pf": "keep"},
 }
+
+INTEL: dict[str, dict[str, object]] = {
+    "logic": {"af": 0},
+    "shift": {"of": "first-step", "af": 0},
+    "rotate": {"of": "first-step", "of-immediate": "keep"},
+    "double-shift": {"of": "first-step", "af": 0, "above-16": "repeat"},
+    "mul": {"sf": "result", "zf": 0, "pf": "result", "af": 0},
+    "div": {"cf": "keep", "of": "keep", "sf": "keep", "zf": "keep", "af": "keep", "pf": "keep"},
+    "bitscan": {"cf": 0, "of": 0, "sf": 0, "af": 0, "pf": "result"},
+    "bittest": {"of": "keep", "sf": "keep", "af": "keep", "pf": "keep"},
+}
+
+MODELS = {"amd": AMD, "intel": INTEL}
+
+
+def host_model() -> str:
+    """The vendor of the CPU this runs on, when it is Intel or AMD; else amd."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return "intel" if "GenuineIntel" in line else "amd"
+    except OSError:
+        pass
+    return "amd"

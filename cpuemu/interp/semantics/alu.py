@@ -34,6 +34,8 @@ def _operand(s: Source, expr: str, name: str) -> str:
 @handles("add", "sub", "cmp", "and", "or", "xor", "test")
 def binary(t):
     symbol, rules, writes = BINARY[t.insn.mnemonic]
+    if rules is LOGIC:
+        rules = LOGIC[t.cpu.policy["logic"]["af"]]
     bits = t.bits(0)
     s = Source(t)
     if writes and t.is_mem(0):

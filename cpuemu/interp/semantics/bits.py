@@ -27,12 +27,14 @@ def bit_test(t):
     get = t.reader(0)
     put = t.writer(0) if update else None
 
+    policy = t.cpu.policy["bittest"]
+
     def op():
         n = offset() & (bits - 1)
         value = get()
         if put is not None:
             put(update(value, 1 << n))
-        cpu.lazy = compose("bittest", cpu.lazy, bits, 0, cf=value >> n & 1,
+        cpu.lazy = compose(policy, cpu.lazy, bits, 0, cf=value >> n & 1,
                            zf=cpu.lazy[0].zf(cpu.lazy))
     return op
 
@@ -46,6 +48,8 @@ def _bit_string(t, bits: int, update):
     write = refuse_code_write if t.writes_code_segment() and update else t.mem.writer(size)
     sign = 1 << (bits - 1)
 
+    policy = t.cpu.policy["bittest"]
+
     def op():
         n = offset()
         n -= (n & sign) << 1
@@ -54,7 +58,7 @@ def _bit_string(t, bits: int, update):
         value = read(address)
         if update is not None:
             write(address, update(value, 1 << n))
-        cpu.lazy = compose("bittest", cpu.lazy, bits, 0, cf=value >> n & 1,
+        cpu.lazy = compose(policy, cpu.lazy, bits, 0, cf=value >> n & 1,
                            zf=cpu.lazy[0].zf(cpu.lazy))
     return op
 
@@ -65,12 +69,14 @@ def bit_scan(t):
     get, put, cpu = t.reader(1), t.writer(0), t.cpu
     forward = t.insn.mnemonic == M.BSF
 
+    policy = t.cpu.policy["bitscan"]
+
     def op():
         value = get()
         if value == 0:
-            cpu.lazy = compose("bitscan", cpu.lazy, bits, value, zf=1)
+            cpu.lazy = compose(policy, cpu.lazy, bits, value, zf=1)
             return
         index = (value & -value).bit_length() - 1 if forward else value.bit_length() - 1
         put(index)
-        cpu.lazy = compose("bitscan", cpu.lazy, bits, value, zf=0)
+        cpu.lazy = compose(policy, cpu.lazy, bits, index, zf=0)
     return op

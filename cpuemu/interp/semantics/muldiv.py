@@ -30,7 +30,7 @@ def _accumulator(t, bits: int):
 
 @handles("mul", "imul")
 def multiply(t):
-    cpu, insn = t.cpu, t.insn
+    cpu, insn, policy = t.cpu, t.insn, t.cpu.policy["mul"]
     is_signed = insn.mnemonic == M.IMUL
     if insn.op_count == 1:
         return _widening(t, is_signed)
@@ -44,7 +44,7 @@ def multiply(t):
         res = product & mask
         wide = int(product != signed(res, bits))
         put(res)
-        cpu.lazy = compose("mul", cpu.lazy, bits, res, cf=wide, of=wide)
+        cpu.lazy = compose(policy, cpu.lazy, bits, res, cf=wide, of=wide)
     return op
 
 
@@ -56,6 +56,8 @@ def _widening(t, is_signed: bool):
     low, put_low, _, put_high = _accumulator(t, bits)
     if bits == 8:
         put_low = t.reg_writer(EAX, 0, 16)
+
+    policy = t.cpu.policy["mul"]
 
     def op():
         if is_signed:
@@ -70,7 +72,7 @@ def _widening(t, is_signed: bool):
         else:
             put_low(product & mask)
             put_high(product >> bits)
-        cpu.lazy = compose("mul", cpu.lazy, bits, product & mask, cf=wide, of=wide)
+        cpu.lazy = compose(policy, cpu.lazy, bits, product & mask, cf=wide, of=wide)
     return op
 
 
@@ -82,6 +84,8 @@ def divide(t):
     low, put_low, high, put_high = _accumulator(t, bits)
     is_signed = t.insn.mnemonic == M.IDIV
     lo_limit, hi_limit = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if is_signed else (0, mask)
+
+    policy = t.cpu.policy["div"]
 
     def op():
         divisor = src()
@@ -100,5 +104,5 @@ def divide(t):
             raise CpuFault("divide-error", "quotient too large")
         put_low(quotient & mask)
         put_high(remainder & mask)
-        cpu.lazy = compose("div", cpu.lazy, bits, quotient & mask)
+        cpu.lazy = compose(policy, cpu.lazy, bits, quotient & mask)
     return op

@@ -3,9 +3,10 @@
 Flags: a count of 0 (after masking to 5 bits, 6 for 64-bit operands) changes nothing.
 Shifts set CF to the last bit shifted out and SF ZF PF from the result; OF is defined
 for 1-bit shifts only and AF never. Rotates change only CF and OF (OF defined for 1-bit
-rotates). shld/shrd: like shifts. The undefined rest follows `undefined.POLICY`; its OF
-policy "last-step" means OF is what the last 1-bit step sets, so one formula serves
-every count.
+rotates). shld/shrd: like shifts. The undefined rest follows the CPU model's policy. For
+OF after a count above 1, "last-step" (AMD) is what the last 1-bit step sets, and
+"first-step" (Intel) what the first one sets, from the operand before the instruction;
+either way one formula serves every count.
 """
 
 from __future__ import annotations
@@ -14,12 +15,7 @@ from iced_x86 import Mnemonic as M
 
 from ...cpu.registers import MASK
 from ..flags import RESULT, with_flags
-from ..undefined import POLICY
 from . import handles
-
-SHIFT = POLICY["shift"]
-ROTATE = POLICY["rotate"]
-DOUBLE = POLICY["double-shift"]
 
 
 def _count(t, i: int):
@@ -49,10 +45,8 @@ def shift(t):
     bits = t.bits(0)
     mask, top, rule, cpu = MASK[bits], bits - 1, RESULT[bits], t.cpu
     get, put, count = t.reader(0), t.writer(0), _count(t, 1)
-    af, limit, idle = SHIFT["af"], count_mask(bits), rewrite(t)
-    for policy in (SHIFT, ROTATE, DOUBLE):
-        if policy["of"] != "last-step":
-            raise NotImplementedError(f"OF policy {policy['of']!r}")
+    af, limit, idle = t.cpu.policy["shift"]["af"], count_mask(bits), rewrite(t)
+    first = t.cpu.policy["shift"]["of"] == "first-step"
     mnemonic = t.insn.mnemonic
 
     if mnemonic in (M.SHL, M.SAL):
@@ -64,7 +58,8 @@ def shift(t):
                 res = wide & mask
                 put(res)
                 cf = wide >> bits & 1
-                cpu.lazy = (rule, cf, res >> top ^ cf, res, af)
+                of = (a >> top ^ a >> (top - 1)) & 1 if first else res >> top ^ cf
+                cpu.lazy = (rule, cf, of, res, af)
             elif idle is not None:
                 idle()
         return op
@@ -77,7 +72,8 @@ def shift(t):
                 res = a >> n
                 put(res)
                 before_last = a >> (n - 1)
-                cpu.lazy = (rule, before_last & 1, before_last >> top & 1, res, af)
+                of = a >> top if first else before_last >> top & 1
+                cpu.lazy = (rule, before_last & 1, of, res, af)
             elif idle is not None:
                 idle()
         return op
@@ -107,6 +103,11 @@ def rotate(t):
     period = bits + 1 if through_carry else bits
     left = mnemonic in (M.ROL, M.RCL)
     limit, idle = count_mask(bits), rewrite(t)
+    policy = t.cpu.policy["rotate"]
+    first = policy["of"] == "first-step"
+    # Intel: a rotate (not through CF) by an immediate count leaves OF alone
+    keep_of = policy.get("of-immediate") == "keep" and t.is_imm(1) \
+        and not through_carry
 
     def op():
         masked = count() & limit
@@ -117,8 +118,8 @@ def rotate(t):
         n = masked % period
         a = get()
         s = cpu.lazy
+        carry_in = s[0].cf(s)
         if through_carry:
-            carry_in = s[0].cf(s)
             wide = carry_in << bits | a
             wide = ((wide << n) | (wide >> (period - n))) if left else \
                 ((wide >> n) | (wide << (period - n)))
@@ -128,9 +129,18 @@ def rotate(t):
             res = ((a << n) | (a >> (bits - n))) & mask if left else \
                 ((a >> n) | (a << (bits - n))) & mask
             cf = res & 1 if left else res >> top
-        of = (res >> top ^ cf) if left else (res >> top ^ res >> (top - 1))
+        if first and masked > 1:                  # as the first 1-bit step sets it
+            if left:
+                of = a >> top ^ a >> (top - 1)
+            else:
+                of = (carry_in if through_carry else a) ^ a >> top
+        else:
+            of = (res >> top ^ cf) if left else (res >> top ^ res >> (top - 1))
         put(res)
-        cpu.lazy = with_flags(s, cf=cf, of=of & 1)
+        if keep_of and masked > 1:
+            cpu.lazy = with_flags(s, cf=cf)
+        else:
+            cpu.lazy = with_flags(s, cf=cf, of=of & 1)
     return op
 
 
@@ -140,7 +150,11 @@ def double_shift(t):
     mask, top, rule, cpu = MASK[bits], bits - 1, RESULT[bits], t.cpu
     get, put, src, count = t.reader(0), t.writer(0), t.reader(1), _count(t, 2)
     left = t.insn.mnemonic == M.SHLD
-    af, limit, idle = DOUBLE["af"], count_mask(bits), rewrite(t)
+    af, limit, idle = t.cpu.policy["double-shift"]["af"], count_mask(bits), rewrite(t)
+    first = t.cpu.policy["double-shift"]["of"] == "first-step"
+    # A 16-bit shld/shrd by 17-31: Intel shifts through dst:src:dst (48 bits), so the
+    # destination's own bits come back in; AMD's result is the 32-bit concatenation's.
+    repeat = bits == 16 and t.cpu.policy["double-shift"].get("above-16") == "repeat"
 
     def op():
         n = count() & limit
@@ -150,17 +164,28 @@ def double_shift(t):
             return
         a = get()
         b = src()
-        if left:
+        if repeat and n > 16:
+            if left:
+                wide = (a << 32 | b << 16 | a) << n
+                res, cf = wide >> 32 & mask, wide >> 48 & 1
+            else:
+                wide = a << 32 | b << 16 | a
+                res, cf = wide >> n & mask, wide >> (n - 1) & 1
+            of = (a >> top ^ a >> (top - 1)) & 1 if left else (b ^ a >> top) & 1
+        elif left:
             wide = (a << bits | b) << n
             res = wide >> bits & mask
             cf = wide >> (2 * bits) & 1
-            # last-step OF; a 16-bit shld by 16 gives OF = CF on this CPU (measured)
-            of = cf if n == bits else res >> top ^ cf
+            # last-step OF; a 16-bit shld by 16 gives OF = CF on AMD (measured)
+            if first:
+                of = (a >> top ^ a >> (top - 1)) & 1
+            else:
+                of = cf if n == bits else res >> top ^ cf
         else:
             wide = b << bits | a
             res = wide >> n & mask
             cf = wide >> (n - 1) & 1
-            of = (res ^ wide >> (n - 1)) >> top & 1
+            of = (b ^ a >> top) & 1 if first else (res ^ wide >> (n - 1)) >> top & 1
         put(res)
         cpu.lazy = (rule, cf, of, res, af)
     return op

@@ -17,11 +17,16 @@ from . import handles
 
 EAX, ECX, EDX, EBX, R11 = 0, 1, 2, 3, 11
 
-# cpuid: a plain i686 without x87, MMX or SSE; TSC (bit 4) and CMOV (bit 15) only.
-CPUID = {
-    0: (1, *(int.from_bytes(s.encode(), "little") for s in ("cpue", "i686", "mu  "))),
-    1: (0x00000611, 0, 0, (1 << 4) | (1 << 15)),
-}
+# cpuid: the model's vendor string (EBX EDX ECX spell it), and a family 6 processor with
+# exactly what the interpreter implements: TSC (bit 4) and CMOV (bit 15), no x87, MMX or
+# SSE, so a program (or glibc's ifunc resolvers) asking picks code it can run.
+VENDORS = {"intel": "GenuineIntel", "amd": "AuthenticAMD"}
+
+
+def cpuid_leaves(model: str) -> dict[int, tuple[int, int, int, int]]:
+    words = [int.from_bytes(VENDORS[model][i:i + 4].encode(), "little") for i in (0, 4, 8)]
+    return {0: (1, words[0], words[2], words[1]),          # EAX, EBX, ECX, EDX
+            1: (0x00000611, 0, 0, (1 << 4) | (1 << 15))}
 
 
 @handles("nop", "pause", "endbr32", "endbr64")
@@ -108,11 +113,11 @@ def undefined(t):
 
 @handles("cpuid")
 def cpuid(t):
-    r = t.cpu.r
+    r, leaves = t.cpu.r, cpuid_leaves(t.cpu.model)
 
     def op():
         leaf = r[EAX]
-        r[EAX], r[EBX], r[ECX], r[EDX] = CPUID.get(leaf, (0, 0, 0, 0))
+        r[EAX], r[EBX], r[ECX], r[EDX] = leaves.get(leaf, (0, 0, 0, 0))
     return op
 
 
