@@ -174,3 +174,17 @@ def test_segments_are_flat_like_linux(engine):
         seg = m.segment(name)
         assert (seg.base, seg.limit) == (0, 0xFFFFFFFF), name
     assert m.segment("cs").selector == 0x23
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+def test_unicorn_starts_with_the_fpu_and_sse_state_linux_gives(bits):
+    """FCW 0x037F (all exceptions masked, 64-bit precision, round to nearest), every
+    x87 register empty, MXCSR 0x1F80."""
+    src = (("bits 64\n" if bits == 64 else "") + "section .bss\nenv: resb 28\nmx: resd 1\n"
+           "section .text\n_start: fnstenv [env]\n stmxcsr dword [mx]\n int3\n")
+    m = Machine(assemble(src, dialect="nasm"), engine="unicorn")
+    assert m.run(10).fault.kind == "breakpoint"
+    env = m.read(m.symbol("env"), 12)
+    fcw, fsw, ftw = (int.from_bytes(env[i:i + 2], "little") for i in (0, 4, 8))
+    assert (fcw, fsw, ftw) == (0x037F, 0, 0xFFFF)
+    assert m.read_u32(m.symbol("mx")) == 0x1F80

@@ -109,6 +109,11 @@ class UnicornEngine:
         self._syscall_reads = (ctypes.c_int * 2)(X.UC_X86_REG_RIP, X.UC_X86_REG_RFLAGS)
         self._syscall_writes = (ctypes.c_int * 2)(X.UC_X86_REG_RCX, X.UC_X86_REG_R11)
         self._install_gdt()
+        # The x87 and SSE state Linux gives a new process (Unicorn starts with FCW 0 and
+        # tag word 0x5555, which changes the results of real programs).
+        self.uc.reg_write(X.UC_X86_REG_FPCW, 0x037F)
+        self.uc.reg_write(X.UC_X86_REG_FPTAG, 0xFFFF)
+        self.uc.reg_write(X.UC_X86_REG_MXCSR, 0x1F80)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         if bits == 64:
             self.uc.hook_add(UC_HOOK_INSN, self._on_syscall, None, 1, 0, X.UC_X86_INS_SYSCALL)
