@@ -23,7 +23,7 @@ def machine_with_bytes(code: bytes, engine: str = "interp") -> Machine:
 @pytest.mark.parametrize("code, mnemonic", [
     (bytes.fromhex("0f58c1"), "addps"),         # SSE: real, not implemented
     (bytes.fromhex("d9e8"), "fld1"),            # x87
-    (bytes.fromhex("37"), "aaa"),               # BCD adjust
+    (bytes.fromhex("6201"), "bound"),           # bound eax, [ecx]: rare, not implemented
     (bytes.fromhex("0fc70e"), "cmpxchg8b"),
     (bytes.fromhex("0f31"), None),              # rdtsc is supported: the control row
 ])

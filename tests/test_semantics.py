@@ -168,3 +168,31 @@ def test_popf_cannot_clear_if_in_user_mode():
     CPL 0, where popfd does clear it."""
     machine = run_row("interp", "push 0\n popfd\n pushfd\n pop eax", {})
     assert machine.regs.eax == 0x202 and machine.flags.__getattr__("if") == 1
+
+
+@pytest.mark.parametrize("engine", ["interp", "unicorn"])
+@pytest.mark.parametrize("src,ax,cf,af", [
+    (" mov al, 0x38\n add al, 0x45\n daa\n", 0x83, 0, 1),        # 38 + 45 = 83 in BCD
+    (" mov al, 0x99\n add al, 0x01\n daa\n", 0x00, 1, 1),        # 99 + 1 = 100: carry
+    (" mov al, 0x42\n sub al, 0x13\n das\n", 0x29, 0, 1),        # 42 - 13 = 29
+    (" mov ax, 0x0009\n add al, 0x05\n aaa\n", 0x0104, 1, 1),    # 9 + 5 = 14 unpacked
+    (" mov ax, 0x0103\n sub al, 0x05\n aas\n", 0x0008, 1, 1),    # 13 - 5 = 8 unpacked
+    (" mov ax, 0x0038\n aam\n", 0x0506, None, None),             # 56 -> 5, 6
+    (" mov ax, 0x0506\n aad\n", 0x0038, None, None),             # 5, 6 -> 56
+    (" mov ax, 0x0038\n aam 16\n", 0x0308, None, None),          # another base
+])
+def test_bcd_and_ascii_adjust(engine, src, ax, cf, af):
+    m = Machine(assemble("section .text\n_start:\n" + src + " int3\n", dialect="nasm"),
+                engine=engine)
+    assert m.run(20).fault.kind == "breakpoint"
+    assert m.regs.ax == ax
+    if cf is not None:
+        assert (m.flags.cf, m.flags.af) == (cf, af)
+
+
+@pytest.mark.parametrize("engine", ["interp", "unicorn"])
+def test_aam_by_zero_is_a_divide_error(engine):
+    m = Machine(assemble("section .text\n_start: mov ax, 5\n aam 0\n", dialect="nasm"),
+                engine=engine)
+    stop = m.run(10)
+    assert stop.fault.kind == "divide-error" and m.regs.ax == 5

@@ -128,6 +128,8 @@ class Generator:
                  self.string, self.branch, self.call]
         if self.loops and not self.avoid:
             kinds.append(self.loop)
+        if self.m.bits == 32:
+            kinds.append(self.bcd)
         return self.p.choice(kinds)()
 
     # -- operands ----------------------------------------------------------------------
@@ -236,6 +238,13 @@ class Generator:
     def unary(self):
         bits = self.width()
         return [f"{self.p.choice(('inc', 'dec', 'neg', 'not'))} {self.rm(bits, write=True)}"]
+
+    def bcd(self):
+        """aaa aas daa das aam aad (32-bit code only; aam by 0 is a divide error)."""
+        op = self.p.choice(("aaa", "aas", "daa", "das", "aam", "aad"))
+        if op in ("aam", "aad") and self.p.bool(30):
+            return [f"{op} {self.p.int(0, 255)}"]
+        return [op]
 
     def shift(self):
         p = self.p

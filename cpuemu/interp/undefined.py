@@ -32,6 +32,12 @@ AMD: dict[str, dict[str, object]] = {
     "bitscan": {"cf": "keep", "of": "keep", "sf": "keep", "af": "keep", "pf": "keep"},
     # bt, bts, btr, btc: OF SF AF PF
     "bittest": {"of": "keep", "sf": "keep", "af": "keep", "pf": "keep"},
+    # aaa aas (OF SF ZF PF), aam (OF AF CF), aad (OF AF CF), daa das (OF): not measured
+    # on an AMD CPU yet; the Intel values stand in
+    "ascii-adjust": {"of": 0, "sf": "result", "zf": "result", "pf": "result"},
+    "ascii-multiply": {"of": 0, "af": 0, "cf": 0},
+    "ascii-divide": {"of": "add", "af": "add", "cf": "add"},
+    "decimal-adjust": {"of": 0},
 }
 
 INTEL: dict[str, dict[str, object]] = {
@@ -43,6 +49,11 @@ INTEL: dict[str, dict[str, object]] = {
     "div": {"cf": "keep", "of": "keep", "sf": "keep", "zf": "keep", "af": "keep", "pf": "keep"},
     "bitscan": {"cf": 0, "of": 0, "sf": 0, "af": 0, "pf": "result"},
     "bittest": {"of": "keep", "sf": "keep", "af": "keep", "pf": "keep"},
+    # measured natively (family 6 model 167), 80-160 random cases each
+    "ascii-adjust": {"of": 0, "sf": "result", "zf": "result", "pf": "result"},
+    "ascii-multiply": {"of": 0, "af": 0, "cf": 0},
+    "ascii-divide": {"of": "add", "af": "add", "cf": "add"},    # of AL + AH * imm8
+    "decimal-adjust": {"of": 0},
 }
 
 MODELS = {"amd": AMD, "intel": INTEL}

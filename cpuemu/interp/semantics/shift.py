@@ -105,8 +105,8 @@ def rotate(t):
     limit, idle = count_mask(bits), rewrite(t)
     policy = t.cpu.policy["rotate"]
     first = policy["of"] == "first-step"
-    # Intel: a rotate (not through CF) by an immediate count leaves OF alone
-    keep_of = policy.get("of-immediate") == "keep" and t.is_imm(1) \
+    # Intel: a rotate (not through CF) of a register by an immediate leaves OF alone
+    keep_of = policy.get("of-immediate") == "keep" and t.is_imm(1) and t.is_reg(0) \
         and not through_carry
 
     def op():
