@@ -44,6 +44,5 @@ def handles(*mnemonics: str):
 
 def load_families() -> dict[int, Factory]:
     """Import every family module (they register on import) and return the registry."""
-    from . import (  # noqa: F401
-        alu, bcd, bits, branch, flagops, move, muldiv, shift, stack, string, system)
+    from . import alu, bcd, bits, branch, flagops, move, muldiv, shift, stack, string, system  # noqa: F401
     return HANDLERS
