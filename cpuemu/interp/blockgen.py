@@ -147,6 +147,12 @@ class BlockCompiler:
             if not pure_write:
                 pre.append(f"r{reg} = R[{reg}]")
             st.loaded.add(reg)
+        if source.cpu_flags:                   # it reads cpu.lazy: make it current
+            if st.flags is not CPU:
+                pre.append(f"cpu.lazy = {self.tuple_of(st.flags)}")
+                st.flags = CPU
+            elif st.at_entry:
+                self.entry_used = True
         text = self.rename(body, k, st, pre)
         if source.flags is not None:
             rule, a, b, res, extra = source.flags

@@ -16,8 +16,10 @@ The lines speak a small vocabulary the compiler rewrites:
 
 A Source that defines the status flags calls `set_flags(rule, a, b, res, extra)`
 instead of writing `cpu.lazy`: the compiler builds the lazy state only where something
-may read it (a closure, a block exit, a fault). Writes must follow the CPU's fault order
-as the closures do: memory first, registers last, so a fault leaves the state as it was.
+may read it (a closure, a block exit, a fault). One that must see or replace the whole
+EFLAGS (pushf, popf) sets `cpu_flags`, and the compiler stores the flags before it.
+Writes must follow the CPU's fault order as the closures do: memory first, registers
+last, so a fault leaves the state as it was.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class Source:
     """One instruction's semantics as lines of Python (see the module docstring)."""
 
     __slots__ = ("t", "lines", "env", "flags", "next", "cond", "target", "raises",
-                 "writes", "_ea")
+                 "writes", "cpu_flags", "_ea")
 
     def __init__(self, t):
         self.t = t
@@ -44,6 +46,7 @@ class Source:
         self.target: int | None = None
         self.raises = False                  # may fault (memory, division...)
         self.writes = False                  # writes guest memory (code may change)
+        self.cpu_flags = False               # reads or writes cpu.lazy itself (pushf, popf)
         self._ea: dict[int, str] = {}
 
     def __call__(self, *lines: str) -> Source:

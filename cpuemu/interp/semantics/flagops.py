@@ -12,8 +12,9 @@ from iced_x86 import Mnemonic as M
 from ...cpu.registers import EFLAGS_USER
 from ..cpu import DF
 from ..flags import STATUS, saved, with_flags
+from ..source import Source
 from . import handles
-from .stack import popper, pusher
+from .stack import pop, push
 
 AH_FLAGS = 0xD5                       # SF ZF AF PF CF: what lahf/sahf move
 VM_RF = (1 << 17) | (1 << 16)
@@ -63,23 +64,20 @@ def sahf(t):
 @handles("pushfd", "pushf", "pushfq")
 def pushf(t):
     size = -t.insn.stack_pointer_increment
-    cpu, push = t.cpu, pusher(t, size)
-    mask = (1 << size * 8) - 1
-
-    def op():
-        push(cpu.get_eflags() & ~VM_RF & mask)
-    return op
+    s = Source(t)
+    s.cpu_flags = True
+    s(f"$x = {s.bind('eflags', t.cpu.get_eflags)}() & {~VM_RF & (1 << size * 8) - 1:#x}")
+    return push(s, "$x", size)
 
 
 @handles("popfd", "popf", "popfq")
 def popf(t):
     size = t.insn.stack_pointer_increment
-    cpu, pop = t.cpu, popper(t, size)
     changeable = EFLAGS_USER & ((1 << size * 8) - 1)
     t.ends_block = True
-
-    def op():
-        value = pop()
-        cpu.set_eflags(cpu.get_eflags() & ~changeable | value & changeable)
-    return op
+    s = Source(t)
+    s.cpu_flags = True
+    value = pop(s, size)
+    get, put = s.bind("eflags", t.cpu.get_eflags), s.bind("set", t.cpu.set_eflags)
+    return s(f"{put}({get}() & {~changeable:#x} | {value} & {changeable:#x})")
 

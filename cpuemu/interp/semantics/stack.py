@@ -39,32 +39,6 @@ def pop(s: Source, size: int, release: int = 0) -> str:
     return "$v"
 
 
-def pusher(t, size: int | None = None):
-    """push(value) of a `size`-byte value (the machine word by default): memory first,
-    then the stack pointer."""
-    size = size or t.width // 8
-    r, write, mask = t.cpu.r, t.mem.writer(size), t.amask
-
-    def push_value(value):
-        esp = (r[ESP] - size) & mask
-        write(esp, value)
-        r[ESP] = esp
-    return push_value
-
-
-def popper(t, size: int | None = None):
-    """pop() -> value of a `size`-byte value (the machine word by default)."""
-    size = size or t.width // 8
-    r, read, mask = t.cpu.r, t.mem.reader(size), t.amask
-
-    def pop_value():
-        esp = r[ESP]
-        value = read(esp)
-        r[ESP] = (esp + size) & mask
-        return value
-    return pop_value
-
-
 @handles("push")
 def push_(t):
     """`push esp` pushes the value from before the push."""
