@@ -36,11 +36,16 @@ class CodeChanged(Exception):
 class Generated:
     """The compiled function and what the engine needs to account for an exit."""
 
-    __slots__ = ("run", "code", "line_pos", "namespace", "text")
+    __slots__ = ("run", "code", "line_pos", "text")
 
-    def __init__(self, run, line_pos: dict[int, int], namespace: dict, text: str):
-        self.run, self.code, self.line_pos = run, run.__code__, line_pos
-        self.namespace, self.text = namespace, text
+    def __init__(self, run, line_pos: dict[int, int], text: str):
+        self.run, self.code, self.line_pos, self.text = run, run.__code__, line_pos, text
+
+
+def registers_of(source) -> set[int]:
+    """The general registers a Source's lines, flags and branch target name."""
+    text = "\n".join(source.lines) + str(source.flags) + str(source.next)
+    return {int(m) for m in REGISTER.findall(text)}
 
 
 class _State:
@@ -71,9 +76,7 @@ class BlockCompiler:
         if loops:
             for insn in insns:
                 if insn.source is not None:
-                    self.loop_regs |= {int(m) for m in REGISTER.findall(
-                        "\n".join(insn.source.lines) + str(insn.source.flags)
-                    + str(insn.source.next))}
+                    self.loop_regs |= registers_of(insn.source)
 
     # -- output --------------------------------------------------------------------------
 
@@ -139,7 +142,7 @@ class BlockCompiler:
         for key, value in source.env.items():
             self.ns[f"{key}_{k}"] = value
         pre: list[str] = []
-        used = {int(m) for m in REGISTER.findall(body + str(source.flags) + str(source.next))}
+        used = registers_of(source)
         stores = {int(m) for m in STORE.findall(body)}
         for reg in sorted(used - st.loaded):
             pure_write = reg in stores and body.count(f"R[{reg}]") == len(
@@ -268,7 +271,6 @@ class BlockCompiler:
         depth = 3 if self.loops else 2
         carried: set[int] = set()
         if self.loops:                    # what the back edge carries dirty into the head
-            self.body(depth, set())
             end = self.body(depth, set())
             carried = set(end.dirty)
             self.entry_used = self.entry_used or self.head_exposed()
@@ -299,7 +301,7 @@ class BlockCompiler:
         text = "\n".join(out)
         self.ns["LP"] = line_key
         exec(compile(text, self.name, "exec"), self.ns)
-        return Generated(self.ns["block"], line_pos, self.ns, text)
+        return Generated(self.ns["block"], line_pos, text)
 
     def head_exposed(self) -> bool:
         """A loop whose first instructions (before any flag writer) may raise or call out

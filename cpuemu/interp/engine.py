@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from iced_x86 import Decoder, DecoderError, FlowControl
 
-from ..cpu.memory import PAGE, Memory, MemoryFault, Region, X
+from ..cpu.memory import PAGE, Memory, MemoryFault, Region, X, page_span
 from ..cpu.registers import MASK, SEGMENT_BASES, SEGMENTS, flags_name, gprs, pc_name
 from ..errors import CpuemuError, GuestFault, UnsupportedInstruction
 from ..stop import Stop
@@ -96,13 +96,11 @@ class Block:
     many turns the last call made.
     """
 
-    __slots__ = ("address", "insns", "run", "code", "count", "pages", "loops", "turns",
-                 "generated")
+    __slots__ = ("address", "insns", "run", "count", "pages", "loops", "turns", "generated")
 
     def __init__(self, address: int, insns: list[Insn], engine):
         self.address, self.insns, self.count = address, insns, len(insns)
-        self.pages = {p for i in insns
-                      for p in range(i.address // PAGE, (i.address + i.length - 1) // PAGE + 1)}
+        self.pages = {p for i in insns for p in page_span(i.address, i.length)}
         self.loops = insns[-1].target == address
         self.turns = [1]
         compiler = BlockCompiler(insns, cpu=engine.cpu, code_written=engine.code_written,
@@ -110,14 +108,13 @@ class Block:
         compiler.ns["turns"] = self.turns
         self.generated = compiler.compile()
         self.run = self.generated.run
-        self.code = self.run.__code__
 
     def executed_before(self, error: BaseException) -> tuple[int, int] | None:
         """(index of the instruction that raised `error`, instructions completed before
         it in this call), from the traceback's line and the loop counter."""
         tb = error.__traceback__
         while tb is not None:
-            if tb.tb_frame.f_code is self.code:
+            if tb.tb_frame.f_code is self.generated.code:
                 index = self.generated.line_pos.get(tb.tb_lineno, 0)
                 turns = tb.tb_frame.f_locals.get("n", 1)
                 return index, (turns - 1) * self.count + index

@@ -47,7 +47,7 @@ class Source:
         self.raises = False                  # may fault (memory, division...)
         self.writes = False                  # writes guest memory (code may change)
         self.cpu_flags = False               # reads or writes cpu.lazy itself (pushf, popf)
-        self._ea: dict[int, str] = {}
+        self._ea: str | None = None          # the address, once kept
 
     def __call__(self, *lines: str) -> Source:
         self.lines.extend(lines)
@@ -106,19 +106,18 @@ class Source:
 
     def address(self, *, with_segment: bool = True) -> str:
         """The memory operand's linear address (`$ea` once `keep_address` named it)."""
-        if with_segment and self._ea:
-            return self._ea[0]
+        if with_segment and self._ea is not None:
+            return self._ea
         return address_expression(self, with_segment)
 
     def keep_address(self) -> None:
         """A read-modify-write operand: compute its address once, as `$ea`."""
-        if self.t.insn.op_count and any(self.t.is_mem(i) for i in range(self.t.insn.op_count)):
-            text = address_expression(self, True)
-            if text.isdigit() or text.startswith("R[") and text.endswith("]"):
-                self._ea[0] = text
-            else:
-                self(f"$ea = {text}")
-                self._ea[0] = "$ea"
+        text = address_expression(self, True)
+        if text.isdigit() or text.startswith("R[") and text.endswith("]"):
+            self._ea = text
+        else:
+            self(f"$ea = {text}")
+            self._ea = "$ea"
 
 
 def register_read(index: int, shift: int, bits: int, full: int) -> str:

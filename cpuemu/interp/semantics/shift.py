@@ -118,8 +118,8 @@ def rotate(t):
         n = masked % period
         a = get()
         s = cpu.lazy
-        carry_in = s[0].cf(s)
         if through_carry:
+            carry_in = s[0].cf(s)
             wide = carry_in << bits | a
             wide = ((wide << n) | (wide >> (period - n))) if left else \
                 ((wide >> n) | (wide << (period - n)))
@@ -164,25 +164,19 @@ def double_shift(t):
             return
         a = get()
         b = src()
-        if repeat and n > 16:
-            if left:
-                wide = (a << 32 | b << 16 | a) << n
-                res, cf = wide >> 32 & mask, wide >> 48 & 1
-            else:
-                wide = a << 32 | b << 16 | a
-                res, cf = wide >> n & mask, wide >> (n - 1) & 1
-            of = (a >> top ^ a >> (top - 1)) & 1 if left else (b ^ a >> top) & 1
-        elif left:
-            wide = (a << bits | b) << n
-            res = wide >> bits & mask
-            cf = wide >> (2 * bits) & 1
+        through = repeat and n > 16               # dst:src:dst, 48 bits
+        if left:
+            span = 48 if through else 2 * bits
+            wide = (a << 32 | b << 16 | a if through else a << bits | b) << n
+            res = wide >> (span - bits) & mask
+            cf = wide >> span & 1
             # last-step OF; a 16-bit shld by 16 gives OF = CF on AMD (measured)
             if first:
                 of = (a >> top ^ a >> (top - 1)) & 1
             else:
                 of = cf if n == bits else res >> top ^ cf
         else:
-            wide = b << bits | a
+            wide = a << 32 | b << 16 | a if through else b << bits | a
             res = wide >> n & mask
             cf = wide >> (n - 1) & 1
             of = (b ^ a >> top) & 1 if first else (res ^ wide >> (n - 1)) >> top & 1
