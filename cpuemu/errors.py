@@ -43,7 +43,8 @@ class SyscallError(CpuemuError):
 
 # Linux signal numbers a fault kind ends the process with.
 SIGNALS = {"divide-error": 8, "invalid-opcode": 4, "page-fault": 11,
-           "general-protection": 11, "breakpoint": 5}
+           "general-protection": 11, "breakpoint": 5, "x87-fpu-error": 8,
+           "simd-fp-exception": 8}
 SIGNAL_NAMES = {4: "SIGILL", 5: "SIGTRAP", 8: "SIGFPE", 11: "SIGSEGV"}
 
 

@@ -11,7 +11,7 @@ from functools import cache
 
 import iced_x86
 
-from ..cpu.registers import GPR32, REGS64
+from ..cpu.registers import FP, GPR32, REGS64
 
 # iced's canonical condition code for every alias the assemblers accept.
 CC_ALIASES = {"z": "e", "nz": "ne", "c": "b", "nae": "b", "nb": "ae", "nc": "ae",
@@ -120,7 +120,7 @@ def register_bits(name: str) -> int | None:
     if n in SEGMENT_REGS:
         return 16
     s = REGS64.get(n)
-    if s is None or s.full in ("rip", "rflags", "fs_base", "gs_base"):
+    if s is None or s.full in ("rip", "rflags", "fs_base", "gs_base") or s.full in FP[64]:
         return None
     return s.bits
 

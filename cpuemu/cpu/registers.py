@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-MASK = {8: 0xFF, 16: 0xFFFF, 32: 0xFFFFFFFF, 64: 0xFFFFFFFFFFFFFFFF}
+MASK = {8: 0xFF, 16: 0xFFFF, 32: 0xFFFFFFFF, 64: 0xFFFFFFFFFFFFFFFF, 80: (1 << 80) - 1,
+        128: (1 << 128) - 1}
 SIGN = {8: 0x80, 16: 0x8000, 32: 0x80000000, 64: 0x8000000000000000}
 
 
@@ -117,9 +118,29 @@ def flags_name(bits: int) -> str:
     return "rflags" if bits == 64 else "eflags"
 
 
-REGS32 = register_table(32)
+def fp_registers(bits: int = 32) -> tuple[str, ...]:
+    """The x87 and SSE registers by name: ST(0)..ST(7) as 80-bit patterns (relative to
+    TOP, as instructions name them), the control, status and full tag words, MXCSR, and
+    the XMM registers as 128-bit integers (16 of them in 64-bit mode). Engines store
+    them; `full_registers` leaves them out so register dumps stay the integer machine."""
+    xmms = 16 if bits == 64 else 8
+    return (*(f"st{i}" for i in range(8)), "fcw", "fsw", "ftw", "mxcsr",
+            *(f"xmm{i}" for i in range(xmms)))
+
+
+FP_WIDTH = {"fcw": 16, "fsw": 16, "ftw": 16, "mxcsr": 32}
+
+
+def _with_fp(table: dict[str, Slice], bits: int) -> dict[str, Slice]:
+    for name in fp_registers(bits):
+        table[name] = Slice(name, 0, FP_WIDTH.get(name, 80 if name.startswith("st") else 128))
+    return table
+
+
 FULL32 = full_registers(32)
-REGS64 = register_table(64)
 FULL64 = full_registers(64)
+REGS32 = _with_fp(register_table(32), 32)
+REGS64 = _with_fp(register_table(64), 64)
 REGS = {32: REGS32, 64: REGS64}
 FULL = {32: FULL32, 64: FULL64}
+FP = {32: fp_registers(32), 64: fp_registers(64)}

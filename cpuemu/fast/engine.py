@@ -48,7 +48,7 @@ from unicorn import x86_const as X
 from unicorn.unicorn_py3.unicorn import uclib
 
 from ..cpu.memory import PAGE, R, Region, W, check_pages, merge_regions, page_span
-from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, FULL, flags_name, pc_name
+from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, FP, FULL, MASK, flags_name, pc_name
 from ..cpu.segments import USER_DS, linux_gdt, linux_selectors
 from ..errors import GuestFault
 from ..process import GDT_ADDRESS
@@ -70,6 +70,10 @@ _READ, _WRITE = _LIB.uc_reg_read, _LIB.uc_reg_write
 _READ_BATCH, _WRITE_BATCH = _LIB.uc_reg_read_batch, _LIB.uc_reg_write_batch
 _PLAIN = frozenset(n for bits in (32, 64) for n in FULL[bits]
                    if n not in ("es", "cs", "ss", "ds", "fs", "gs"))
+_FP_NAMES = {"fcw": "FPCW", "fsw": "FPSW", "ftw": "FPTAG"}
+_FP_REG = {name: getattr(X, f"UC_X86_REG_{_FP_NAMES.get(name, name.upper())}")
+           for name in FP[64]}
+_FP_PHYSICAL = [getattr(X, f"UC_X86_REG_FP{i}") for i in range(8)]
 _PAGE_FAULTS = {UC_ERR_READ_UNMAPPED: "read", UC_ERR_WRITE_UNMAPPED: "write",
                 UC_ERR_FETCH_UNMAPPED: "fetch", UC_ERR_READ_PROT: "read",
                 UC_ERR_WRITE_PROT: "write", UC_ERR_FETCH_PROT: "fetch"}
@@ -140,6 +144,8 @@ class UnicornEngine:
         self.uc.mem_write(GDT_ADDRESS + index * 8, raw)
 
     def reg(self, name: str) -> int:
+        if name in _FP_REG:
+            return self._fp_reg(name)
         if name in _PLAIN:
             self._word.value = 0                    # a 32-bit register fills 4 bytes
             status = _READ(self._uch, _REG[name], self._word_ref)
@@ -156,7 +162,24 @@ class UnicornEngine:
             return USER_DS
         return value
 
+    def _fp_reg(self, name: str) -> int:
+        """x87 and SSE registers: ST(i) from the physical register TOP names (Unicorn's
+        FPi are physical, and its STi lose the exponent)."""
+        if name.startswith("st"):
+            top = self.uc.reg_read(X.UC_X86_REG_FPSW) >> 11 & 7
+            mantissa, exponent = self.uc.reg_read(_FP_PHYSICAL[(top + int(name[2:])) & 7])
+            return exponent << 64 | mantissa
+        return self.uc.reg_read(_FP_REG[name])
+
     def set_reg(self, name: str, value: int) -> None:
+        if name in _FP_REG:
+            if name.startswith("st"):
+                top = self.uc.reg_read(X.UC_X86_REG_FPSW) >> 11 & 7
+                self.uc.reg_write(_FP_PHYSICAL[(top + int(name[2:])) & 7],
+                                  (value & MASK[64], value >> 64 & 0xFFFF))
+            else:
+                self.uc.reg_write(_FP_REG[name], value)
+            return
         if name == self.flags_reg:
             value = (value & (EFLAGS_USER | 0x200)) | EFLAGS_FIXED
         elif name == self.pc:

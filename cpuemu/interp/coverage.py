@@ -23,12 +23,17 @@ OPERAND_KINDS = {
     # 64-bit mode
     K.R64_OR_MEM, K.R64_REG, K.R64_RM, K.R64_OPCODE, K.RAX, K.IMM64, K.IMM8SEX64,
     K.IMM32SEX64, K.BR64_1, K.BR64_4,
+    # x87 and SSE
+    K.ST0, K.STI_OPCODE, K.XMM_OR_MEM, K.XMM_REG, K.XMM_RM,
 }
 FAMILY_TITLES = {
     "alu": "Arithmetic and logic", "shift": "Shifts and rotates",
     "muldiv": "Multiply and divide", "move": "Data movement and conditions",
     "stack": "Stack", "branch": "Control flow", "string": "String instructions",
     "bits": "Bit test and scan", "flagops": "Flags", "system": "System",
+    "bcd": "Decimal and ASCII adjust", "x87": "x87 floating point",
+    "sse_move": "SSE data movement and state", "sse_float": "SSE floating point",
+    "sse_int": "SSE packed integers",
 }
 MNEMONIC_NAMES = {value: name.lower() for name, value in vars(Mnemonic).items()
                   if name.isupper()}

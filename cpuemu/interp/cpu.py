@@ -13,6 +13,7 @@ from ..cpu.memory import Memory
 from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, SEGMENTS, gprs
 from ..cpu.segments import decode_descriptor, linux_gdt, linux_selectors
 from .flags import STATUS, materialize, saved
+from .fpu import MXCSR_RESET, Fpu
 from .undefined import MODELS
 
 DF = 1 << 10
@@ -38,7 +39,8 @@ class SegmentFault(CpuFault):
 
 class Cpu:
     __slots__ = ("r", "eip", "lazy", "eflags", "seg", "seg_base", "gdt", "mem", "flat",
-                 "icount", "on_flat_change", "bits", "fs_base", "gs_base", "model", "policy")
+                 "icount", "on_flat_change", "bits", "fs_base", "gs_base", "model", "policy",
+                 "fpu", "xmm", "mxcsr")
 
     def __init__(self, mem: Memory, bits: int = 32, model: str = "amd"):
         self.bits = bits
@@ -56,6 +58,9 @@ class Cpu:
         self.flat = True
         self.icount = 0                   # instructions retired (rdtsc reads it)
         self.on_flat_change = None
+        self.fpu = Fpu()                  # x87, as Linux starts a process: FNINIT
+        self.xmm = [0] * (16 if bits == 64 else 8)
+        self.mxcsr = MXCSR_RESET
         for name, selector in linux_selectors(bits).items():
             self.load_segment(name, selector)
 
@@ -74,12 +79,14 @@ class Cpu:
         """Everything but memory, as one immutable value (icount excluded)."""
         return (tuple(self.r), self.eip, self.lazy, self.eflags, tuple(self.seg.items()),
                 tuple(self.seg_base.items()), bytes(self.gdt), self.flat, self.fs_base,
-                self.gs_base)
+                self.gs_base, self.fpu.state(), tuple(self.xmm), self.mxcsr)
 
     def set_state(self, state: tuple) -> None:
         r, self.eip, self.lazy, self.eflags, seg, seg_base, gdt, self.flat, \
-            self.fs_base, self.gs_base = state
+            self.fs_base, self.gs_base, fpu, xmm, self.mxcsr = state
         self.r[:] = r                     # in place: translated code holds this list
+        self.fpu.set_state(fpu)
+        self.xmm[:] = xmm
         self.seg.update(seg)
         self.seg_base.update(seg_base)
         self.gdt[:] = gdt

@@ -24,6 +24,8 @@ from ..stop import Stop
 from .blockgen import BlockCompiler, CodeChanged
 from .cpu import Cpu, CpuFault
 from .decode import BRANCH_KINDS, Translation, Unsupported
+from .fpu import read_register as read_fp_register
+from .fpu import write_register as write_fp_register
 from .semantics import HANDLERS, load_families
 from .source import Source
 from .undefined import MODELS, host_model
@@ -164,7 +166,7 @@ class InterpEngine:
             return cpu.seg[name]
         if self.bits == 64 and name in SEGMENT_BASES:
             return getattr(cpu, name)
-        raise KeyError(name)
+        return read_fp_register(cpu, name)
 
     def set_reg(self, name: str, value: int) -> None:
         cpu = self.cpu
@@ -184,7 +186,7 @@ class InterpEngine:
             setattr(cpu, name, value & self.mask)
             self.flush()
         else:
-            raise KeyError(name)
+            write_fp_register(cpu, name, value)
 
     def gdt_entry(self, index: int) -> bytes:
         return bytes(self.cpu.gdt[index * 8:index * 8 + 8])

@@ -44,5 +44,21 @@ def handles(*mnemonics: str):
 
 def load_families() -> dict[int, Factory]:
     """Import every family module (they register on import) and return the registry."""
-    from . import alu, bcd, bits, branch, flagops, move, muldiv, shift, stack, string, system  # noqa: F401
+    from . import (  # noqa: F401
+        alu,
+        bcd,
+        bits,
+        branch,
+        flagops,
+        move,
+        muldiv,
+        shift,
+        sse_float,
+        sse_int,
+        sse_move,
+        stack,
+        string,
+        system,
+        x87,
+    )
     return HANDLERS

@@ -63,11 +63,14 @@ def _bit_string(t, bits: int, update):
     return op
 
 
-@handles("bsf", "bsr")
+@handles("bsf", "bsr", "tzcnt", "lzcnt")
 def bit_scan(t):
+    """tzcnt and lzcnt are `rep bsf` and `rep bsr`: a CPU without BMI1/LZCNT (what cpuid
+    reports here) ignores the prefix and runs the scan, and compilers emit tzcnt for
+    bsf knowing that."""
     bits = t.bits(0)
     get, put, cpu = t.reader(1), t.writer(0), t.cpu
-    forward = t.insn.mnemonic == M.BSF
+    forward = t.insn.mnemonic in (M.BSF, M.TZCNT)
 
     policy = t.cpu.policy["bitscan"]
 

@@ -21,7 +21,7 @@ from ..flags import SUB
 from . import handles
 
 EAX, ECX, ESI, EDI = 0, 1, 6, 7
-SSE_MOVSD = {Code.MOVSD_XMM_XMMM64, Code.MOVSD_XMMM64_XMM}
+SSE_FORMS = {Code.MOVSD_XMM_XMMM64, Code.MOVSD_XMMM64_XMM, Code.CMPSD_XMM_XMMM64_IMM8}
 ADDRESS_BITS = {OpKind.MEMORY_SEG_ESI: 32, OpKind.MEMORY_ESEDI: 32,
                 OpKind.MEMORY_SEG_RSI: 64, OpKind.MEMORY_ESRDI: 64}
 
@@ -31,8 +31,10 @@ ADDRESS_BITS = {OpKind.MEMORY_SEG_ESI: 32, OpKind.MEMORY_ESEDI: 32,
          "scasb", "scasw", "scasd", "scasq")
 def string(t):
     insn = t.insn
-    if insn.code in SSE_MOVSD:
-        raise Unsupported("SSE2 movsd")
+    if insn.code in SSE_FORMS:            # SSE2's movsd and cmpsd share the mnemonics
+        from .sse_float import compare
+        from .sse_move import move_scalar
+        return (move_scalar if insn.mnemonic == M.MOVSD else compare)(t)
     kinds = {insn.op_kind(i) for i in range(insn.op_count)}
     if kinds & {OpKind.MEMORY_SEG_SI, OpKind.MEMORY_ESDI}:
         raise Unsupported("16-bit address size string instruction")
