@@ -114,6 +114,36 @@ def glibc_printf(build_dir):
     return build_printf
 
 
+@pytest.fixture(scope="module")
+def glibc_floats(build_dir):
+    def build_floats(bits: int) -> Path:
+        exe = build_dir / f"floats{bits}"
+        if not exe.exists():
+            subprocess.run(["gcc", f"-m{bits}", "-static", "-O2", "-o", str(exe),
+                            str(HERE.parent / "glibc" / "floats.c"), "-lm"], check=True)
+        return exe
+    return build_floats
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+def test_glibc_floats_printf_strtod_and_libm_match_the_real_cpu(glibc_floats, engine, bits):
+    """%f %e %g %a, strtod/strtof/strtold, sqrt sin cos pow exp log atan2 fmod lrint in
+    float, double and long double: the interpreter's x87 and SSE print what the CPU
+    prints, to the last digit. Unicorn (QEMU) computes fprem, f2xm1 and fyl2x in double
+    precision, and its libm lines differ in the last digits (sin, pow, log, fmod, powl in
+    32-bit builds): a known limit of that engine; the printf and strtod lines agree."""
+    exe = glibc_floats(bits)
+    native = subprocess.run([str(exe), "5"], capture_output=True, timeout=30)
+    machine = Machine(load_elf(exe), engine=engine, argv=[str(exe), "5"])
+    stop = machine.run(100_000_000)
+    assert stop.status == native.returncode == 5
+    if engine == "unicorn":
+        ours, theirs = machine.stdout.splitlines(), native.stdout.splitlines()
+        assert len(ours) == len(theirs) and ours[:10] == theirs[:10] and ours[-1] == theirs[-1]
+        return
+    assert machine.stdout == native.stdout
+
+
 @pytest.mark.parametrize("args", [[], ["float"]])
 @pytest.mark.parametrize("bits", [32, 64])
 def test_glibc_static_printf(glibc_printf, engine, args, bits):
@@ -121,16 +151,6 @@ def test_glibc_static_printf(glibc_printf, engine, args, bits):
     native = subprocess.run([str(exe), *args], capture_output=True, timeout=30)
     machine = Machine(load_elf(exe), engine=engine, argv=[str(exe), *args])
     stop = machine.run(50_000_000)
-    if engine == "interp" and bits == 64:
-        # x86-64 glibc uses SSE2 from its first steps: reported by name, never guessed
-        assert stop.reason == "fault" and stop.fault.kind == "invalid-opcode"
-        assert "xmm" in stop.fault.disassembly and "not implemented" in stop.fault.detail
-        return
-    if engine == "interp" and args:
-        # x87 floating point is outside the interpreter's instruction set: reported, not guessed
-        assert stop.reason == "fault" and stop.fault.mnemonic == "fld"
-        assert machine.stdout == b""            # still in stdio's buffer when the fault hit
-        return
     assert (machine.stdout, stop.status) == (native.stdout, native.returncode) == \
         (native.stdout, 7)
     # glibc probes these and falls back, as on an older kernel

@@ -183,7 +183,7 @@ class Body:
 
     def sse(self) -> str:
         r = self.rng
-        op = r.choice(["move", "scalar_move", "arith", "arith", "arith", "cmp", "comis",
+        op = r.choice(["move", "scalar_move", "arith", "arith", "arith", "sse3", "cmp", "comis",
                        "convert", "convert", "logic", "shuffle", "int", "int", "int",
                        "shift", "mxcsr", "gpr"])
         if op == "move":
@@ -206,6 +206,10 @@ class Body:
             src = self.vec() if suffix[0] == "p" else r.choice(
                 [self.x(), self.pool("f32" if suffix == "ss" else "f64")])
             return f"{name}{suffix} {self.x()}, {src}"
+        if op == "sse3":
+            name = r.choice(["haddps", "haddpd", "hsubps", "hsubpd", "addsubps", "addsubpd",
+                             "movddup", "movshdup", "movsldup"])
+            return f"{name} {self.x()}, {self.vec()}"
         if op == "cmp":
             suffix = r.choice(["ps", "pd", "ss", "sd"])
             src = self.vec() if suffix[0] == "p" else self.x()
@@ -281,6 +285,10 @@ def float_program(seed: int, bits: int = 32, size: int = BODY) -> str:
         lines += [f"    xor r{i}d, r{i}d" for i in range(8, 16)]
     cw = 0x7F | rng.choice(X87_CONTROL_RC_PC)
     mxcsr = 0x1F80 | rng.randrange(4) << 13 | rng.choice([0, 0, 0x40, 0x8000])
+    if rng.random() < 0.08:                    # an unmasked exception: SIGFPE, as Linux
+        cw &= ~(1 << rng.randrange(6))
+    if rng.random() < 0.08:
+        mxcsr &= ~(1 << (7 + rng.randrange(6)))
     lines += ["    fninit", f"    mov word [scratch], {cw:#x}", "    fldcw word [scratch]",
               f"    mov dword [scratch], {mxcsr:#x}", "    ldmxcsr dword [scratch]"]
     lines += [f"    movdqa xmm{i}, [vec_pool + {(i % (POOL // 2)) * 16}]"

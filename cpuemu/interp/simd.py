@@ -15,7 +15,7 @@ from iced_x86 import Register
 from .cpu import CpuFault
 from .decode import Unsupported
 from .fparith import SSE_NANS, Mode
-from .softfloat import UE
+from .softfloat import TINY, UE
 
 M128 = (1 << 128) - 1
 XMM0 = Register.XMM0
@@ -51,7 +51,10 @@ def mode(mxcsr: int) -> Mode:
 
 
 def commit(cpu, flags: int) -> None:
-    """Raise #XM for an unmasked exception (nothing is written), else record the flags."""
+    """Raise #XM for an unmasked exception (nothing is written), else record the flags.
+    Unmasked, underflow is any tiny result, exact or not (IEEE 754's trap rule)."""
+    if flags & TINY and not cpu.mxcsr >> 7 & UE:
+        flags |= UE
     flags &= 0x3F
     if flags & ~(cpu.mxcsr >> 7):
         raise CpuFault("simd-fp-exception", f"unmasked SSE exception (flags {flags:#x})")

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 IE, DE, ZE, OE, UE, PE = 1, 2, 4, 8, 16, 32
 ROUNDED_UP = 1 << 9
+TINY = 1 << 16                # the result is tiny: underflow when UE is unmasked, exact or not
 NEAREST, DOWN, UP, ZERO = 0, 1, 2, 3           # rounding control, as RC/MXCSR.RC encode it
 
 # classes of an unpacked operand
@@ -181,9 +182,9 @@ def round_pack(sign: int, sig: int, exp: int, fmt: Format, rc: int = NEAREST, *,
             uq, _ = _round_at(sign, sig, exp, exp + sig.bit_length() - p, rc)
             tiny = exp + sig.bit_length() - p + uq.bit_length() - 1 < fmt.emin
         if tiny and ftz:
-            return zero(sign, fmt), UE | PE
-        if tiny and flags & PE:
-            flags |= UE
+            return zero(sign, fmt), UE | PE | TINY
+        if tiny:
+            flags |= TINY | (UE if flags & PE else 0)
     return _encode(sign, q, lsb, fmt), flags
 
 

@@ -1,5 +1,5 @@
 /* A glibc program built with `gcc -m32 -static` (and -m64): startup (TLS, brk, mprotect), malloc,
- * stdio. The float line needs x87, which only the Unicorn engine has. */
+ * stdio; with `float`, one line through the x87 (32-bit) or SSE2 (64-bit). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -276,3 +276,36 @@ def move_mask(t):
     def op():
         put(sum((lane >> (bits - 1)) << i for i, lane in enumerate(split(src(), bits))))
     return op
+
+
+@handles("haddps", "haddpd", "hsubps", "hsubpd", "addsubps", "addsubpd")
+def horizontal(t):
+    """SSE3: hadd/hsub combine adjacent lanes (destination's pairs, then the source's);
+    addsub subtracts in even lanes and adds in odd ones."""
+    name = str(t.insn).split()[0]
+    fmt = SINGLE if name.endswith("ps") else DOUBLE
+    bits = fmt.bits
+    x = Xmm(t)
+    cpu, xmm, dst, src = t.cpu, x.xmm, x.index(0), x.reader(1)
+    operation = "sub" if name.startswith("hsub") else "add"
+
+    def pairs(a, b):
+        lanes = split(a, bits) + split(b, bits)
+        return [(lanes[i], lanes[i + 1], operation) for i in range(0, len(lanes), 2)]
+
+    def alternate(a, b):
+        return [(la, lb, "sub" if i % 2 == 0 else "add")
+                for i, (la, lb) in enumerate(zip(split(a, bits), split(b, bits), strict=True))]
+
+    plan = alternate if name.startswith("addsub") else pairs
+
+    def op():
+        m = mode(cpu.mxcsr)
+        out, flags = [], 0
+        for a, b, operation_ in plan(xmm[dst], src()):
+            raw, more = fparith.binary(operation_, a, b, fmt, m)
+            out.append(raw)
+            flags |= more
+        commit(cpu, flags)
+        xmm[dst] = join(out, bits)
+    return op

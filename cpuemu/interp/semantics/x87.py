@@ -60,6 +60,8 @@ def record(fpu, flags: int, *, keep_c1: bool = False) -> bool:
     """Merge an operation's flags into the status word (C1 from ROUNDED_UP or a stack
     fault, or left alone with `keep_c1` unless there is a stack fault); True when an
     unmasked exception forbids writing the result."""
+    if flags & sf.TINY and not fpu.cw & sf.UE:
+        flags |= sf.UE                    # unmasked, underflow is any tiny result
     if keep_c1 and not flags & SF:
         fpu.sw |= flags & 0x7F
     else:
@@ -68,6 +70,12 @@ def record(fpu, flags: int, *, keep_c1: bool = False) -> bool:
             fpu.sw |= C1
     fpu._update_summary()
     return bool(flags & ~fpu.cw & BLOCKING)
+
+
+def pending(fpu) -> None:
+    """#MF: a waiting x87 instruction finds an unmasked exception recorded (ES)."""
+    if fpu.sw & ES:
+        raise CpuFault("x87-fpu-error", "an unmasked x87 exception is pending")
 
 
 def from_fraction(x: Fraction, fmt=EXTENDED, rc: int = sf.NEAREST,
@@ -115,8 +123,7 @@ class X87:
         """The #MF check of a waiting instruction, then FIP/FOP/FDP; returns the memory
         operand's address."""
         fpu = self.fpu
-        if fpu.sw & ES:
-            raise CpuFault("x87-fpu-error", "an unmasked x87 exception is pending")
+        pending(fpu)
         fpu.fip, fpu.fop = self.address, self.fop
         if self.ea is not None:
             fpu.fdp = self.ea()
@@ -293,7 +300,11 @@ def _indefinite_for(name: int, size: MS) -> int:
 def _store_conversion(name: int, size: MS, fpu):
     if size in FLOATS:
         fmt = FLOATS[size]
-        return lambda raw: fparith.convert(raw, EXTENDED, fmt, mode(fpu, precision=False))
+
+        def narrow(raw):                  # a store never reports a denormal source
+            value, flags = fparith.convert(raw, EXTENDED, fmt, mode(fpu, precision=False))
+            return value, flags & ~sf.DE
+        return narrow
     if size in INTEGERS:
         bits, truncate = INTEGERS[size], name == M.FISTTP
         return lambda raw: fparith.to_int(raw, EXTENDED, bits, mode(fpu, precision=False),
@@ -346,7 +357,8 @@ def arithmetic(t):
             b, flags = fpu.st(src), 0
             missing = fpu.empty(src) or fpu.empty(dest)
         if missing:
-            if not record(fpu, STACK_UNDERFLOW):
+            blocked = record(fpu, STACK_UNDERFLOW)
+            if not blocked:
                 fpu.set_st(dest, INDEFINITE)
         else:
             a = fpu.st(dest)
@@ -354,9 +366,10 @@ def arithmetic(t):
             raw, more = fparith.binary(operation, first, second, EXTENDED, mode(fpu))
             if more & IE or sf.unpack(a, EXTENDED).is_nan:
                 flags = 0                 # a NaN or invalid operand: no denormal check
-            if not record(fpu, flags | more):
+            blocked = record(fpu, flags | more)
+            if not blocked:
                 fpu.set_st(dest, raw)
-        if pop:
+        if pop and not blocked:           # an unmasked exception aborts the pop too
             fpu.pop()
     return op
 
@@ -436,18 +449,20 @@ def binary_st(t, compute, *, pop: bool, condition: bool = False):
         if fpu.empty(0) or fpu.empty(1):
             if condition:
                 fpu.sw &= ~C2
-            if not record(fpu, STACK_UNDERFLOW):
+            blocked = record(fpu, STACK_UNDERFLOW)
+            if not blocked:
                 fpu.set_st(dest, INDEFINITE)
         else:
             raw, flags, *cond = compute(fpu, fpu.st(0), fpu.st(1))
             special = condition and cond[0] is None
-            if not record(fpu, flags, keep_c1=special):
+            blocked = record(fpu, flags)
+            if not blocked:
                 fpu.set_st(dest, raw)
             if special:                   # a NaN or invalid operand: only C2 cleared
                 fpu.sw &= ~C2
             elif condition:
                 fpu.sw = fpu.sw & ~(C0 | C2 | C3) | cond[0]
-        if pop:
+        if pop and not blocked:
             fpu.pop()
     return op
 
@@ -772,10 +787,9 @@ def fcompare(t):
             result, more = fparith.compare(fpu.st(0), b, EXTENDED, mode(fpu), quiet=quiet)
             if result is None:
                 flags = 0                 # a NaN or invalid operand: no denormal check
-        blocked = record(fpu, flags | more)
-        if not blocked:
-            fpu.sw = fpu.sw & ~(C0 | C2 | C3) | _condition(result)
-        for _ in range(pops):
+        blocked = record(fpu, flags | more)   # unmasked or not, C3 C2 C0 are set
+        fpu.sw = fpu.sw & ~(C0 | C2 | C3) | _condition(result)
+        for _ in range(0 if blocked else pops):   # an unmasked exception aborts the pops
             fpu.pop()
     return op
 
@@ -797,10 +811,10 @@ def fcomi(t):
         else:
             result, flags = fparith.compare(fpu.st(0), fpu.st(other), EXTENDED, mode(fpu),
                                             quiet=quiet)
-        if not record(fpu, flags, keep_c1=True):
-            bits = 0x45 if result is None else 1 if result < 0 else 0x40 if result == 0 else 0
-            cpu.set_eflags(cpu.get_eflags() & ~EFLAGS_STATUS | bits)
-        if pop:
+        blocked = record(fpu, flags, keep_c1=True)   # unmasked or not, the flags are set
+        bits = 0x45 if result is None else 1 if result < 0 else 0x40 if result == 0 else 0
+        cpu.set_eflags(cpu.get_eflags() & ~EFLAGS_STATUS | bits)
+        if pop and not blocked:
             fpu.pop()
     return op
 
@@ -893,6 +907,7 @@ def ffree(t):
     def op():
         x.begin()
         fpu.tags[(fpu.top + i) & 7] = EMPTY
+        fpu.sw &= ~C1                     # measured: C1 cleared, C0 C2 C3 kept
         if pop:
             fpu.pop()
     return op
@@ -918,8 +933,7 @@ def fwait(t):
     control = t.insn.mnemonic != M.FNOP
 
     def op():
-        if fpu.sw & ES:
-            raise CpuFault("x87-fpu-error", "an unmasked x87 exception is pending")
+        pending(fpu)
         if not control:
             fpu.fip, fpu.fop = x.address, x.fop
     return op
@@ -945,9 +959,13 @@ def control_word(t):
         def op_ax():
             r[0] = r[0] & ~0xFFFF | fpu.status()
         return op_ax
-    if name == M.FLDCW:
+    if name == M.FLDCW:                   # a waiting instruction: #MF first
         get = t.reader(0, 16)
-        return lambda: fpu.set_control(get())
+
+        def op_load():
+            pending(fpu)
+            fpu.set_control(get())
+        return op_load
     put = t.writer(0, 16)
     if name == M.FNSTCW:
         return lambda: put(fpu.cw)
@@ -1001,6 +1019,7 @@ def environment(t):
     size = 28 if name == M.FLDENV else 108
 
     def op_load():
+        pending(fpu)
         data = mem.read(ea(), size)
         if size == 108:
             for i in range(8):
