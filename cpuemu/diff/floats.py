@@ -268,7 +268,12 @@ class Body:
 INT_OPS = ["paddb", "paddw", "paddd", "paddq", "psubb", "psubw", "psubd", "psubq", "paddsb",
            "paddsw", "paddusb", "paddusw", "psubsb", "psubsw", "psubusb", "psubusw", "pmullw",
            "pmulhw", "pmulhuw", "pavgb", "pavgw", "pminub", "pmaxub", "pminsw", "pmaxsw",
-           "pcmpeqb", "pcmpeqw", "pcmpeqd", "pcmpgtb", "pcmpgtw", "pcmpgtd"]
+           "pcmpeqb", "pcmpeqw", "pcmpeqd", "pcmpgtb", "pcmpgtw", "pcmpgtd",
+           # SSSE3 and SSE4.1 forms the interpreter has (cpuid does not report them yet)
+           "pabsb", "pabsw", "pabsd", "psignb", "psignw", "psignd", "pshufb", "pmulhrsw",
+           "pminsb", "pmaxsb", "pminuw", "pmaxuw", "pminsd", "pmaxsd", "pminud", "pmaxud",
+           "pmulld", "pmuldq", "pcmpeqq", "pcmpgtq", "packusdw", "ptest", "pmovzxbw",
+           "pmovsxwd", "pmovzxdq", "pmovsxbq"]
 SIZES = {"f32": 4, "f64": 8, "f80": 10, "i16": 2, "i32": 4, "i64": 8}
 SIZE_NAME = {"f32": "dword", "f64": "qword", "i16": "word", "i32": "dword", "i64": "qword"}
 
