@@ -664,9 +664,9 @@ def two_results(t):
     def op():
         x.begin()
         if fpu.empty(0):
-            if not record(fpu, STACK_UNDERFLOW):
+            if not record(fpu, STACK_UNDERFLOW):      # seen first; pushes anyway
                 fpu.set_st(0, INDEFINITE)
-                push_value(fpu, INDEFINITE)
+                fpu.push(INDEFINITE)
             return
         if fpu.tags[(fpu.top - 1) & 7] != EMPTY:
             if not record(fpu, STACK_OVERFLOW):
@@ -714,9 +714,9 @@ def fxtract(t):
     def op():
         x.begin()
         if fpu.empty(0):
-            if not record(fpu, STACK_UNDERFLOW):
+            if not record(fpu, STACK_UNDERFLOW):      # seen first; pushes anyway
                 fpu.set_st(0, INDEFINITE)
-                push_value(fpu, INDEFINITE)
+                fpu.push(INDEFINITE)
             return
         raw = fpu.st(0)
         v = sf.unpack(raw, EXTENDED)
