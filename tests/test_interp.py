@@ -21,8 +21,10 @@ def machine_with_bytes(code: bytes, engine: str = "interp") -> Machine:
 
 
 @pytest.mark.parametrize("code, mnemonic", [
-    (bytes.fromhex("0f58c1"), "addps"),         # SSE: real, not implemented
-    (bytes.fromhex("d9e8"), "fld1"),            # x87
+    (bytes.fromhex("0ffcc1"), "paddb"),         # MMX (paddb mm0, mm1): not implemented
+    (bytes.fromhex("c5f858c1"), "vaddps"),      # AVX
+    (bytes.fromhex("0f58c1"), None),            # SSE and x87 are supported: control rows
+    (bytes.fromhex("d9e8"), None),
     (bytes.fromhex("6201"), "bound"),           # bound eax, [ecx]: rare, not implemented
     (bytes.fromhex("0fc70e"), "cmpxchg8b"),
     (bytes.fromhex("0f31"), None),              # rdtsc is supported: the control row
@@ -67,11 +69,11 @@ def test_unsupported_form_of_a_supported_mnemonic():
 
 
 def test_cli_reports_unsupported_instruction(tmp_path, capsys):
-    src = tmp_path / "sse.asm"
-    src.write_text("section .text\n_start:\n    addps xmm0, xmm1\n")
+    src = tmp_path / "mmx.asm"
+    src.write_text("section .text\n_start:\n    paddb mm0, mm1\n")
     assert main(["run", str(src)]) == 132
     err = capsys.readouterr().err
-    assert "SIGILL" in err and "0f 58 c1" in err and "sse.asm:3" in err
+    assert "SIGILL" in err and "0f fc c1" in err and "mmx.asm:3" in err
 
 
 def test_a_fault_inside_a_block_is_located_exactly():
