@@ -506,7 +506,7 @@ def _remainder(nearest: bool):
         fa, fb = abs(fraction(a)), abs(fraction(b))
         exp_diff = (va.exp + va.sig.bit_length()) - (vb.exp + vb.sig.bit_length())
         if exp_diff >= 64:                         # partial: reduce by 2**(d - k)
-            k = 32 + exp_diff % 32 if nearest else 32 + exp_diff % 32
+            k = 32 + exp_diff % 32               # the CPU reduces 32..63 bits a step
             scale = Fraction(2) ** (exp_diff - k)
             q = int(fa / (fb * scale))
             rest = fa - q * fb * scale
