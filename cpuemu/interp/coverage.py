@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from iced_x86 import EncodingKind, Mnemonic, OpCodeInfo
+from iced_x86 import EncodingKind, OpCodeInfo
 from iced_x86 import OpCodeOperandKind as K
 
-from .decode import CODE_NAMES
+from .decode import CODE_NAMES, MNEMONIC_NAMES
 from .semantics import FAMILY, REFUSED, load_families
 
 # Operand kinds the decoder adapter (decode.py) and the string/stack families handle.
@@ -35,8 +35,6 @@ FAMILY_TITLES = {
     "sse_move": "SSE data movement and state", "sse_float": "SSE floating point",
     "sse_int": "SSE packed integers",
 }
-MNEMONIC_NAMES = {value: name.lower() for name, value in vars(Mnemonic).items()
-                  if name.isupper()}
 
 
 def supported_forms(bits: int = 32) -> dict[str, list[OpCodeInfo]]:

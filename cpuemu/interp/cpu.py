@@ -73,6 +73,11 @@ class Cpu:
         self.eflags = (value & ~STATUS & (EFLAGS_USER | IF)) | EFLAGS_FIXED
         self.lazy = saved(value)
 
+    def set_status_flags(self, bits: int) -> None:
+        """CF PF AF ZF SF OF from `bits` (the rest of EFLAGS kept): what fcomi, comisd
+        and ptest write, from closures."""
+        self.lazy = saved(bits & STATUS)
+
     # -- checkpoints (time travel) -----------------------------------------------------
 
     def state(self) -> tuple:

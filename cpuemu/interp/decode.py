@@ -8,7 +8,7 @@ closures that come out touch only `cpu.r`, memory accessors and constants.
 
 from __future__ import annotations
 
-from iced_x86 import Code, Instruction, MemorySizeExt, OpKind, Register
+from iced_x86 import Code, Instruction, MemorySizeExt, Mnemonic, OpKind, Register
 
 from ..cpu.instruction import iced_register
 from ..cpu.registers import MASK, REGS, SEGMENTS, gprs
@@ -26,6 +26,8 @@ def _register_table(bits: int) -> dict[int, tuple[int, int, int]]:
 
 
 CODE_NAMES = {value: name for name, value in vars(Code).items() if name.isupper()}
+MNEMONIC_NAMES = {value: name.lower() for name, value in vars(Mnemonic).items()
+                  if name.isupper()}
 
 # iced Register -> (index, shift, bits), per mode: 64-bit mode adds r8..r15 and the
 # REX byte registers (spl bpl sil dil r8b..r15b).
@@ -85,6 +87,11 @@ class Translation:
         self.address = insn.ip
         self.next_ip = insn.next_ip
         self.ends_block = False
+
+    @property
+    def name(self) -> str:
+        """The mnemonic in lower case, as iced-x86 names it (`cmpsd`, not `cmpltsd`)."""
+        return MNEMONIC_NAMES[self.insn.mnemonic]
 
     # -- operand shape -----------------------------------------------------------------
 

@@ -138,6 +138,10 @@ def compare(a: int, b: int, fmt: Format, mode: Mode, *, quiet: bool) -> tuple[in
     return sf.compare(va, vb), fa | fb
 
 
+# EFLAGS of an ordered compare (fcomi, comiss...): ZF PF CF by order, OF SF AF clear
+ORDER_FLAGS = {None: 0x45, -1: 0x01, 0: 0x40, 1: 0x00}
+
+
 def convert(raw: int, source: Format, target: Format, mode: Mode) -> tuple[int, int]:
     """A value from one format to another: NaNs keep their payload, quieted (IE when
     signalling); finite values rounded (DE for a denormal source)."""

@@ -18,7 +18,7 @@ from .fparith import SSE_NANS, Mode
 from .softfloat import TINY, UE
 
 M128 = (1 << 128) - 1
-XMM0 = Register.XMM0
+XMM0, MM0 = Register.XMM0, Register.MM0
 
 
 def split(value: int, bits: int, count: int | None = None) -> list[int]:
@@ -61,6 +61,17 @@ def commit(cpu, flags: int) -> None:
     cpu.mxcsr |= flags
 
 
+def combine(t, compute):
+    """The shape of most SSE instructions: dest = compute(dest, source), on whole 128-bit
+    values (the destination an XMM register, the source one or m128)."""
+    x = Xmm(t)
+    xmm, dst, src = x.xmm, x.index(0), x.reader(1)
+
+    def op():
+        xmm[dst] = compute(xmm[dst], src())
+    return op
+
+
 class Xmm:
     """Operand access for one SSE instruction."""
 
@@ -72,7 +83,9 @@ class Xmm:
 
     def index(self, i: int) -> int:
         if not self.is_xmm(i):
-            raise Unsupported("operand is not an XMM register")
+            raise Unsupported("MMX registers are not implemented" if self.t.is_reg(i) and
+                              MM0 <= self.t.insn.op_register(i) <= MM0 + 7 else
+                              "operand is not an XMM register")
         return self.t.insn.op_register(i) - XMM0
 
     def reader(self, i: int, bits: int = 128, *, aligned: bool = True):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from iced_x86 import Mnemonic as M
 
 from ...cpu.registers import MASK
-from ..simd import M128, Xmm, join, signed, split
+from ..simd import M128, Xmm, combine, join, signed, split
 from . import handles
 from .sse_float import interleave
 
@@ -68,23 +68,14 @@ def _table():
 LANES = _table()
 
 
-def lanes(t, bits: int, compute):
-    x = Xmm(t)
-    xmm, dst, src = x.xmm, x.index(0), x.reader(1)
-
-    def op():
-        xmm[dst] = join(map(compute, split(xmm[dst], bits), split(src(), bits)), bits)
-    return op
+def lanes(bits: int, compute):
+    """A whole-register function applying compute(dest lane, source lane) to each lane."""
+    return lambda a, b: join(map(compute, split(a, bits), split(b, bits)), bits)
 
 
 @handles(*LANES)
 def lane_arithmetic(t):
-    name = str(t.insn).split()[0]
-    if not Xmm(t).is_xmm(0):
-        from ..decode import Unsupported
-        raise Unsupported("MMX registers")
-    bits, compute = LANES[name]
-    return lanes(t, bits, compute)
+    return combine(t, lanes(*LANES[t.name]))
 
 
 LOGIC = {M.PAND: lambda a, b: a & b, M.PANDN: lambda a, b: ~a & b & M128,
@@ -93,12 +84,10 @@ LOGIC = {M.PAND: lambda a, b: a & b, M.PANDN: lambda a, b: ~a & b & M128,
 
 @handles("pand", "pandn", "por", "pxor")
 def logic(t):
-    compute = LOGIC[t.insn.mnemonic]
-    x = Xmm(t)
-    xmm, dst, src = x.xmm, x.index(0), x.reader(1)
-    if not t.is_mem(1) and x.index(1) == dst and t.insn.mnemonic in (M.PXOR, M.PANDN):
-        return lambda: xmm.__setitem__(dst, 0)          # the zeroing idiom
-    return lambda: xmm.__setitem__(dst, compute(xmm[dst], src()))
+    if t.is_reg(1) and t.insn.op_register(0) == t.insn.op_register(1) and \
+            t.insn.mnemonic in (M.PXOR, M.PANDN):
+        return combine(t, lambda a, b: 0)               # the zeroing idiom
+    return combine(t, LOGIC[t.insn.mnemonic])
 
 
 SHIFTS = {"psllw": (16, "l"), "pslld": (32, "l"), "psllq": (64, "l"),
@@ -110,10 +99,7 @@ SHIFTS = {"psllw": (16, "l"), "pslld": (32, "l"), "psllq": (64, "l"),
 def shift(t):
     """By imm8 or by the low 64 bits of an XMM/m128 operand; past the lane width a
     logical shift gives zero and an arithmetic one the sign."""
-    bits, kind = SHIFTS[str(t.insn).split()[0]]
-    x = Xmm(t)
-    xmm, dst = x.xmm, x.index(0)
-    count = x.reader(1)
+    bits, kind = SHIFTS[t.name]
     mask = (1 << bits) - 1
 
     def one(lane: int, n: int) -> int:
@@ -123,117 +109,91 @@ def shift(t):
             return 0
         return lane << n if kind == "l" else lane >> n
 
-    def op():
-        n = count() & MASK[64]
-        xmm[dst] = join([one(lane, n) & mask for lane in split(xmm[dst], bits)], bits)
-    return op
+    def shifted(a, count):
+        n = count & MASK[64]
+        return join([one(lane, n) & mask for lane in split(a, bits)], bits)
+    return combine(t, shifted)
 
 
 @handles("pslldq", "psrldq")
 def shift_bytes(t):
     n = min(t.imm(1), 16) * 8
-    x = Xmm(t)
-    xmm, dst = x.xmm, x.index(0)
     if t.insn.mnemonic == M.PSLLDQ:
-        return lambda: xmm.__setitem__(dst, xmm[dst] << n & M128)
-    return lambda: xmm.__setitem__(dst, xmm[dst] >> n)
+        return combine(t, lambda a, _: a << n & M128)
+    return combine(t, lambda a, _: a >> n)
 
 
 @handles("punpcklbw", "punpcklwd", "punpckldq", "punpcklqdq", "punpckhbw", "punpckhwd",
          "punpckhdq", "punpckhqdq")
 def punpck(t):
-    name = str(t.insn).split()[0]
-    bits = {"bw": 8, "wd": 16, "dq": 32, "qdq": 64}[name[7:]]
-    if not Xmm(t).is_xmm(0):
-        from ..decode import Unsupported
-        raise Unsupported("MMX registers")
-    return interleave(t, bits, high=name[6] == "h")
+    bits = {"bw": 8, "wd": 16, "dq": 32, "qdq": 64}[t.name[7:]]
+    return combine(t, interleave(bits, high=t.name[6] == "h"))
 
 
-PACKS = {"packsswb": (16, 8, _sat_signed(8), True), "packssdw": (32, 16, _sat_signed(16), True),
-         "packuswb": (16, 8, _sat_unsigned(8), True), "packusdw": (32, 16, _sat_unsigned(16), True)}
+PACKS = {"packsswb": (16, 8, _sat_signed(8)), "packssdw": (32, 16, _sat_signed(16)),
+         "packuswb": (16, 8, _sat_unsigned(8)), "packusdw": (32, 16, _sat_unsigned(16))}
 
 
 @handles(*PACKS)
 def pack(t):
     """Destination lanes then source lanes, each narrowed with saturation."""
-    wide, narrow, saturate, _ = PACKS[str(t.insn).split()[0]]
-    x = Xmm(t)
-    xmm, dst, src = x.xmm, x.index(0), x.reader(1)
-
-    def op():
-        values = [saturate(signed(v, wide)) for v in split(xmm[dst], wide) + split(src(), wide)]
-        xmm[dst] = join(values, narrow)
-    return op
+    wide, narrow, saturate = PACKS[t.name]
+    return combine(t, lambda a, b: join([saturate(signed(v, wide))
+                                         for v in split(a, wide) + split(b, wide)], narrow))
 
 
 @handles("pshufd", "pshuflw", "pshufhw")
 def pshuf(t):
+    """Lanes of the source chosen by imm8 fields: dwords, or the low or high four words
+    (the other four copied)."""
     imm = t.imm(2)
     picks = [imm >> (2 * i) & 3 for i in range(4)]
-    x = Xmm(t)
-    xmm, dst, src = x.xmm, x.index(0), x.reader(1)
-    name = t.insn.mnemonic
-    if name == M.PSHUFD:
-        return lambda: xmm.__setitem__(dst, join([split(src(), 32)[p] for p in picks], 32))
-    high = name == M.PSHUFHW
+    if t.insn.mnemonic == M.PSHUFD:
+        return combine(t, lambda _, b: join([split(b, 32)[p] for p in picks], 32))
+    high = t.insn.mnemonic == M.PSHUFHW
 
-    def op():
-        words = split(src(), 16)
-        part = words[4:] if high else words[:4]
-        shuffled = [part[p] for p in picks]
-        xmm[dst] = join(words[:4] + shuffled if high else shuffled + words[4:], 16)
-    return op
+    def shuffled(_, b):
+        words = split(b, 16)
+        part = [(words[4:] if high else words[:4])[p] for p in picks]
+        return join(words[:4] + part if high else part + words[4:], 16)
+    return combine(t, shuffled)
 
 
 @handles("pshufb")
 def pshufb(t):
-    x = Xmm(t)
-    xmm, dst, src = x.xmm, x.index(0), x.reader(1)
-
-    def op():
-        data, control = split(xmm[dst], 8), split(src(), 8)
-        xmm[dst] = join([0 if c & 0x80 else data[c & 15] for c in control], 8)
-    return op
+    def shuffled(a, b):
+        data = split(a, 8)
+        return join([0 if c & 0x80 else data[c & 15] for c in split(b, 8)], 8)
+    return combine(t, shuffled)
 
 
 @handles("palignr")
 def palignr(t):
     n = t.imm(2) * 8
-    x = Xmm(t)
-    xmm, dst, src = x.xmm, x.index(0), x.reader(1)
-    return lambda: xmm.__setitem__(dst, (xmm[dst] << 128 | src()) >> n & M128)
+    return combine(t, lambda a, b: (a << 128 | b) >> n & M128)
 
 
 @handles("pmovmskb")
 def pmovmskb(t):
-    x = Xmm(t)
-    src, put = x.reader(1), t.writer(0)
+    src, put = Xmm(t).reader(1), t.writer(0)
     return lambda: put(sum((b >> 7) << i for i, b in enumerate(split(src(), 8))))
 
 
 @handles("pmaddwd")
 def pmaddwd(t):
-    x = Xmm(t)
-    xmm, dst, src = x.xmm, x.index(0), x.reader(1)
-
-    def op():
-        a, b = split(xmm[dst], 16), split(src(), 16)
-        products = [signed(a[i], 16) * signed(b[i], 16) for i in range(8)]
-        xmm[dst] = join([products[2 * i] + products[2 * i + 1] for i in range(4)], 32)
-    return op
+    def madd(a, b):
+        products = [signed(x, 16) * signed(y, 16) for x, y in zip(split(a, 16), split(b, 16),
+                                                                 strict=True)]
+        return join([products[i] + products[i + 1] for i in range(0, 8, 2)], 32)
+    return combine(t, madd)
 
 
 @handles("psadbw")
 def psadbw(t):
-    x = Xmm(t)
-    xmm, dst, src = x.xmm, x.index(0), x.reader(1)
-
-    def op():
-        a, b = split(xmm[dst], 8), split(src(), 8)
-        sums = [sum(abs(a[i] - b[i]) for i in range(h, h + 8)) for h in (0, 8)]
-        xmm[dst] = join(sums, 64)
-    return op
+    def sad(a, b):
+        diffs = [abs(x - y) for x, y in zip(split(a, 8), split(b, 8), strict=True)]
+        return join([sum(diffs[:8]), sum(diffs[8:])], 64)
+    return combine(t, sad)
 
 
 @handles("pextrw", "pextrb", "pextrd", "pextrq")
@@ -260,7 +220,7 @@ def pinsr(t):
 @handles("pmovzxbw", "pmovzxbd", "pmovzxbq", "pmovzxwd", "pmovzxwq", "pmovzxdq",
          "pmovsxbw", "pmovsxbd", "pmovsxbq", "pmovsxwd", "pmovsxwq", "pmovsxdq")
 def pmovx(t):
-    name = str(t.insn).split()[0]
+    name = t.name
     size = {"b": 8, "w": 16, "d": 32}
     narrow, wide = size[name[6]], {"w": 16, "d": 32, "q": 64}[name[7]]
     count = 128 // wide
@@ -283,5 +243,5 @@ def ptest(t):
     def op():
         a, b = xmm[dst], src()
         bits = (0x40 if a & b == 0 else 0) | (1 if ~a & b & M128 == 0 else 0)
-        cpu.set_eflags(cpu.get_eflags() & ~0x8D5 | bits)
+        cpu.set_status_flags(bits)
     return op

@@ -100,7 +100,7 @@ def into(t):
 @handles("hlt", "cli", "sti", "in", "out", "insb", "insw", "insd", "outsb", "outsw",
          "outsd", "lgdt", "lidt", "lldt", "ltr", "clts", "invd", "wbinvd", "rdmsr", "wrmsr")
 def privileged(t):
-    text = str(t.insn).split()[0]
+    text = t.name
 
     def op():
         raise CpuFault("general-protection", f"{text} in user mode")

@@ -14,6 +14,7 @@ so a page fault leaves the FPU as it was before the instruction.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from iced_x86 import Code, Register
@@ -39,8 +40,6 @@ BLOCKING = IE | sf.DE | ZE                         # unmasked, these keep the de
 BCD_INDEFINITE = 0xFFFF_C000_0000_0000_0000
 ONE = 0x3FFF_8000_0000_0000_0000
 PREFIXES = frozenset((0x66, 0x67, 0xF2, 0xF3, 0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65, 0xF0, 0x9B))
-EFLAGS_ZF_PF_CF = 0x45
-EFLAGS_STATUS = 0x8D5
 
 _MODES: dict[int, fparith.Mode] = {}
 
@@ -114,7 +113,6 @@ class X87:
         self.ea = t.address_of() if any(t.is_mem(i) for i in range(t.insn.op_count)) \
             else None
         self.mem = t.mem
-        self.amask = t.amask
 
     def st_index(self, i: int) -> int:
         return self.t.insn.op_register(i) - Register.ST0
@@ -134,7 +132,6 @@ class X87:
         """A closure: memory operand -> (80-bit value, flags of the conversion). As an
         arithmetic `operand` an SNaN stays signalling, for the operation to report; a
         plain load (fld) quiets it and reports IE itself."""
-        read = None
         if size in FLOATS:
             fmt = FLOATS[size]
             read = self.mem.reader(fmt.bits // 8)
@@ -270,7 +267,7 @@ def store(t):
     def op_memory():
         address = x.begin()
         if fpu.empty(0):
-            value, flags = _indefinite_for(name, size), STACK_UNDERFLOW
+            value, flags = _indefinite_for(size), STACK_UNDERFLOW
         else:
             value, flags = convert(fpu.st(0))
         if flags & ~fpu.cw & (BLOCKING | sf.OE | sf.UE):
@@ -287,7 +284,7 @@ MS_BYTES = {MS.FLOAT32: 4, MS.FLOAT64: 8, MS.FLOAT80: 10, MS.INT16: 2, MS.INT32:
             MS.INT64: 8, MS.BCD: 10}
 
 
-def _indefinite_for(name: int, size: MS) -> int:
+def _indefinite_for(size: MS) -> int:
     if size in FLOATS:
         return sf.default_nan(FLOATS[size])
     if size in INTEGERS:
@@ -326,14 +323,12 @@ def _store_conversion(name: int, size: MS, fpu):
 
 # -- arithmetic -------------------------------------------------------------------------
 
-ARITHMETIC = {}
-for _names, _op in ((("fadd", "faddp", "fiadd"), "add"), (("fmul", "fmulp", "fimul"), "mul"),
-                    (("fsub", "fsubp", "fisub"), "sub"), (("fsubr", "fsubrp", "fisubr"), "subr"),
-                    (("fdiv", "fdivp", "fidiv"), "div"), (("fdivr", "fdivrp", "fidivr"), "divr")):
-    for _name in _names:
-        ARITHMETIC[getattr(M, _name.upper())] = (_op.rstrip("r") if _op.endswith("r")
-                                                 else _op, _op.endswith("r"),
-                                                 _name.endswith("p"))
+ARITHMETIC = {}                           # mnemonic -> (operation, reversed, pops)
+for _op, _reverse in (("add", False), ("mul", False), ("sub", False), ("sub", True),
+                      ("div", False), ("div", True)):
+    _base = _op + "r" * _reverse
+    for _name, _pop in ((f"f{_base}", False), (f"f{_base}p", True), (f"fi{_base}", False)):
+        ARITHMETIC[getattr(M, _name.upper())] = (_op, _reverse, _pop)
 
 
 @handles(*("fadd faddp fiadd fmul fmulp fimul fsub fsubp fisub fsubr fsubrp fisubr "
@@ -374,9 +369,8 @@ def arithmetic(t):
     return op
 
 
-def unary(t, compute, *, trig: bool = False):
-    """ST0 = compute(ST0) -> (raw, flags), with the stack underflow response. The
-    trigonometric ones (`trig`) report in C2 whether the operand was in range."""
+def unary(t, compute):
+    """ST0 = compute(ST0) -> (raw, flags), with the stack underflow response."""
     x = X87(t)
     fpu = x.fpu
 
@@ -387,14 +381,8 @@ def unary(t, compute, *, trig: bool = False):
                 fpu.set_st(0, INDEFINITE)
             return
         raw, flags = compute(fpu, fpu.st(0))
-        if raw is None:                       # out of range: C2 set, operand unchanged
-            record(fpu, 0)
-            fpu.sw |= C2
-            return
         if not record(fpu, flags):
             fpu.set_st(0, raw)
-        if trig:
-            fpu.sw &= ~C2
     return op
 
 
@@ -419,33 +407,40 @@ def frndint(t):
                                                             mode(fpu, precision=False)))
 
 
-def _nan_or_unsupported(fpu, raw: int, other: int | None = None):
-    """The result when an operand is a NaN or unsupported, else None."""
-    va = sf.unpack(raw, EXTENDED)
-    vb = sf.unpack(other, EXTENDED) if other is not None else None
-    if va.kind == sf.UNSUPPORTED or (vb is not None and vb.kind == sf.UNSUPPORTED):
-        return INDEFINITE, IE
-    if va.is_nan or (vb is not None and vb.is_nan):
-        return fparith.propagate(raw, va, other, vb, EXTENDED, mode(fpu))
-    return None
+def numeric(compute):
+    """Wrap compute(fpu, *raws, *values, flags) so NaN and unsupported operands give
+    their result first (the propagated NaN or the indefinite, and IE); `flags` is DE when
+    an operand is denormal."""
+    def checked(fpu, *raws):
+        values = [sf.unpack(raw, EXTENDED) for raw in raws]
+        if any(v.kind == sf.UNSUPPORTED for v in values):
+            return INDEFINITE, IE
+        if any(v.is_nan for v in values):
+            second = (raws[1], values[1]) if len(raws) > 1 else (None, None)
+            return fparith.propagate(raws[0], values[0], *second, EXTENDED, mode(fpu))
+        flags = sf.DE if any(v.denormal for v in values) else 0
+        return compute(fpu, *raws, *values, flags)
+    return checked
 
 
-def _flag_denormal(*raws: int) -> int:
-    return sf.DE if any(sf.unpack(r, EXTENDED).denormal for r in raws) else 0
+def _rounded(fpu, value: Fraction, flags: int) -> tuple[int, int]:
+    """An exact (or ~150-bit) result rounded under RC and PC."""
+    raw, more = from_fraction(value, EXTENDED, fpu.cw >> 10 & 3, PRECISION[fpu.cw >> 8 & 3])
+    return raw, flags | more
 
 
-# -- two-register operations: fscale fprem fprem1 fpatan fyl2x fyl2xp1 fxtract -----------
+# -- two-register operations: fscale fprem fprem1 fpatan fyl2x fyl2xp1 -------------------
 
 def binary_st(t, compute, *, pop: bool, condition: bool = False):
     """ST1 and ST0 in, a result to ST0 (or to ST1 then a pop): compute(fpu, st0, st1)
-    returns (raw, flags), or with `condition` (fprem) (raw, flags, C0 C2 C3 bits); the
-    others leave C0 C2 C3 as they were, as the CPU does."""
+    returns (raw, flags), or with `condition` (fprem) (raw, flags, C0 C3 bits) when it
+    computed a remainder; the others leave C0 C2 C3 as they were, as the CPU does."""
     x = X87(t)
     fpu = x.fpu
+    dest = 1 if pop else 0
 
     def op():
         x.begin()
-        dest = 1 if pop else 0
         if fpu.empty(0) or fpu.empty(1):
             if condition:
                 fpu.sw &= ~C2
@@ -454,25 +449,18 @@ def binary_st(t, compute, *, pop: bool, condition: bool = False):
                 fpu.set_st(dest, INDEFINITE)
         else:
             raw, flags, *cond = compute(fpu, fpu.st(0), fpu.st(1))
-            special = condition and cond[0] is None
             blocked = record(fpu, flags)
             if not blocked:
                 fpu.set_st(dest, raw)
-            if special:                   # a NaN or invalid operand: only C2 cleared
-                fpu.sw &= ~C2
-            elif condition:
-                fpu.sw = fpu.sw & ~(C0 | C2 | C3) | cond[0]
+            if condition:                 # no remainder (a NaN, invalid): C2 cleared alone
+                fpu.sw = fpu.sw & ~(C0 | C2 | C3) | cond[0] if cond else fpu.sw & ~C2
         if pop and not blocked:
             fpu.pop()
     return op
 
 
-def _fscale(fpu, a, b):
-    special = _nan_or_unsupported(fpu, a, b)
-    if special:
-        return special
-    va, vb = sf.unpack(a, EXTENDED), sf.unpack(b, EXTENDED)
-    flags = _flag_denormal(a, b)
+@numeric
+def _fscale(fpu, a, b, va, vb, flags):
     if vb.kind == sf.INF:
         if va.is_zero and not vb.sign or va.kind == sf.INF and vb.sign:
             return INDEFINITE, IE
@@ -493,37 +481,28 @@ def fscale(t):
 
 
 def _remainder(nearest: bool):
-    def compute(fpu, a, b):
-        special = _nan_or_unsupported(fpu, a, b)
-        if special:
-            return (*special, None)
-        va, vb = sf.unpack(a, EXTENDED), sf.unpack(b, EXTENDED)
-        flags = _flag_denormal(a, b)
+    """fprem (quotient truncated) and fprem1 (to nearest): the low three quotient bits go
+    to C0 C3 and, through ROUNDED_UP, C1; a partial remainder (exponents 64 or more apart)
+    sets C2."""
+    @numeric
+    def compute(fpu, a, b, va, vb, flags):
         if va.kind == sf.INF or vb.is_zero:
-            return INDEFINITE, IE, None
+            return INDEFINITE, IE
         if vb.kind == sf.INF or va.is_zero:
             return a, flags, 0
         fa, fb = abs(fraction(a)), abs(fraction(b))
         exp_diff = (va.exp + va.sig.bit_length()) - (vb.exp + vb.sig.bit_length())
-        if exp_diff >= 64:                         # partial: reduce by 2**(d - k)
-            k = 32 + exp_diff % 32               # the CPU reduces 32..63 bits a step
-            scale = Fraction(2) ** (exp_diff - k)
-            q = int(fa / (fb * scale))
-            rest = fa - q * fb * scale
-            raw, _ = from_fraction(-rest if va.sign else rest)
-            return (raw if rest else sf.zero(va.sign, EXTENDED)), flags, C2
+        if exp_diff >= 64:                   # partial: the CPU reduces 32..63 bits a step
+            scale = Fraction(2) ** (exp_diff - (32 + exp_diff % 32))
+            rest = fa - int(fa / (fb * scale)) * fb * scale
+            raw = from_fraction(rest)[0] if rest else 0
+            return raw | va.sign << 79, flags, C2
         ratio = fa / fb
-        q = round(ratio) if nearest else int(ratio)
-        if nearest and ratio - int(ratio) == Fraction(1, 2):
-            q = int(ratio) + (int(ratio) & 1)      # ties to even
+        q = round(ratio) if nearest else int(ratio)   # round() ties to even
         rest = fa - q * fb
-        sign = va.sign ^ (rest < 0)
-        rest = abs(rest)
-        raw = from_fraction(rest)[0] if rest else 0
-        raw |= sign << 79
-        cond = (C0 if q & 4 else 0) | (C3 if q & 2 else 0) | (C1 if q & 1 else 0)
-        fpu.sw &= ~C1
-        return raw, flags | (ROUNDED_UP if q & 1 else 0), cond & ~C1
+        raw = from_fraction(abs(rest))[0] if rest else 0
+        cond = (C0 if q & 4 else 0) | (C3 if q & 2 else 0)
+        return raw | (va.sign ^ (rest < 0)) << 79, flags | (ROUNDED_UP if q & 1 else 0), cond
     return compute
 
 
@@ -537,25 +516,13 @@ def fprem1(t):
     return binary_st(t, _remainder(True), pop=False, condition=True)
 
 
-def _rounded(fpu, value: Fraction, flags: int) -> tuple[int, int]:
-    raw, more = from_fraction(value, EXTENDED, fpu.cw >> 10 & 3,
-                              PRECISION[fpu.cw >> 8 & 3])
-    return raw, flags | more
-
-
-def _fpatan(fpu, x_raw, y_raw):
-    special = _nan_or_unsupported(fpu, x_raw, y_raw)
-    if special:
-        return special
-    vx, vy = sf.unpack(x_raw, EXTENDED), sf.unpack(y_raw, EXTENDED)
-    flags = _flag_denormal(x_raw, y_raw)
+@numeric
+def _fpatan(fpu, x_raw, y_raw, vx, vy, flags):
     if vx.kind == sf.INF or vy.kind == sf.INF or vx.is_zero or vy.is_zero:
-        import math
-        fx = math.copysign(math.inf if vx.kind == sf.INF else
-                           0.0 if vx.is_zero else 1.0, -1.0 if vx.sign else 1.0)
-        fy = math.copysign(math.inf if vy.kind == sf.INF else
-                           0.0 if vy.is_zero else 1.0, -1.0 if vy.sign else 1.0)
-        angle = math.atan2(fy, fx) / math.pi          # a multiple of 1/4 of pi, or zero
+        def signed_unit(v):                  # the operand reduced to its class and sign
+            return math.copysign(math.inf if v.kind == sf.INF else 0.0 if v.is_zero else 1.0,
+                                 -1.0 if v.sign else 1.0)
+        angle = math.atan2(signed_unit(vy), signed_unit(vx)) / math.pi   # k/4, or zero
         if angle == 0:
             return sf.zero(vy.sign, EXTENDED), flags
         return _rounded(fpu, tr.PI * Fraction(angle).limit_denominator(4), flags | PE)
@@ -568,12 +535,9 @@ def fpatan(t):
 
 
 def _log(plus_one: bool):
-    def compute(fpu, x_raw, y_raw):
-        special = _nan_or_unsupported(fpu, x_raw, y_raw)
-        if special:
-            return special
-        vx, vy = sf.unpack(x_raw, EXTENDED), sf.unpack(y_raw, EXTENDED)
-        flags = _flag_denormal(x_raw, y_raw)
+    """fyl2x (ST1 * log2 ST0) and fyl2xp1 (ST1 * log2(ST0 + 1))."""
+    @numeric
+    def compute(fpu, x_raw, y_raw, vx, vy, flags):
         if vx.kind == sf.INF or vy.kind == sf.INF:
             return INDEFINITE, IE                      # rare: left to the default
         x = fraction(x_raw)
@@ -588,9 +552,7 @@ def _log(plus_one: bool):
                 if vy.is_zero:
                     return INDEFINITE, IE
                 return sf.infinity(vy.sign ^ 1, EXTENDED), flags | ZE
-            if x == 1:
-                return sf.zero(vy.sign ^ 0, EXTENDED), flags
-            log = tr.log2(x)
+            log = tr.log2(x) if x != 1 else Fraction(0)
         product = log * fraction(y_raw)
         if product == 0:
             return sf.zero(vy.sign ^ (log < 0), EXTENDED), flags
@@ -608,12 +570,10 @@ def fyl2xp1(t):
     return binary_st(t, _log(True), pop=True)
 
 
-def _f2xm1(fpu, raw):
-    special = _nan_or_unsupported(fpu, raw)
-    if special:
-        return special
-    v = sf.unpack(raw, EXTENDED)
-    flags = _flag_denormal(raw)
+# -- transcendentals of ST0 -----------------------------------------------------------------
+
+@numeric
+def _f2xm1(fpu, raw, v, flags):
     if v.kind == sf.INF:
         return (sf.infinity(0, EXTENDED) if not v.sign else ONE | 1 << 79), flags
     if v.is_zero:
@@ -626,83 +586,70 @@ def f2xm1(t):
     return unary(t, _f2xm1)
 
 
-def _trig(which: str):
-    def compute(fpu, raw):
-        special = _nan_or_unsupported(fpu, raw)
-        if special:
-            return special
-        v = sf.unpack(raw, EXTENDED)
+def _angle(which: str):
+    """sin, cos, tan or sincos of ST0 as (first, second, flags): second is None for sin
+    and cos, 1.0 for tan, the cosine for sincos; None when |ST0| >= 2**63 (C2 set)."""
+    @numeric
+    def compute(fpu, raw, v, flags):
         if v.kind == sf.INF:
-            return INDEFINITE, IE
+            return INDEFINITE, INDEFINITE, IE
+        if v.exp + v.sig.bit_length() > 64:
+            return None
         if v.is_zero:
-            return (raw if which != "cos" else ONE), 0
-        if v.exp + v.sig.bit_length() > 64:        # |x| >= 2**63: C2, unchanged
-            return None, 0
-        s, c = tr.sin_cos(fraction(raw))
-        value = s if which == "sin" else c
-        return _rounded(fpu, value, _flag_denormal(raw) | PE)
-    return compute
+            return (ONE, None, flags) if which == "cos" else \
+                (raw, None if which == "sin" else ONE, flags)
+        sine, cosine = tr.sin_cos(fraction(raw))
+        if which == "cos":
+            c, f = _rounded(fpu, cosine, flags | PE)
+            return c, None, f
+        first, f1 = _rounded(fpu, sine / cosine if which == "tan" else sine, flags | PE)
+        if which == "sincos":
+            second, f2 = _rounded(fpu, cosine, flags | PE)
+            return first, second, f1 | f2
+        return first, ONE if which == "tan" else None, f1
+
+    def result(fpu, raw):                     # a NaN's result fills both places
+        out = compute(fpu, raw)
+        return (out[0], out[0], out[1]) if out is not None and len(out) == 2 else out
+    return result
 
 
-@handles("fsin")
-def fsin(t):
-    return unary(t, _trig("sin"), trig=True)
-
-
-@handles("fcos")
-def fcos(t):
-    return unary(t, _trig("cos"), trig=True)
-
-
-@handles("fptan", "fsincos")
-def two_results(t):
-    """fptan: ST0 = tan, then push 1.0; fsincos: ST0 = sin, then push cos."""
+def trigonometric(t, which: str):
+    """ST0 = first; fptan and fsincos then push the second result. C2 reports an operand
+    out of range (left unchanged); the stack faults come first, pushing the indefinite."""
     x = X87(t)
     fpu = x.fpu
-    tangent = t.insn.mnemonic == M.FPTAN
+    compute = _angle(which)
+    pushes = which in ("tan", "sincos")
 
     def op():
         x.begin()
-        if fpu.empty(0):
-            if not record(fpu, STACK_UNDERFLOW):      # seen first; pushes anyway
+        fault = STACK_UNDERFLOW if fpu.empty(0) else \
+            STACK_OVERFLOW if pushes and fpu.tags[(fpu.top - 1) & 7] != EMPTY else 0
+        if fault:
+            if not record(fpu, fault):
                 fpu.set_st(0, INDEFINITE)
-                fpu.push(INDEFINITE)
+                if pushes:
+                    fpu.push(INDEFINITE)
             return
-        if fpu.tags[(fpu.top - 1) & 7] != EMPTY:
-            if not record(fpu, STACK_OVERFLOW):
-                fpu.set_st(0, INDEFINITE)
-                fpu.push(INDEFINITE)
-            return
-        raw = fpu.st(0)
-        special = _nan_or_unsupported(fpu, raw)
-        v = sf.unpack(raw, EXTENDED)
-        if special is None and v.kind == sf.INF:
-            special = (INDEFINITE, IE)
-        if special is not None:
-            if not record(fpu, special[1]):
-                fpu.set_st(0, special[0])
-                fpu.push(special[0])
-            fpu.sw &= ~C2
-            return
-        if v.exp + v.sig.bit_length() > 64:
+        result = compute(fpu, fpu.st(0))
+        if result is None:
             record(fpu, 0)
             fpu.sw |= C2
             return
-        flags = _flag_denormal(raw)
-        if v.is_zero:
-            if not record(fpu, flags):
-                fpu.set_st(0, raw)
-                fpu.push(ONE)
-            fpu.sw &= ~C2
-            return
-        s, c = tr.sin_cos(fraction(raw))
-        first, f1 = _rounded(fpu, s / c if tangent else s, flags | PE)
-        second, f2 = (ONE, 0) if tangent else _rounded(fpu, c, flags | PE)
-        if not record(fpu, f1 | f2):
+        first, second, flags = result
+        if not record(fpu, flags):
             fpu.set_st(0, first)
-            fpu.push(second)
+            if pushes:
+                fpu.push(second)
         fpu.sw &= ~C2
     return op
+
+
+@handles("fsin", "fcos", "fptan", "fsincos")
+def trig(t):
+    return trigonometric(t, {M.FSIN: "sin", M.FCOS: "cos", M.FPTAN: "tan",
+                             M.FSINCOS: "sincos"}[t.insn.mnemonic])
 
 
 @handles("fxtract")
@@ -711,35 +658,28 @@ def fxtract(t):
     x = X87(t)
     fpu = x.fpu
 
+    @numeric
+    def split(fpu, raw, v, flags):
+        if v.is_zero:
+            return sf.infinity(1, EXTENDED), raw, ZE
+        if v.kind == sf.INF:
+            return sf.infinity(0, EXTENDED), raw, 0
+        exponent, _ = sf.from_integer(v.exp + v.sig.bit_length() - 1, EXTENDED)
+        significand, _ = sf.round_pack(v.sign, v.sig, -(v.sig.bit_length() - 1), EXTENDED)
+        return exponent, significand, flags
+
     def op():
         x.begin()
-        if fpu.empty(0):
-            if not record(fpu, STACK_UNDERFLOW):      # seen first; pushes anyway
+        if fpu.empty(0) or fpu.tags[(fpu.top - 1) & 7] != EMPTY:
+            if not record(fpu, STACK_UNDERFLOW if fpu.empty(0) else STACK_OVERFLOW):
                 fpu.set_st(0, INDEFINITE)
                 fpu.push(INDEFINITE)
             return
-        raw = fpu.st(0)
-        v = sf.unpack(raw, EXTENDED)
-        special = _nan_or_unsupported(fpu, raw)
-        if special is not None:
-            exponent = significand = special[0]
-            flags = special[1]
-        elif v.is_zero:
-            exponent, significand, flags = sf.infinity(1, EXTENDED), raw, ZE
-        elif v.kind == sf.INF:
-            exponent, significand, flags = sf.infinity(0, EXTENDED), raw, 0
-        else:
-            top = v.exp + v.sig.bit_length() - 1
-            exponent, _ = sf.from_integer(top, EXTENDED)
-            significand, _ = sf.round_pack(v.sign, v.sig, -(v.sig.bit_length() - 1),
-                                           EXTENDED)
-            flags = _flag_denormal(raw)
-        if fpu.tags[(fpu.top - 1) & 7] != EMPTY:
-            exponent = significand = INDEFINITE
-            flags = STACK_OVERFLOW
+        result = split(fpu, fpu.st(0))
+        first, second, flags = result if len(result) == 3 else (result[0], *result)
         if not record(fpu, flags):
-            fpu.set_st(0, exponent)
-            fpu.push(significand)
+            fpu.set_st(0, first)
+            fpu.push(second)
     return op
 
 
@@ -812,8 +752,7 @@ def fcomi(t):
             result, flags = fparith.compare(fpu.st(0), fpu.st(other), EXTENDED, mode(fpu),
                                             quiet=quiet)
         blocked = record(fpu, flags, keep_c1=True)   # unmasked or not, the flags are set
-        bits = 0x45 if result is None else 1 if result < 0 else 0x40 if result == 0 else 0
-        cpu.set_eflags(cpu.get_eflags() & ~EFLAGS_STATUS | bits)
+        cpu.set_status_flags(fparith.ORDER_FLAGS[result])
         if pop and not blocked:
             fpu.pop()
     return op
