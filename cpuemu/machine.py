@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
+from .cpu.lanes import lanes
 from .cpu.memory import PAGE, RW, RX, MemoryFault, W, page_span, perms_from_text
 from .cpu.registers import EFLAGS_RESET, FLAG_BITS, FULL, MASK, REGS, gprs, pc_name
 from .cpu.segments import Segment, decode_descriptor
@@ -222,6 +223,11 @@ class Machine:
         return self.regs[self.pc_name]
 
     # -- memory ------------------------------------------------------------------------
+
+    def lanes(self, register: str, kind: str = "u32") -> list:
+        """An XMM register as lanes, low first: `m.lanes("xmm0", "f64")` gives two floats
+        (kinds i8 u8 i16 u16 i32 u32 i64 u64 f32 f64)."""
+        return lanes(self.regs[register], kind)
 
     def read(self, address: int, size: int) -> bytes:
         """Guest memory as the guest may read it (MemoryFault if it may not)."""

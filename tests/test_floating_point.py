@@ -173,3 +173,21 @@ def test_random_float_programs_agree_with_the_real_cpu(bits):
     from cpuemu.diff.floats import run as campaign
     report = io.StringIO()
     assert campaign(100, 7000 + bits, bits, out=report) == 0, report.getvalue()
+
+
+def test_lanes_and_the_x87_sse_panel_of_the_views():
+    from cpuemu.cpu.lanes import join_lanes, lanes
+    from cpuemu.views.machine import machine_text
+
+    value = join_lanes([1.5, -2.0], "f64")
+    assert lanes(value, "f64") == [1.5, -2.0] and lanes(value, "u64")[0] == 0x3FF8 << 48
+    assert lanes(join_lanes(range(16), "u8"), "u16")[1] == 0x0302
+    with pytest.raises(ValueError, match="lane kind"):
+        lanes(0, "f16")
+    plain = run("mov eax, 1")
+    assert "x87/SSE" not in machine_text(plain)          # integer programs look as before
+    m = run("fldpi\nfld1\nmovsd xmm1, [a]", "a: dq 2.5")
+    text = machine_text(m)
+    assert "3.141592653589793238" in text and "TOP=6" in text
+    assert "f64 [2.5, 0.0]" in text and "x87/SSE" in m._repr_html_()
+    assert m.lanes("xmm1", "f64") == [2.5, 0.0]

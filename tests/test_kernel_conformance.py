@@ -104,35 +104,25 @@ def test_tools_are_present():
 
 
 @pytest.fixture(scope="module")
-def glibc_printf(build_dir):
-    def build_printf(bits: int) -> Path:
-        exe = build_dir / f"printf{bits}"
-        if not exe.exists():
-            subprocess.run(["gcc", f"-m{bits}", "-static", "-O1", "-o", str(exe),
-                            str(HERE.parent / "glibc" / "printf.c")], check=True)
-        return exe
-    return build_printf
-
-
-@pytest.fixture(scope="module")
-def glibc_floats(build_dir):
-    def build_floats(bits: int) -> Path:
-        exe = build_dir / f"floats{bits}"
+def glibc(build_dir):
+    """build(name, bits): tests/glibc/NAME.c built with gcc -static (and libm), once."""
+    def build(name: str, bits: int) -> Path:
+        exe = build_dir / f"{name}{bits}"
         if not exe.exists():
             subprocess.run(["gcc", f"-m{bits}", "-static", "-O2", "-o", str(exe),
-                            str(HERE.parent / "glibc" / "floats.c"), "-lm"], check=True)
+                            str(HERE.parent / "glibc" / f"{name}.c"), "-lm"], check=True)
         return exe
-    return build_floats
+    return build
 
 
 @pytest.mark.parametrize("bits", [32, 64])
-def test_glibc_floats_printf_strtod_and_libm_match_the_real_cpu(glibc_floats, engine, bits):
+def test_glibc_floats_printf_strtod_and_libm_match_the_real_cpu(glibc, engine, bits):
     """%f %e %g %a, strtod/strtof/strtold, sqrt sin cos pow exp log atan2 fmod lrint in
     float, double and long double: the interpreter's x87 and SSE print what the CPU
     prints, to the last digit. Unicorn (QEMU) computes fprem, f2xm1 and fyl2x in double
     precision, and its libm lines differ in the last digits (sin, pow, log, fmod, powl in
     32-bit builds): a known limit of that engine; the printf and strtod lines agree."""
-    exe = glibc_floats(bits)
+    exe = glibc("floats", bits)
     native = subprocess.run([str(exe), "5"], capture_output=True, timeout=30)
     machine = Machine(load_elf(exe), engine=engine, argv=[str(exe), "5"])
     stop = machine.run(100_000_000)
@@ -146,8 +136,8 @@ def test_glibc_floats_printf_strtod_and_libm_match_the_real_cpu(glibc_floats, en
 
 @pytest.mark.parametrize("args", [[], ["float"]])
 @pytest.mark.parametrize("bits", [32, 64])
-def test_glibc_static_printf(glibc_printf, engine, args, bits):
-    exe = glibc_printf(bits)
+def test_glibc_static_printf(glibc, engine, args, bits):
+    exe = glibc("printf", bits)
     native = subprocess.run([str(exe), *args], capture_output=True, timeout=30)
     machine = Machine(load_elf(exe), engine=engine, argv=[str(exe), *args])
     stop = machine.run(50_000_000)

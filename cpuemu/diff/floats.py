@@ -23,6 +23,8 @@ from __future__ import annotations
 import random
 import sys
 
+from ..interp.semantics.x87 import to_bcd
+
 POOL = 24                      # values of each kind in a program's data pool
 BODY = 24                      # instructions per program
 
@@ -75,15 +77,7 @@ def pool_values(rng: random.Random) -> dict[str, list[int]]:
             "f80": draw(F80_SPECIAL, 15, 64, True),
             "i16": [v & 0xFFFF for v in ints], "i32": [v & 0xFFFFFFFF for v in ints],
             "i64": [v & (1 << 64) - 1 for v in ints],
-            "bcd": [_bcd(rng.randint(-10 ** 17, 10 ** 17)) for _ in range(4)]}
-
-
-def _bcd(n: int) -> int:
-    raw, m = 0, abs(n)
-    for i in range(9):
-        m, pair = divmod(m, 100)
-        raw |= ((pair // 10) << 4 | pair % 10) << (8 * i)
-    return raw | (n < 0) << 79
+            "bcd": [to_bcd(rng.randint(-10 ** 17, 10 ** 17)) for _ in range(4)]}
 
 
 class Body:

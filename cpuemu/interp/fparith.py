@@ -175,8 +175,7 @@ def from_int(n: int, fmt: Format, mode: Mode) -> tuple[int, int]:
     return sf.from_integer(n, fmt, mode.rc, precision=mode.precision)
 
 
-def round_integral(raw: int, fmt: Format, mode: Mode, rc: int | None = None,
-                   *, inexact: bool = True) -> tuple[int, int]:
+def round_integral(raw: int, fmt: Format, mode: Mode) -> tuple[int, int]:
     """frndint/roundsd: to an integral value in the same format."""
     v, flags = operand(raw, fmt, mode)
     if v.kind == UNSUPPORTED:
@@ -185,5 +184,5 @@ def round_integral(raw: int, fmt: Format, mode: Mode, rc: int | None = None,
         return propagate(raw, v, None, None, fmt, mode)
     if v.kind == INF:
         return raw, flags
-    result, more = sf.round_to_integral(v, fmt, mode.rc if rc is None else rc)
-    return result, flags | (more if inexact else 0)
+    result, more = sf.round_to_integral(v, fmt, mode.rc)
+    return result, flags | more

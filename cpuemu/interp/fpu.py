@@ -8,7 +8,7 @@ raw 80-bit integers; arithmetic unpacks them (softfloat.py).
 
 from __future__ import annotations
 
-from .softfloat import EXTENDED, FINITE, INF, QNAN, SNAN, unpack
+from .softfloat import EXTENDED, FINITE, unpack
 
 VALID, ZERO_TAG, SPECIAL, EMPTY = 0, 1, 2, 3
 
@@ -126,25 +126,6 @@ class Fpu:
             self.fds = state
         self.regs[:] = regs
         self.tags = list(tags)
-
-
-def describe(raw: int) -> str:
-    """An 80-bit value for people: its decimal value to 19 digits, or inf/nan."""
-    v = unpack(raw, EXTENDED)
-    sign = "-" if v.sign else ""
-    if v.kind == INF:
-        return f"{sign}inf"
-    if v.kind in (QNAN, SNAN):
-        return f"{sign}{'s' if v.kind == SNAN else ''}nan"
-    if v.kind != FINITE:
-        return "unsupported"
-    if v.sig == 0:
-        return f"{sign}0"
-    from decimal import Context, Decimal
-    context = Context(prec=19)
-    value = context.multiply(Decimal(v.sig), context.power(Decimal(2), v.exp)) \
-        if v.exp < 0 else Decimal(v.sig * (1 << v.exp))
-    return f"{sign}{context.plus(value):g}"
 
 
 def read_register(cpu, name: str) -> int:

@@ -139,10 +139,6 @@ def quiet(raw: int, fmt: Format) -> int:
     return raw | 1 << (fmt.p - 2)
 
 
-def is_nan(raw: int, fmt: Format) -> bool:
-    return unpack(raw, fmt).is_nan
-
-
 def _rounds_up(sign: int, odd: bool, rem: int, half: int, rc: int) -> bool:
     if rc == NEAREST:
         return rem > half or (rem == half and odd)
@@ -306,14 +302,6 @@ def round_to_integral(v: Value, fmt: Format, rc: int) -> tuple[int, int]:
 def from_integer(n: int, fmt: Format, rc: int = NEAREST, precision: int | None = None
                  ) -> tuple[int, int]:
     return round_pack(int(n < 0), abs(n), 0, fmt, rc, precision=precision)
-
-
-def convert(raw: int, source: Format, target: Format, rc: int = NEAREST) -> tuple[int, int]:
-    """A finite or infinite value of one format in another (NaNs are the caller's)."""
-    v = unpack(raw, source)
-    if v.kind == INF:
-        return infinity(v.sign, target), 0
-    return round_pack(v.sign, v.sig, v.exp, target, rc)
 
 
 def nan_payload(raw: int, source: Format, target: Format) -> int:

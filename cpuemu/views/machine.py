@@ -13,6 +13,7 @@ from ..cpu.instruction import code_bytes
 from ..cpu.memory import MemoryFault
 from ..cpu.registers import FLAG_BITS, flags_name, gprs, pc_name, signed
 from .disasm import disassemble
+from .fp import fp_rows, uses_fp
 from .stack import stack_svg, stack_text
 
 if TYPE_CHECKING:
@@ -104,6 +105,11 @@ def machine_html(machine: Machine, *, memory: tuple | None = None) -> str:
     source = html.escape(f"{line.file}:{line.line}: {line.text.strip()}") if line else ""
     stop = html.escape(str(machine.last_stop)) if machine.last_stop else "not started"
     extra = memory_html(machine, *memory) if memory else ""
+    if uses_fp(machine):
+        extra = "<table><tr><th>x87/SSE</th><th>hex</th><th>value</th></tr>" + "".join(
+            f'<tr><th>{name}</th><td>{hex_}</td><td style="text-align:left">'
+            f"{html.escape(text)}</td></tr>" for name, hex_, text in fp_rows(machine)) + \
+            "</table>" + extra
     return (f'<div class="cpuemu">{STYLE}<div><b>{stop}</b></div>'
             f'<div class="row"><div>{registers}<div>{flags}</div></div>'
             f'<div><table>{code}</table><div>{source}</div></div>'
@@ -138,6 +144,13 @@ def machine_text(machine: Machine, width: int = 100) -> str:
     if line:
         console.print(f"{line.file}:{line.line}: {line.text.strip()}", markup=False,
                       highlight=False)
+    if uses_fp(machine):
+        fp = Table(title="x87/SSE", show_edge=False, show_header=False)
+        for column in ("reg", "hex", "value"):
+            fp.add_column(column)
+        for row in fp_rows(machine):
+            fp.add_row(*(Text(cell) for cell in row))
+        console.print(fp)
     stack = stack_text(machine)
     if stack:
         console.print(stack, markup=False, highlight=False)
