@@ -48,11 +48,13 @@ from unicorn import x86_const as X
 from unicorn.unicorn_py3.unicorn import uclib
 
 from ..cpu.memory import PAGE, R, Region, W, check_pages, merge_regions, page_span
+from ..cpu.memory import X as X_PERM
 from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, FP, FULL, MASK, flags_name, pc_name
 from ..cpu.segments import USER_DS, linux_gdt, linux_selectors
 from ..errors import GuestFault
 from ..process import GDT_ADDRESS
 from ..stop import SYSCALL_TRAP, Stop
+from .exact_x87 import ExactX87
 
 RING0_SS = 0x10
 UNTIL = 0xFFFFFFFF                     # never an instruction address here
@@ -118,6 +120,8 @@ class UnicornEngine:
         self.uc.reg_write(X.UC_X86_REG_FPCW, 0x037F)
         self.uc.reg_write(X.UC_X86_REG_FPTAG, 0xFFFF)
         self.uc.reg_write(X.UC_X86_REG_MXCSR, 0x1F80)
+        self._x87 = ExactX87(self)                  # fprem, fsin... computed exactly
+        self._code_changed = True                   # executable pages to scan for them
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         if bits == 64:
             self.uc.hook_add(UC_HOOK_INSN, self._on_syscall, None, 1, 0, X.UC_X86_INS_SYSCALL)
@@ -209,6 +213,7 @@ class UnicornEngine:
                 self.uc.mem_protect(page * PAGE, PAGE, perms)
         for page in page_span(addr, size):
             self._regions[page] = perms
+        self._code_changed |= bool(perms & X_PERM)
 
     def unmap(self, addr: int, size: int) -> None:
         for page in page_span(addr, size):
@@ -220,6 +225,7 @@ class UnicornEngine:
             if page in self._regions:
                 self.uc.mem_protect(page * PAGE, PAGE, perms)
                 self._regions[page] = perms
+        self._code_changed |= bool(perms & X_PERM)
 
     def check(self, addr: int, size: int, need: int, access: str) -> None:
         check_pages(self._regions, addr, size, need, access)
@@ -283,6 +289,9 @@ class UnicornEngine:
         """One emu_start; `resume`: a breakpoint on the first instruction is run, not hit."""
         self._pending = self._error = self._bad_access = None
         self._skip = eip if resume and eip in self._breakpoints else None
+        if self._code_changed:
+            self._x87.scan()
+            self._code_changed = False
         try:
             self.uc.emu_start(eip, UNTIL, timeout=timeout, count=count)
         except UcError as e:
