@@ -191,3 +191,15 @@ def test_lanes_and_the_x87_sse_panel_of_the_views():
     assert "3.141592653589793238" in text and "TOP=6" in text
     assert "f64 [2.5, 0.0]" in text and "x87/SSE" in m._repr_html_()
     assert m.lanes("xmm1", "f64") == [2.5, 0.0]
+
+
+def test_lockstep_compares_the_x87_and_xmm_state():
+    """`cpuemu diff` after an SSE instruction: Unicorn records no MXCSR exception flags,
+    so an inexact division is a divergence named by register."""
+    from cpuemu.diff.lockstep import diff_program
+    program = nasm_program("bits 32\nsection .text\nglobal _start\n_start:\n"
+                           "movsd xmm0, [one]\ndivsd xmm0, [three]\nint3\n"
+                           "section .data\none: dq 1.0\nthree: dq 3.0\n")
+    divergence = diff_program(program).divergence
+    assert divergence is not None and divergence.text.startswith("divsd")
+    assert divergence.differences == ["mxcsr: interp 0x00001fa0 vs unicorn 0x00001f80"]

@@ -2,10 +2,10 @@
 
 Both machines load the same program identically. After every instruction we compare
 general and segment registers, EIP, EFLAGS with the instruction's undefined flags masked,
-the memory the instruction wrote (iced-x86's operand addresses plus every write Unicorn
-reports), and how the step ended (exit status, fault kind). The first difference stops
-the run with a report of the instruction, its source line and both sides' state before
-and after it.
+after an x87 or SSE instruction the x87 and XMM state (`fp_differences`), the memory the
+instruction wrote (iced-x86's operand addresses plus every write Unicorn reports), and
+how the step ended (exit status, fault kind). The first difference stops the run with a
+report of the instruction, its source line and both sides' state before and after it.
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from iced_x86 import Mnemonic, OpKind
 
 from ..cpu.instruction import REGISTER_NAMES, decode_at, memory_writes
 from ..cpu.memory import MemoryFault, W
-from ..cpu.registers import FLAG_BITS, REGS, STATUS_FLAGS, flags_name, pc_name
+from ..cpu.registers import FLAG_BITS, FP, REGS, STATUS_FLAGS, flags_name, pc_name
+from ..interp.semantics import FAMILY, load_families
 from ..machine import Machine
 from ..program import Program
 from ..stop import Stop
 from .masks import undefined_mask
 
+load_families()
+FP_FAMILIES = {"x87", "sse_move", "sse_float", "sse_int"}
 # Instructions whose results describe the engine, not the program: copied, not compared.
 ENGINE_SPECIFIC = {Mnemonic.CPUID: ("eax", "ebx", "ecx", "edx"),
                    Mnemonic.RDTSC: ("eax", "edx")}
@@ -190,6 +193,8 @@ class Lockstep:
             # Undefined flags may differ; make them equal so a later step that keeps
             # them does not report an old, legitimate difference as its own.
             b.regs[flags] = regs_b[flags] & ~masked | regs_a[flags] & masked
+        if insn is not None and FAMILY.get(insn.mnemonic) in FP_FAMILIES:
+            differences += fp_differences(a, b)
         addresses = written + [w for log in self.writes for w in log]
         differences += _memory_differences(a, b, addresses)
         if not differences:
@@ -219,6 +224,31 @@ class Lockstep:
                                   [f"memory at {address:#010x} differs at the end: "
                                    f"{da[at:at + 8].hex(' ')} vs {db[at:at + 8].hex(' ')}"], 0)
         return None
+
+
+def fp_differences(a: Machine, b: Machine) -> list[str]:
+    """x87 and SSE state after an x87/SSE instruction: XMM registers, MXCSR, FCW, the
+    status word but its exception flags (Unicorn's x87 does not always set PE), which
+    registers are empty and the values of the others."""
+    out = []
+    ra, rb = a.regs, b.regs
+    names = [n for n in FP[a.bits] if n.startswith("xmm")] + ["mxcsr", "fcw"]
+    pairs = [(n, ra[n], rb[n]) for n in names]
+    pairs.append(("fsw (but its flags)", ra.fsw & ~0x3F, rb.fsw & ~0x3F))
+    empty_a, empty_b = _empty(ra.ftw), _empty(rb.ftw)
+    pairs.append(("empty registers (ftw)", empty_a, empty_b))
+    top = ra.fsw >> 11 & 7
+    pairs += [(f"st{i}", ra[f"st{i}"], rb[f"st{i}"]) for i in range(8)
+              if not empty_a >> ((top + i) & 7) & 1]
+    for name, va, vb in pairs:
+        if va != vb:
+            out.append(_register_difference(name, va, vb, a.engine.name, b.engine.name))
+    return out
+
+
+def _empty(tag_word: int) -> int:
+    """One bit per physical x87 register: set when its tag says empty."""
+    return sum(1 << i for i in range(8) if tag_word >> (2 * i) & 3 == 3)
 
 
 def full_register(machine: Machine, name: str) -> str:
