@@ -359,8 +359,8 @@ def arithmetic(t):
             a = fpu.st(dest)
             first, second = (b, a) if reverse else (a, b)
             raw, more = fparith.binary(operation, first, second, EXTENDED, mode(fpu))
-            if more & IE or sf.unpack(a, EXTENDED).is_nan:
-                flags = 0                 # a NaN or invalid operand: no denormal check
+            if more & (IE | ZE) or sf.unpack(a, EXTENDED).is_nan:
+                flags = 0                 # NaN, invalid, or x/0: no denormal operand
             blocked = record(fpu, flags | more)
             if not blocked:
                 fpu.set_st(dest, raw)
