@@ -203,3 +203,13 @@ def test_lockstep_compares_the_x87_and_xmm_state():
     divergence = diff_program(program).divergence
     assert divergence is not None and divergence.text.startswith("divsd")
     assert divergence.differences == ["mxcsr: interp 0x00001fa0 vs unicorn 0x00001f80"]
+
+
+@pytest.mark.parametrize("name", ["fsin", "fcos", "fptan", "fsincos", "f2xm1", "fpatan",
+                                  "fyl2x", "fyl2xp1"])
+def test_transcendentals_are_within_one_ulp_of_the_cpu(name):
+    if not shutil.which("gcc"):
+        pytest.skip("the native oracle needs gcc")
+    from cpuemu.diff.transcendentals import measure
+    results, same, worst = measure(name, 60, seed=11)
+    assert worst <= 1 and same >= results * 3 // 4, (results, same, worst)
