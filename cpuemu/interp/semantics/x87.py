@@ -59,8 +59,7 @@ def record(fpu, flags: int, *, keep_c1: bool = False) -> bool:
     """Merge an operation's flags into the status word (C1 from ROUNDED_UP or a stack
     fault, or left alone with `keep_c1` unless there is a stack fault); True when an
     unmasked exception forbids writing the result."""
-    if flags & sf.TINY and not fpu.cw & sf.UE:
-        flags |= sf.UE                    # unmasked, underflow is any tiny result
+    flags = signalled(fpu, flags)
     if keep_c1 and not flags & SF:
         fpu.sw |= flags & 0x7F
     else:
@@ -69,6 +68,14 @@ def record(fpu, flags: int, *, keep_c1: bool = False) -> bool:
             fpu.sw |= C1
     fpu._update_summary()
     return bool(flags & ~fpu.cw & BLOCKING)
+
+
+def signalled(fpu, flags: int) -> int:
+    """The flags with underflow made explicit where it is unmasked: then any tiny result
+    underflows, exact or not."""
+    if flags & sf.TINY and not fpu.cw & sf.UE:
+        flags |= sf.UE
+    return flags
 
 
 def pending(fpu) -> None:
@@ -270,8 +277,9 @@ def store(t):
             value, flags = _indefinite_for(size), STACK_UNDERFLOW
         else:
             value, flags = convert(fpu.st(0))
-        if flags & ~fpu.cw & (BLOCKING | sf.OE | sf.UE):
-            record(fpu, flags)
+        flags = signalled(fpu, flags)
+        if flags & ~fpu.cw & (BLOCKING | sf.OE | sf.UE):   # nothing stored, no rounding
+            record(fpu, flags & ~(PE | ROUNDED_UP))
             return
         write(address, value)
         record(fpu, flags)
