@@ -196,7 +196,8 @@ def push_value(fpu, raw: int, flags: int = 0) -> None:
         if not record(fpu, STACK_OVERFLOW):
             fpu.push(INDEFINITE)
         return
-    if not record(fpu, flags):
+    record(fpu, flags)
+    if not flags & ~fpu.cw & IE:          # measured: an unmasked DE still loads
         fpu.push(raw)
 
 
