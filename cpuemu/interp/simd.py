@@ -61,11 +61,11 @@ def commit(cpu, flags: int) -> None:
     cpu.mxcsr |= flags
 
 
-def combine(t, compute):
-    """The shape of most SSE instructions: dest = compute(dest, source), on whole 128-bit
-    values (the destination an XMM register, the source one or m128)."""
+def combine(t, compute, source_bits: int = 128):
+    """The shape of most SSE instructions: dest = compute(dest, source), the destination
+    an XMM register, the source one or `source_bits` of memory (or a GPR)."""
     x = Xmm(t)
-    xmm, dst, src = x.xmm, x.index(0), x.reader(1)
+    xmm, dst, src = x.xmm, x.index(0), x.reader(1, source_bits)
 
     def op():
         xmm[dst] = compute(xmm[dst], src())

@@ -199,40 +199,31 @@ def psadbw(t):
 @handles("pextrw", "pextrb", "pextrd", "pextrq")
 def pextr(t):
     bits = {M.PEXTRW: 16, M.PEXTRB: 8, M.PEXTRD: 32, M.PEXTRQ: 64}[t.insn.mnemonic]
-    lane = t.imm(2) & (128 // bits - 1)
+    shift = (t.imm(2) & (128 // bits - 1)) * bits
     x = Xmm(t)
-    src = x.reader(1)
-    put = x.writer(0, bits) if t.is_mem(0) else t.writer(0)
-    return lambda: put(src() >> (lane * bits) & MASK[bits])
+    src, put = x.reader(1), x.writer(0, bits)
+    return lambda: put(src() >> shift & MASK[bits])
 
 
 @handles("pinsrw", "pinsrb", "pinsrd", "pinsrq")
 def pinsr(t):
     bits = {M.PINSRW: 16, M.PINSRB: 8, M.PINSRD: 32, M.PINSRQ: 64}[t.insn.mnemonic]
     shift = (t.imm(2) & (128 // bits - 1)) * bits
-    x = Xmm(t)
-    xmm, dst = x.xmm, x.index(0)
-    src = t.reader(1) if not t.is_mem(1) else x.reader(1, bits)
     keep = M128 & ~(MASK[bits] << shift)
-    return lambda: xmm.__setitem__(dst, xmm[dst] & keep | (src() & MASK[bits]) << shift)
+    return combine(t, lambda a, b: a & keep | (b & MASK[bits]) << shift, bits)
 
 
 @handles("pmovzxbw", "pmovzxbd", "pmovzxbq", "pmovzxwd", "pmovzxwq", "pmovzxdq",
          "pmovsxbw", "pmovsxbd", "pmovsxbq", "pmovsxwd", "pmovsxwq", "pmovsxdq")
 def pmovx(t):
-    name = t.name
-    size = {"b": 8, "w": 16, "d": 32}
-    narrow, wide = size[name[6]], {"w": 16, "d": 32, "q": 64}[name[7]]
-    count = 128 // wide
-    sign = name[4] == "s"
-    x = Xmm(t)
-    xmm, dst = x.xmm, x.index(0)
-    src = x.reader(1, narrow * count)
+    """SSE4.1: the low lanes of the source widened, with zeros or the sign."""
+    narrow = {"b": 8, "w": 16, "d": 32}[t.name[6]]
+    wide = {"w": 16, "d": 32, "q": 64}[t.name[7]]
+    count, sign = 128 // wide, t.name[4] == "s"
 
-    def op():
-        values = split(src(), narrow, count)
-        xmm[dst] = join([signed(v, narrow) if sign else v for v in values], wide)
-    return op
+    def widened(_, b):
+        return join([signed(v, narrow) if sign else v for v in split(b, narrow, count)], wide)
+    return combine(t, widened, narrow * count)
 
 
 @handles("ptest")

@@ -14,7 +14,7 @@ from ...cpu.registers import MASK
 from ..cpu import CpuFault
 from ..decode import Unsupported
 from ..fpu import MXCSR_MASK
-from ..simd import Xmm, join, split
+from ..simd import Xmm, combine, join, split
 from . import handles
 
 LOW64, HIGH64 = MASK[64], MASK[64] << 64
@@ -36,21 +36,13 @@ def move(t):
 def move_scalar(t):
     """movss/movsd (reached through the string family for movsd)."""
     bits = 32 if t.insn.mnemonic == M.MOVSS else 64
-    x = Xmm(t)
     mask = MASK[bits]
     if t.is_mem(0):
-        get, put = x.reader(1), x.writer(0, bits)
+        get, put = Xmm(t).reader(1), Xmm(t).writer(0, bits)
         return lambda: put(get() & mask)
-    get = x.reader(1, bits)
-    xmm, dst = x.xmm, x.index(0)
     if t.is_mem(1):
-        def op_load():
-            xmm[dst] = get()
-        return op_load
-
-    def op_merge():
-        xmm[dst] = xmm[dst] & ~mask | get() & mask
-    return op_merge
+        return combine(t, lambda _, b: b, bits)
+    return combine(t, lambda a, b: a & ~mask | b & mask)
 
 
 handles("movss")(move_scalar)
@@ -62,60 +54,43 @@ def move_low(t):
     an XMM register the rest is zeroed."""
     x = Xmm(t)
     if not (x.is_xmm(0) or x.is_xmm(1)):
-        raise Unsupported("MMX registers")
+        raise Unsupported("MMX registers are not implemented")
     bits = 32 if t.insn.mnemonic == M.MOVD else 64
     mask = MASK[bits]
     if x.is_xmm(0):
-        get = x.reader(1, bits) if not t.is_reg(1) or x.is_xmm(1) else t.reader(1)
-        xmm, dst = x.xmm, x.index(0)
-
-        def op_in():
-            xmm[dst] = get() & mask
-        return op_in
-    get = x.reader(1)
-    put = x.writer(0, bits)
+        return combine(t, lambda _, b: b & mask, bits)
+    get, put = x.reader(1), x.writer(0, bits)
     return lambda: put(get() & mask)
 
 
 @handles("movlps", "movlpd", "movhps", "movhpd", "movhlps", "movlhps")
 def move_half(t):
     name = t.insn.mnemonic
-    x = Xmm(t)
     high = name in (M.MOVHPS, M.MOVHPD, M.MOVLHPS)
     if t.is_mem(0):                                   # store one half
+        x = Xmm(t)
         get, put = x.reader(1), x.writer(0, 64)
         shift = 64 if high else 0
         return lambda: put(get() >> shift & LOW64)
-    xmm, dst = x.xmm, x.index(0)
     if name == M.MOVHLPS:
-        get = x.reader(1)
-        return lambda: xmm.__setitem__(dst, xmm[dst] & HIGH64 | get() >> 64)
+        return combine(t, lambda a, b: a & HIGH64 | b >> 64)
     if name == M.MOVLHPS:
-        get = x.reader(1)
-        return lambda: xmm.__setitem__(dst, xmm[dst] & LOW64 | (get() & LOW64) << 64)
-    get = x.reader(1, 64)
+        return combine(t, lambda a, b: a & LOW64 | (b & LOW64) << 64)
     if high:
-        return lambda: xmm.__setitem__(dst, xmm[dst] & LOW64 | get() << 64)
-    return lambda: xmm.__setitem__(dst, xmm[dst] & HIGH64 | get())
+        return combine(t, lambda a, b: a & LOW64 | b << 64, 64)
+    return combine(t, lambda a, b: a & HIGH64 | b, 64)
 
 
 @handles("movddup", "movshdup", "movsldup")
 def duplicate(t):
-    x = Xmm(t)
-    xmm, dst = x.xmm, x.index(0)
-    name = t.insn.mnemonic
-    if name == M.MOVDDUP:
-        get = x.reader(1, 64)
-        return lambda: xmm.__setitem__(dst, (get() & LOW64) * (1 << 64 | 1))
-    get = x.reader(1)
-    odd = name == M.MOVSHDUP
+    if t.insn.mnemonic == M.MOVDDUP:
+        return combine(t, lambda _, b: (b & LOW64) * (1 << 64 | 1), 64)
+    first = 1 if t.insn.mnemonic == M.MOVSHDUP else 0
 
-    def op():
-        lanes = split(get(), 32)
-        pick = [lanes[1], lanes[1], lanes[3], lanes[3]] if odd else \
-            [lanes[0], lanes[0], lanes[2], lanes[2]]
-        xmm[dst] = join(pick, 32)
-    return op
+    def duplicated(_, b):
+        lanes = split(b, 32)
+        return join([lanes[first], lanes[first], lanes[first + 2], lanes[first + 2]], 32)
+    return combine(t, duplicated)
 
 
 @handles("movnti")
