@@ -149,7 +149,7 @@ def _rounds_up(sign: int, odd: bool, rem: int, half: int, rc: int) -> bool:
 
 def round_pack(sign: int, sig: int, exp: int, fmt: Format, rc: int = NEAREST, *,
                sticky: bool = False, precision: int | None = None,
-               tiny_after: bool = True, ftz: bool = False) -> tuple[int, int]:
+               ftz: bool = False) -> tuple[int, int]:
     """Round (-1)**sign * (sig + sticky) * 2**exp to `fmt` and pack it: (bits, flags).
 
     `sticky` says the exact value lies strictly above sig * 2**exp, below the next unit;
@@ -174,7 +174,7 @@ def round_pack(sign: int, sig: int, exp: int, fmt: Format, rc: int = NEAREST, *,
         return _overflow(sign, fmt, rc, p), OE | PE | ROUNDED_UP * to_infinity
     if q == 0 or top < fmt.emin:
         tiny = True
-        if tiny_after and flags & PE:                     # tiny had the exponent no bound?
+        if flags & PE:                                    # tiny had the exponent no bound?
             uq, _ = _round_at(sign, sig, exp, exp + sig.bit_length() - p, rc)
             tiny = exp + sig.bit_length() - p + uq.bit_length() - 1 < fmt.emin
         if tiny and ftz:
@@ -291,8 +291,10 @@ def to_integer(v: Value, rc: int) -> tuple[int, int]:
 
 def round_to_integral(v: Value, fmt: Format, rc: int) -> tuple[int, int]:
     """frndint/roundsd: the nearest integral value, in `fmt` (exact, so no overflow)."""
-    if v.sig == 0 or v.exp >= 0:
-        return _encode(v.sign, v.sig, v.exp, fmt) if v.sig else zero(v.sign, fmt), 0
+    if v.sig == 0:
+        return zero(v.sign, fmt), 0
+    if v.exp >= 0:                                        # already an integer
+        return _encode(v.sign, v.sig, v.exp, fmt), 0
     n, flags = to_integer(v, rc)
     if n == 0:
         return zero(v.sign, fmt), flags
