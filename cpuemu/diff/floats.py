@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     count = int(args[0]) if args else 200
     seed = int(args[1]) if len(args) > 1 else 0
     bits = int(args[2]) if len(args) > 2 else 32
-    return 1 if run(count, seed, bits) else 0
+    return 1 if run(count, seed, bits, show=count) else 0
 
 
 if __name__ == "__main__":
