@@ -37,6 +37,7 @@ PRECISION = {0: 24, 1: 64, 2: 53, 3: 64}           # PC field (1 is reserved)
 STACK_UNDERFLOW = IE | SF
 STACK_OVERFLOW = IE | SF | C1
 BLOCKING = IE | sf.DE | ZE                         # unmasked, these keep the destination
+STORE_BLOCKING = BLOCKING | sf.OE | sf.UE           # and these a store's memory
 BCD_INDEFINITE = 0xFFFF_C000_0000_0000_0000
 ONE = 0x3FFF_8000_0000_0000_0000
 PREFIXES = frozenset((0x66, 0x67, 0xF2, 0xF3, 0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65, 0xF0, 0x9B))
@@ -55,11 +56,15 @@ def mode(fpu, *, precision: bool = True) -> fparith.Mode:
     return m
 
 
-def record(fpu, flags: int, *, keep_c1: bool = False) -> bool:
+def record(fpu, flags: int, *, keep_c1: bool = False, blocking: int = BLOCKING) -> bool:
     """Merge an operation's flags into the status word (C1 from ROUNDED_UP or a stack
     fault, or left alone with `keep_c1` unless there is a stack fault); True when an
-    unmasked exception forbids writing the result."""
+    unmasked exception among `blocking` forbids writing the result, and then only the
+    exceptions are recorded (measured: no PE, C1 = 0, as nothing was rounded)."""
     flags = signalled(fpu, flags)
+    blocked = bool(flags & ~fpu.cw & blocking)
+    if blocked:
+        flags &= blocking | SF
     if keep_c1 and not flags & SF:
         fpu.sw |= flags & 0x7F
     else:
@@ -67,7 +72,7 @@ def record(fpu, flags: int, *, keep_c1: bool = False) -> bool:
         if flags & ROUNDED_UP:
             fpu.sw |= C1
     fpu._update_summary()
-    return bool(flags & ~fpu.cw & BLOCKING)
+    return blocked
 
 
 def signalled(fpu, flags: int) -> int:
@@ -278,9 +283,8 @@ def store(t):
             value, flags = _indefinite_for(size), STACK_UNDERFLOW
         else:
             value, flags = convert(fpu.st(0))
-        flags = signalled(fpu, flags)
-        if flags & ~fpu.cw & (BLOCKING | sf.OE | sf.UE):   # nothing stored, no rounding
-            record(fpu, flags & ~(PE | ROUNDED_UP))
+        if signalled(fpu, flags) & ~fpu.cw & STORE_BLOCKING:   # nothing stored
+            record(fpu, flags, blocking=STORE_BLOCKING)
             return
         write(address, value)
         record(fpu, flags)
