@@ -267,7 +267,8 @@ INT_OPS = ["paddb", "paddw", "paddd", "paddq", "psubb", "psubw", "psubd", "psubq
            "pabsb", "pabsw", "pabsd", "psignb", "psignw", "psignd", "pshufb", "pmulhrsw",
            "pminsb", "pmaxsb", "pminuw", "pmaxuw", "pminsd", "pmaxsd", "pminud", "pmaxud",
            "pmulld", "pmuldq", "pcmpeqq", "pcmpgtq", "packusdw", "ptest", "pmovzxbw",
-           "pmovsxwd", "pmovzxdq", "pmovsxbq"]
+           "pmovsxwd", "pmovzxdq", "pmovsxbq", "phaddw", "phaddd", "phaddsw", "phsubw",
+           "phsubd", "phsubsw", "pmaddubsw"]
 SIZES = {"f32": 4, "f64": 8, "f80": 10, "i16": 2, "i32": 4, "i64": 8}
 SIZE_NAME = {"f32": "dword", "f64": "qword", "i16": "word", "i32": "dword", "i64": "qword"}
 

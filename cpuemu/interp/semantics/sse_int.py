@@ -188,6 +188,42 @@ def pmaddwd(t):
     return combine(t, madd)
 
 
+HORIZONTAL = {"phaddw": (16, lambda x, y: x + y, None),
+              "phaddd": (32, lambda x, y: x + y, None),
+              "phaddsw": (16, lambda x, y: x + y, _sat_signed(16)),
+              "phsubw": (16, lambda x, y: x - y, None),
+              "phsubd": (32, lambda x, y: x - y, None),
+              "phsubsw": (16, lambda x, y: x - y, _sat_signed(16))}
+
+
+@handles(*HORIZONTAL)
+def horizontal(t):
+    """SSSE3: adjacent lanes combined, the destination's pairs then the source's (the
+    `s` forms saturate, on signed lanes)."""
+    bits, compute, saturate = HORIZONTAL[t.name]
+
+    def pairs(a, b):
+        lanes = split(a, bits) + split(b, bits)
+        if saturate is None:
+            return join([compute(lanes[i], lanes[i + 1]) for i in range(0, len(lanes), 2)],
+                        bits)
+        return join([saturate(compute(signed(lanes[i], bits), signed(lanes[i + 1], bits)))
+                     for i in range(0, len(lanes), 2)], bits)
+    return combine(t, pairs)
+
+
+@handles("pmaddubsw")
+def pmaddubsw(t):
+    """SSSE3: unsigned bytes of the destination times signed bytes of the source, adjacent
+    products added with signed saturation into words."""
+    saturate = _sat_signed(16)
+
+    def madd(a, b):
+        products = [x * signed(y, 8) for x, y in zip(split(a, 8), split(b, 8), strict=True)]
+        return join([saturate(products[i] + products[i + 1]) for i in range(0, 16, 2)], 16)
+    return combine(t, madd)
+
+
 @handles("psadbw")
 def psadbw(t):
     def sad(a, b):

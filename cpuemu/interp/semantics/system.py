@@ -20,10 +20,10 @@ EAX, ECX, EDX, EBX, R11 = 0, 1, 2, 3, 11
 # cpuid: the model's vendor string (EBX EDX ECX spell it), and a family 6 processor with
 # exactly what the interpreter implements, so a program (or glibc's ifunc resolvers)
 # asking picks code it can run: EDX has FPU (0), TSC (4), CMOV (15), FXSR (24), SSE (25)
-# and SSE2 (26); ECX has SSE3 (0). No MMX, SSSE3, SSE4 or AVX.
+# and SSE2 (26); ECX has SSE3 (0) and SSSE3 (9). No MMX, SSE4 or AVX.
 VENDORS = {"intel": "GenuineIntel", "amd": "AuthenticAMD"}
 FEATURES_EDX = 1 << 0 | 1 << 4 | 1 << 15 | 1 << 24 | 1 << 25 | 1 << 26
-FEATURES_ECX = 1 << 0
+FEATURES_ECX = 1 << 0 | 1 << 9
 
 
 def cpuid_leaves(model: str) -> dict[int, tuple[int, int, int, int]]:
