@@ -9,6 +9,7 @@ exit status a shell reports for the matching signal (SIGSEGV 139, SIGFPE 136, SI
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from .machine import ENGINES, Machine
 EXIT_USAGE = 2          # bad input: cannot read, cannot assemble
 EXIT_BUDGET = 124       # instruction budget spent (as timeout(1) reports a timeout)
 EXIT_DEADLOCK = 125     # a system call would block forever
+EXIT_INTERNAL = 70      # a bug in cpuemu (EX_SOFTWARE)
+SIGPIPE = 13
 
 EPILOG = """\
 exit status of `run`: the guest's own; 128+signal when the guest faults
@@ -137,12 +140,46 @@ def _positive(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    closed = _usable_streams()
+    try:
+        return _main(argv, closed)
+    finally:
+        _flush_quietly()
+
+
+def _usable_streams() -> set[str]:
+    """A host stream closed before we started (`>&-`) becomes /dev/null for cpuemu's
+    own messages; the guest finds that descriptor closed, as it would natively."""
+    closed = set()
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))     # noqa: SIM115 (lives with us)
+            closed.add(name)
+    return closed
+
+
+def _flush_quietly() -> None:
+    """A reader that went away (`| head -1`) or a full disk must not end us with a
+    traceback at exit: what cannot be written is dropped, as a killed program's is."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            except (OSError, ValueError):
+                pass
+
+
+def _main(argv: list[str] | None, closed: set[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
     try:
+        args.closed = closed
         return {"run": cmd_run, "asm": cmd_asm, "diff": cmd_diff,
                 "debug": cmd_debug}[args.command](args)
     except AssemblyError as e:
@@ -154,6 +191,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cpuemu: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:                     # our own output's reader went away
+        return 141
+    except Exception as e:                      # a bug of ours: one line, not a traceback
+        if os.environ.get("CPUEMU_TRACEBACK"):
+            raise
+        import traceback
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        print(f"cpuemu: internal error: {type(e).__name__}: {e} (at {Path(where.filename).name}"
+              f":{where.lineno}; CPUEMU_TRACEBACK=1 shows the traceback; please report it)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def load_program(path: str, dialect: str | None, bits: int | None = None):
@@ -164,7 +212,12 @@ def load_program(path: str, dialect: str | None, bits: int | None = None):
     if not file.is_file():
         raise CpuemuError(f"cannot read {path}: no such file")
     from .elf import is_elf, load_elf
-    if is_elf(file.read_bytes()[:4]):
+    try:
+        with open(file, "rb") as f:
+            head = f.read(4)
+    except OSError as e:
+        raise CpuemuError(f"cannot read {path}: {e.strerror}") from None
+    if is_elf(head):
         return load_elf(file)
     return assemble_file(file, dialect=dialect, bits=bits)
 
@@ -186,9 +239,11 @@ def cmd_run(args) -> int:
         strace = lambda line: print(line, file=trace_file, flush=True)  # noqa: E731
     elif args.strace:
         strace = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    guest_out = None if "stdout" in args.closed else sys.stdout.buffer
+    guest_err = None if "stderr" in args.closed else sys.stderr.buffer
     machine = Machine(program, engine=args.engine, argv=[args.file, *args.args],
-                      stdin=stdin, stdout=sys.stdout.buffer, stderr=sys.stderr.buffer,
-                      capture=False, log=sys.stderr.buffer,
+                      stdin=stdin, stdout=guest_out, stderr=guest_err,
+                      capture=False, log=guest_err,
                       max_instructions=args.max_instructions, check_cdecl=args.check_cdecl,
                       root=args.root, strace=strace, cpu=args.cpu)
     try:
@@ -205,7 +260,8 @@ def cmd_run(args) -> int:
     if stop.reason == "exited":
         return stop.status
     if stop.reason == "signal":
-        print(f"cpuemu: {stop}", file=sys.stderr)
+        if stop.status != 128 + SIGPIPE:        # a shell says nothing of SIGPIPE either
+            print(f"cpuemu: {stop}", file=sys.stderr)
         return stop.status
     if stop.reason == "deadlock":
         print(f"cpuemu: {stop}{_where(machine, stop.eip)}", file=sys.stderr)

@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import LoadError
-from .process import AT_PHDR, AT_PHENT, AT_PHNUM
+from .process import AT_PHDR, AT_PHENT, AT_PHNUM, GDT_ADDRESS
 from .program import Program, Section, Symbol
 
 PT_LOAD, PT_INTERP, PT_PHDR = 1, 3, 6
 ET_EXEC, ET_DYN = 2, 3
 EM_386, EM_X86_64 = 3, 62
 PF_X, PF_W, PF_R = 1, 2, 4
+# Where guest memory may go: below the page the engines keep the GDT in (32-bit), and
+# below the canonical hole (64-bit).
+USER_END = {32: 0xFFFFF000, 64: 0x0000_8000_0000_0000}
 
 
 class Layout(NamedTuple):
@@ -81,6 +84,12 @@ def load_elf(path: str | Path) -> Program:
             continue
         if p_filesz > p_memsz and p_memsz:
             p_filesz = p_memsz
+        if p_vaddr + p_memsz > USER_END[layout.bits]:
+            raise LoadError(f"{name}: segment {i} ({p_vaddr:#x}, {p_memsz:#x} bytes) ends "
+                            f"past the user address space ({USER_END[layout.bits]:#x})")
+        if p_vaddr < GDT_ADDRESS + 0x1000 and GDT_ADDRESS < p_vaddr + p_memsz:
+            raise LoadError(f"{name}: segment {i} ({p_vaddr:#x}, {p_memsz:#x} bytes) covers "
+                            f"{GDT_ADDRESS:#x}, the page cpuemu keeps the GDT in")
         if e_type == ET_DYN and p_vaddr < 0x1000:
             raise LoadError(f"{name}: position-independent executables need a base address;"
                             " link with -no-pie or -static")
@@ -100,7 +109,10 @@ def load_elf(path: str | Path) -> Program:
 
 
 def _interp(data: bytes, offset: int, size: int) -> str:
-    return data[offset:offset + size].rstrip(b"\0").decode(errors="replace")
+    """The interpreter's name as printable text (the bytes are the file's, any bytes)."""
+    raw = data[offset:offset + min(size, 256)].split(b"\0")[0]
+    text = raw.decode("ascii", "backslashreplace")
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def _symbols(path: Path) -> dict[str, Symbol]:

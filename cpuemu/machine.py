@@ -8,6 +8,7 @@ interface, so they behave the same on every engine.
 from __future__ import annotations
 
 import struct
+import time
 from typing import BinaryIO
 
 from .cpu.lanes import lanes
@@ -17,11 +18,13 @@ from .cpu.segments import Segment, decode_descriptor
 from .errors import CpuemuError, GuestFault, LoadError
 from .kernel import Kernel
 from .kernel.streams import Streams
+from .limits import MAX_MEMORY
 from .process import EXIT_STUB, IMAGES, STACK_SIZE, build_stack, default_auxv
 from .program import Program
 from .stop import Stop
 
 ENGINES = ("interp", "unicorn")
+TIMEOUT_SLICE = 200_000          # instructions between looks at the clock in run(timeout=)
 
 
 class Registers:
@@ -131,13 +134,15 @@ class Machine:
                  stderr: BinaryIO | None = None, capture: bool = True,
                  log: BinaryIO | None = None, max_instructions: int | None = None,
                  check_cdecl: bool = False, root: str | None = None, strace=None,
-                 cpu: str | None = None):
-        """`root`: the host directory the guest sees as `/` (a fresh temporary one by
+                 cpu: str | None = None, max_memory: int = MAX_MEMORY):
+        """`max_memory`: bytes the guest may have mapped at once (see limits.py);
+        `root`: the host directory the guest sees as `/` (a fresh temporary one by
         default); `strace`: a callable taking one line per system call; `cpu`: the CPU
         model whose undefined results the interpreter gives, "intel" or "amd" (the
         host's vendor by default)."""
         self.program = program
         self.max_instructions = max_instructions
+        self.max_memory = max_memory
         self.streams = Streams(stdin, stdout, stderr, capture, log)
         self.kernel = Kernel(self.streams, root=root, strace=strace)
         self.bits = program.bits
@@ -164,6 +169,7 @@ class Machine:
             raise LoadError(f"{program.filename}: nothing to run: the entry point "
                             f"{program.entry:#010x} is not in any code")
         image = IMAGES[self.bits]
+        self._check_size(program)
         self._map_sections(program)
         self.engine.map(image.stack_top - STACK_SIZE, STACK_SIZE, RW)
         self.engine.map(EXIT_STUB, len(image.exit_stub_code), RX)
@@ -189,6 +195,15 @@ class Machine:
         self.regs[gprs(self.bits)[4]] = sp
         self.regs.eflags = EFLAGS_RESET
         self.regs[pc_name(self.bits)] = program.entry
+
+    def _check_size(self, program: Program) -> None:
+        pages = {p for s in program.sections if s.size for p in range(
+            s.address // PAGE, (s.address + s.size - 1) // PAGE + 1)} \
+            if sum(s.size for s in program.sections) <= self.max_memory else None
+        need = STACK_SIZE + (len(pages) * PAGE if pages is not None else self.max_memory)
+        if need > self.max_memory:
+            raise LoadError(f"{program.filename}: needs {need >> 20} MiB of memory, more "
+                            f"than the limit of {self.max_memory >> 20} MiB (--max-memory)")
 
     def _map_sections(self, program: Program) -> None:
         """Map every section's pages (a page two sections share gets both permissions,
@@ -341,15 +356,31 @@ class Machine:
         captured = self.streams.err.captured
         return bytes(captured) if captured is not None else b""
 
-    def run(self, max_instructions: int | None = None) -> Stop:
-        """Run until the guest exits, faults or spends the instruction budget."""
+    def run(self, max_instructions: int | None = None, *,
+            timeout: float | None = None) -> Stop:
+        """Run until the guest exits, faults or spends the instruction budget, or
+        `timeout` seconds of host time pass (Stop "timeout"; run again to go on)."""
         if self.exit_status is not None:
             return self.last_stop
         budget = max_instructions if max_instructions is not None else self.max_instructions
         self._before = self.regs.as_dict()
         if self.checker is not None:                 # one instruction at a time, checked
             return self.checker.run(budget)
-        return self._finish(self.engine.run(budget))
+        if timeout is None:
+            return self._finish(self.engine.run(budget))
+        return self._finish(self._run_until(time.monotonic() + timeout, budget))
+
+    def _run_until(self, deadline: float, budget: int | None) -> Stop:
+        """Run in slices of the budget, looking at the clock between them."""
+        while True:
+            size = TIMEOUT_SLICE if budget is None else min(budget, TIMEOUT_SLICE)
+            stop = self.engine.run(size)
+            if stop.reason != "budget" or budget == size:
+                return stop
+            if budget is not None:
+                budget -= size
+            if time.monotonic() >= deadline:
+                return Stop("timeout", self.pc, detail="host time limit")
 
     def step(self) -> Stop:
         """Execute one instruction."""

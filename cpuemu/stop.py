@@ -18,7 +18,8 @@ class Stop:
     reason: "exited" (status set), "fault" (fault set), "budget" (instruction budget
     spent), "step" (one instruction done), "breakpoint", "signal" (killed by a signal
     the guest sent itself: status is 128+signal), "deadlock" (a system call would block
-    and nothing else can run; detail says which).
+    and nothing else can run; detail says which), "timeout" (Machine.run's `timeout`
+    passed; the run can be resumed).
     """
 
     reason: str

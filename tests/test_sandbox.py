@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cpuemu import Machine, assemble
 from cpuemu.abi.call import pass_argument
 from cpuemu.kernel.errno import EFAULT, ENAMETOOLONG, ENOENT
+
+from .guest import syscall, trap_machine
 
 SYS_READ, SYS_WRITE, SYS_OPEN, SYS_CLOSE, SYS_UNLINK, SYS_MKDIR = 3, 4, 5, 6, 10, 39
 SYS_RENAME, SYS_STAT64, SYS_GETCWD, SYS_CHDIR = 38, 195, 183, 12
@@ -34,25 +35,10 @@ def snapshot(directory: Path, skip: Path) -> dict[str, bytes]:
             for p in directory.rglob("*") if skip not in p.parents and p != skip}
 
 
-def syscall(machine: Machine, number: int, *args) -> int:
-    """One system call, made by the guest with these arguments; returns signed EAX."""
-    machine.regs.eip = machine.symbol("trap")
-    machine.regs.eax = number
-    for reg, value in zip(("ebx", "ecx", "edx", "esi"), args, strict=False):
-        machine.regs[reg] = pass_argument(machine, value) if isinstance(value, (str, bytes)) \
-            else value & 0xFFFFFFFF
-    machine.exit_status = None
-    stop = machine.run(10)
-    assert stop.reason == "fault" and stop.fault.kind == "breakpoint", stop
-    eax = machine.regs.eax
-    return eax - (1 << 32) if eax & 0x80000000 else eax
-
-
 @pytest.fixture
 def guest(world, engine):
     root, _ = world
-    src = "section .text\n_start: nop\ntrap: int 0x80\n int3\n"
-    return Machine(assemble(src, dialect="nasm"), engine=engine, root=str(root))
+    return trap_machine(engine, root=str(root))
 
 
 @pytest.mark.parametrize("path", [

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import AssemblyError
 from ..program import Program
+from .files import read_source
 from .layout import Layout
 
 DIALECTS = ("guide", "nasm", "gas")
@@ -61,6 +62,19 @@ def assemble(source: str, *, dialect: str | None = None, bits: int | None = None
     name = filename or "<input>"
     if bits not in (None, 32, 64):
         raise AssemblyError(f"cpuemu runs 32- and 64-bit code, not {bits}-bit", file=name)
+    try:
+        return _assemble(source, dialect, bits, filename, name)
+    except RecursionError:
+        raise AssemblyError("an expression or operand nested too deeply", file=name) from None
+    except (AssemblyError, KeyboardInterrupt):
+        raise
+    except Exception as e:                  # a bug of ours: still an AssemblyError
+        raise AssemblyError(f"internal assembler error ({type(e).__name__}: {e}); "
+                            "please report it with this file", file=name) from e
+
+
+def _assemble(source: str, dialect: str | None, bits: int | None, filename: str | None,
+              name: str) -> Program:
     unit = parse(source, dialect=dialect, filename=filename)
     if unit.dialect == "guide" and bits == 64:
         raise AssemblyError("the guide dialect is 32-bit only (the CS216 guide's x86); "
@@ -77,9 +91,10 @@ def assemble_file(path: str | Path, *, dialect: str | None = None,
                   bits: int | None = None) -> Program:
     path = Path(path)
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise AssemblyError(f"cannot read source: {e}", file=str(path)) from None
+        source = read_source(path)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise AssemblyError(f"cannot read source: {getattr(e, 'strerror', None) or e}",
+                            file=str(path)) from None
     return assemble(source, dialect=dialect, bits=bits, filename=str(path))
 
 

@@ -9,12 +9,18 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 
+from ..limits import MAX_VALUE_BITS
 from .lexer import Token, TokenStream, describe
 from .model import Binary, Expr, Here, Num, RegRef, Sym, Unary
 
 # Binary operators, loosest first.
 PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5, "*": 6, "/": 6,
               "%": 6}
+
+
+class ExprError(Exception):
+    """A constant expression with no value an assembler can hold (a division by zero,
+    a shift by a negative or huge count, a value past MAX_VALUE_BITS)."""
 
 
 class Undefined(Exception):
@@ -95,14 +101,14 @@ def evaluate(expr: Expr, lookup: Callable[[str, int], int], here: int = 0,
     """The integer value of an expression; `lookup(name, column)` raises Undefined."""
     match expr:
         case Num(value):
-            return value
+            return bounded(value)
         case Sym(name, column):
             return lookup(name, column)
         case Here(start):
             return section_start if start else here
         case Unary(op, arg):
             v = evaluate(arg, lookup, here, section_start)
-            return -v if op == "-" else (~v if op == "~" else int(not v))
+            return bounded(-v if op == "-" else (~v if op == "~" else int(not v)))
         case Binary(op, left, right):
             a = evaluate(left, lookup, here, section_start)
             b = evaluate(right, lookup, here, section_start)
@@ -125,8 +131,18 @@ _BINARY = {
 
 def _binary(op: str, a: int, b: int) -> int:
     if op in "/%" and b == 0:
-        raise ZeroDivisionError("division by zero in expression")
-    return _BINARY[op](a, b)
+        raise ExprError("division by zero in expression")
+    if op in ("<<", ">>") and not 0 <= b <= MAX_VALUE_BITS:
+        raise ExprError(f"shift count {b} is out of range (0 to {MAX_VALUE_BITS})")
+    return bounded(_BINARY[op](a, b))
+
+
+def bounded(value: int) -> int:
+    """`value`, if it has at most MAX_VALUE_BITS bits (keeps every later step cheap)."""
+    if value.bit_length() > MAX_VALUE_BITS:
+        raise ExprError(f"value too large: more than {MAX_VALUE_BITS} bits "
+                        "(cpuemu's limit on assembler expressions)")
+    return value
 
 
 def symbols_in(expr: Expr | None) -> list[Sym]:
@@ -193,7 +209,7 @@ def split_address(expr: Expr) -> tuple[str | None, str | None, int, Expr | None]
                     raise AddressError("only one register can be scaled", column)
             try:
                 scale = evaluate(factor, _no_symbols)
-            except (Undefined, TypeError):
+            except (Undefined, TypeError, ExprError):
                 raise AddressError("scale must be a constant 1, 2, 4 or 8", column) from None
             if scale not in (1, 2, 4, 8):
                 raise AddressError(f"scale must be 1, 2, 4 or 8, not {scale}", column)
@@ -224,5 +240,5 @@ def _no_symbols(name: str, column: int) -> int:
     raise Undefined(name, column)
 
 
-__all__ = ["AddressError", "ExprParser", "Token", "Undefined", "evaluate", "parse_expr",
+__all__ = ["AddressError", "ExprError", "ExprParser", "Token", "Undefined", "evaluate", "parse_expr",
            "split_address", "string_value", "symbols_in"]

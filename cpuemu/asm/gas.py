@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 
 from .data import parse_items
-from .expr import AddressError, parse_expr, symbols_in
+from .expr import parse_expr, symbols_in
 from .intel import IntelParser, unknown_mnemonic
 from .lexer import TokenStream, tokenize
 from .model import (
@@ -181,7 +181,7 @@ class GasParser(IntelParser):
             fill = 0
             if ts.accept_op(","):
                 fill = parse_expr(ts, is_register)
-                fill = fill.value if isinstance(fill, Num) else 0
+                fill = fill.value & 0xFF if isinstance(fill, Num) else 0   # a byte, as as does
             self.emit(Space(count, pos, fill))
         elif word in (".align", ".balign", ".p2align"):
             boundary = parse_expr(ts, is_register)
@@ -291,7 +291,7 @@ class GasParser(IntelParser):
                 scale = int(s.value)
         ts.expect_op(")", "to close the address")
         if index in ("esp", "rsp"):
-            raise AddressError(f"{index} cannot be an index register")
+            ts.error(f"%{index} cannot be an index register")
         return Mem(None, seg, base, index, scale, disp, column,
                    rip_target=base == "rip" and bool(symbols_in(disp)))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import AssemblyError
 from .expr import AddressError, parse_expr, split_address
+from .files import read_source
 from .lexer import TokenStream, describe, tokenize
 from .model import Binary, Imm, Insn, Label, Mem, Operand, Pos, Reg, Unit
 from .names import PREFIXES, SEGMENT_REGS, is_register, mnemonics, suggest
@@ -156,15 +157,17 @@ class IntelParser:
         here = Path(pos.file).parent if pos.file != "<input>" else Path.cwd()
         path = here / name
         chain = self.including
-        if str(path.resolve()) in chain or len(chain) >= MAX_INCLUDE_DEPTH:
+        try:
+            source = read_source(path)
+            resolved = str(path.resolve())
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            raise AssemblyError(f"cannot include {name!r}: {getattr(e, 'strerror', None) or e}",
+                                file=pos.file, line=pos.line, column=column,
+                                text=pos.text) from None
+        if resolved in chain or len(chain) >= MAX_INCLUDE_DEPTH:
             raise AssemblyError(f"include of {name!r} loops back on itself", file=pos.file,
                                 line=pos.line, column=column, text=pos.text)
-        try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise AssemblyError(f"cannot include {name!r}: {e.strerror or e}", file=pos.file,
-                                line=pos.line, column=column, text=pos.text) from None
-        chain.append(str(path.resolve()))
+        chain.append(resolved)
         try:
             self.parse_lines(source, str(path))
         finally:

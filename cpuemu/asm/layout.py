@@ -14,7 +14,8 @@ from ..cpu.memory import PAGE
 from ..errors import AssemblyError
 from ..program import Program, Section, SourceLine, Symbol
 from .encode import COp, EncodeError, encode
-from .expr import Undefined, evaluate
+from ..limits import MAX_OUTPUT, MAX_REPEAT, MAX_RESERVE
+from .expr import ExprError, Undefined, evaluate
 from .model import (
     Align,
     Const,
@@ -99,11 +100,11 @@ class Layout:
                 if any(data):
                     raise AssemblyError(".bss holds initialised data; use .data",
                                         file=self.unit.filename)
-                section = Section(name, base, b"", PERMS[name], len(data))
+                section = Section(name, base, b"", PERMS[name], emitter.size)
             else:
                 section = Section(name, base, data, PERMS.get(name, "rw-"))
             result.sections.append(section)
-            address = base + len(data)
+            address = base + emitter.size
         return result
 
     def program(self, result: PassResult) -> Program:
@@ -148,11 +149,33 @@ class _Emitter:
         self.layout, self.result, self.previous = layout, result, previous
         self.section, self.base = section, base
         self.out = bytearray()
+        self.reserved = 0                   # .bss: zero bytes laid out, never stored
         self.pos: Pos | None = None
 
     @property
     def loc(self) -> int:
-        return self.base + len(self.out)
+        return self.base + len(self.out) + self.reserved
+
+    @property
+    def size(self) -> int:
+        return len(self.out) + self.reserved
+
+    def room(self, more: int, what: str) -> None:
+        """AssemblyError unless the section can grow by `more` bytes: cpuemu's limits
+        on assembled bytes (MAX_OUTPUT) and on reserved .bss (MAX_RESERVE)."""
+        limit = MAX_RESERVE if self.section == ".bss" else MAX_OUTPUT
+        if self.size + more > limit:
+            kind = "reserved" if self.section == ".bss" else "assembled"
+            raise _error(self.pos, f"{what} would make {self.section} {self.size + more:,} "
+                         f"bytes, past cpuemu's limit of {limit >> 20} MiB of {kind} bytes", 1)
+
+    def fill(self, count: int, byte: int, what: str) -> None:
+        """`count` copies of `byte` (zeros in .bss take no memory)."""
+        self.room(count, what)
+        if self.section == ".bss" and byte == 0:
+            self.reserved += count
+        else:
+            self.out += bytes([byte]) * count
 
     def lookup(self, name: str, column: int) -> int:
         symbols = self.result.symbols
@@ -169,7 +192,7 @@ class _Emitter:
     def eval(self, expr: Expr, column: int = 0) -> int:
         try:
             return evaluate(expr, self.lookup, self.loc, self.base)
-        except ZeroDivisionError as e:
+        except ExprError as e:
             raise _error(self.pos, str(e), column) from None
         except Undefined as e:
             raise _error(self.pos, f"undefined symbol {e.name!r}", e.column) from None
@@ -187,21 +210,25 @@ class _Emitter:
                 n = self.eval(count)
                 if n < 0:
                     raise _error(self.pos, f"negative size {n}", 1)
-                self.out += bytes([fill]) * n
+                self.fill(n, fill & 0xFF, "this reservation")
             case Align(boundary=boundary, fill=fill):
                 n = self.eval(boundary)
                 if n <= 0 or n & (n - 1):
                     raise _error(self.pos, f"alignment must be a power of two, not {n}", 1)
                 pad = align_up(self.loc, n) - self.loc
                 byte = fill if fill is not None else (0x90 if self.section == ".text" else 0)
-                self.out += bytes([byte]) * pad
+                self.fill(pad, byte & 0xFF, f"aligning to {n}")
             case Times(count=count, stmt=inner):
                 n = self.eval(count)
                 if n < 0:
                     raise _error(self.pos, f"times count is negative ({n})", 1)
+                if n > MAX_REPEAT:
+                    raise _error(self.pos, f"times count {n:,} is past cpuemu's limit of "
+                                 f"{MAX_REPEAT:,} repetitions", 1)
                 for _ in range(n):
                     self.statement(inner)
                     self.pos = stmt.pos
+                    self.room(0, "this times")
             case Insn():
                 self.insn(stmt)
             case _:
@@ -216,18 +243,24 @@ class _Emitter:
             case bytes():
                 self.out += item
             case Uninit():
-                self.out += bytes(unit)
+                self.fill(unit, 0, "this reservation")
             case Dup(count=count, items=items):
                 n = self.eval(count)
                 if n < 0:
                     raise _error(self.pos, f"DUP count is negative ({n})", 1)
-                start = len(self.out)
+                start, reserved = len(self.out), self.reserved
                 for it in items:
                     self.item(it, unit)
                 chunk = bytes(self.out[start:])
-                self.out += chunk * (n - 1) if n else b""
-                if n == 0:
+                size = len(chunk) + self.reserved - reserved
+                self.room(size * (n - 1), "this DUP")
+                if self.section == ".bss" and not any(chunk):    # sizes only
                     del self.out[start:]
+                    self.reserved = reserved + size * n
+                elif n == 0:
+                    del self.out[start:]
+                else:                        # (reserved only changes in .bss)
+                    self.out += chunk * (n - 1)
             case _:
                 value = self.eval(item)
                 bits = unit * 8

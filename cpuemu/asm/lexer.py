@@ -135,8 +135,12 @@ def tokenize(line: str, pos: Pos, *, suffixes: bool = True, escapes: str = "`",
                 bad = re.match(r"\w+", line[i:]).group()
                 raise AssemblyError(f"bad number {bad!r}", file=pos.file, line=pos.line,
                                     column=i + 1, text=pos.text)
-            tokens.append(Token("num", parse_number(text, suffixes=suffixes,
-                                                    octal_zero=octal_zero), i + 1))
+            try:
+                value = parse_number(text, suffixes=suffixes, octal_zero=octal_zero)
+            except ValueError:                   # 09 in octal, 0x alone, 5,000 digits
+                raise AssemblyError(f"bad number {text[:40]!r}", file=pos.file, line=pos.line,
+                                    column=i + 1, text=pos.text) from None
+            tokens.append(Token("num", value, i + 1))
             i = end
             continue
         m = _IDENT.match(line, i)

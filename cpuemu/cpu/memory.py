@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import CpuemuError
+from .pagemap import PageMap
 
 PAGE = 0x1000
 R, W, X = 1, 2, 4
@@ -29,7 +31,11 @@ def perms_text(perms: int) -> str:
 
 def page_span(addr: int, size: int) -> range:
     """Page numbers that [addr, addr+size) touches."""
-    return range(addr // PAGE, (addr + max(size, 1) - 1) // PAGE + 1)
+    return range(*page_bounds(addr, size))
+
+
+def page_bounds(addr: int, size: int) -> tuple[int, int]:
+    return addr // PAGE, (addr + max(size, 1) - 1) // PAGE + 1
 
 
 class MemoryFault(CpuemuError):
@@ -50,42 +56,50 @@ class Region:
     perms: int
 
 
-def check_pages(perms_by_page: dict[int, int], addr: int, size: int, need: int,
-                access: str) -> None:
+def check_pages(pagemap: PageMap, addr: int, size: int, need: int, access: str) -> None:
     """Raise MemoryFault at the first byte of [addr, addr+size) whose page lacks `need`
     (need=0: only that it is mapped). Shared by every engine's memory."""
-    for page in page_span(addr, size):
-        perms = perms_by_page.get(page)
-        if perms is None or (need and not perms & need):
-            raise MemoryFault(max(addr, page * PAGE), access, perms is not None)
+    first, end = addr // PAGE, (addr + max(size, 1) - 1) // PAGE + 1
+    at = first
+    for a, b, perms in pagemap.runs(first, end):
+        if a > at:
+            break
+        if need and not perms & need:
+            raise MemoryFault(max(addr, a * PAGE), access, True)
+        at = b
+    if at < end:
+        raise MemoryFault(max(addr, at * PAGE), access, False)
 
 
-def merge_regions(perms_by_page: dict[int, int]) -> list[Region]:
+def regions_of(pagemap: PageMap) -> list[Region]:
     """Mapped pages as maximal runs of equal permissions, in address order."""
-    out: list[Region] = []
-    for page in sorted(perms_by_page):
-        perms = perms_by_page[page]
-        last = out[-1] if out else None
-        if last and last.start + last.size == page * PAGE and last.perms == perms:
-            out[-1] = Region(last.start, last.size + PAGE, perms)
-        else:
-            out.append(Region(page * PAGE, PAGE, perms))
-    return out
+    return [Region(a * PAGE, (b - a) * PAGE, p) for a, b, p in pagemap.runs()]
+
+
+class MemoryImage(NamedTuple):
+    """Memory at one moment: the mapping, and the bytes of every page ever touched
+    (a mapped page missing from `pages` is zero)."""
+
+    runs: tuple[tuple[int, int, int], ...]
+    pages: dict[int, bytes]
 
 
 class Memory:
     """A sparse address space (32- or 48-bit: only mapped pages exist) of 4 KiB pages.
 
-    Besides `read`/`write` (bytes, permission-checked, all or nothing), it hands the
-    interpreter integer accessors (`reader(size)`, `writer(size)`) whose fast path is one
-    dict lookup: `readable` and `writable` hold exactly the pages the guest may read or
-    write. Pages holding translated code leave `writable`, so a write to them takes the
-    slow path and tells `on_code_write`, which drops stale translations.
+    Host memory is spent when a page is first touched, not when it is mapped (Linux
+    does the same), so a guest may map far more than it uses. Besides `read`/`write`
+    (bytes, permission-checked, all or nothing), it hands the interpreter integer
+    accessors (`reader(size)`, `writer(size)`) whose fast path is one dict lookup:
+    `readable` and `writable` hold exactly the touched pages the guest may read or
+    write; a miss takes the slow path, which touches the page. Pages holding translated
+    code leave `writable`, so a write to them takes the slow path and tells
+    `on_code_write`, which drops stale translations.
     """
 
     def __init__(self) -> None:
-        self.pages: dict[int, bytearray] = {}
-        self.perms: dict[int, int] = {}
+        self.pages: dict[int, bytearray] = {}       # touched pages only
+        self.perms = PageMap()
         self.readable: dict[int, bytearray] = {}
         self.writable: dict[int, bytearray] = {}
         self.readable32: dict[int, memoryview] = {}     # the same pages as dwords
@@ -95,29 +109,49 @@ class Memory:
         self.on_code_write = None           # callable(address, size) or None
         self.changes: list | None = None    # what the kernel changes, while time travel logs
 
+    def _touched_in(self, first: int, end: int) -> list[int]:
+        """Touched pages in [first, end), whichever is cheaper to walk."""
+        if end - first <= len(self.pages):
+            return [p for p in range(first, end) if p in self.pages]
+        return [p for p in self.pages if first <= p < end]
+
     def map(self, addr: int, size: int, perms: int = RW) -> None:
         """Map zeroed pages over [addr, addr+size), keeping the contents of mapped ones."""
         if self.changes is not None:
             self.changes.append((addr, size, True))
-        for page in page_span(addr, size):
-            self.pages.setdefault(page, bytearray(PAGE))
+        first, end = page_bounds(addr, size)
+        self.perms.set(first, end, perms)
+        for page in self._touched_in(first, end):
             self._set_perms(page, perms)
 
     def unmap(self, addr: int, size: int) -> None:
         if self.changes is not None:
             self.changes.append((addr, size, True))
-        for page in page_span(addr, size):
+        first, end = page_bounds(addr, size)
+        for page in self._touched_in(first, end):
             self._drop(page)
+        self.perms.clear(first, end)
 
     def protect(self, addr: int, size: int, perms: int) -> None:
         if self.changes is not None:
             self.changes.append((addr, size, True))
-        for page in page_span(addr, size):
-            if page in self.perms:
-                self._set_perms(page, perms)
+        first, end = page_bounds(addr, size)
+        self.perms.protect(first, end, perms)
+        for page in self._touched_in(first, end):
+            self._set_perms(page, perms)
+
+    def mapped_bytes(self) -> int:
+        return self.perms.pages * PAGE
+
+    def _touch(self, page: int) -> bytearray:
+        """The page's bytes, allocating them on first touch (the page must be mapped)."""
+        data = self.pages.get(page)
+        if data is None:
+            data = self.pages[page] = bytearray(PAGE)
+            self._set_perms(page, self.perms.get(page))
+        return data
 
     def _set_perms(self, page: int, perms: int) -> None:
-        self.perms[page] = perms
         data = self.pages[page]
         words = self._words.get(page)
         if words is None:
@@ -132,53 +166,69 @@ class Memory:
 
     def watch_code(self, page: int) -> None:
         """Route writes to `page` through the slow path (it holds translated code)."""
+        self._touch(page)
         self.code.add(page)
         self.writable.pop(page, None)
         self.writable32.pop(page, None)
 
     def forget_code(self) -> None:
         """No translations remain: every writable page takes the fast path again."""
-        for page in self.code:
-            if page in self.perms:
-                self._set_perms(page, self.perms[page])
-        self.code.clear()
+        code, self.code = self.code, set()
+        for page in code:
+            if page in self.pages:
+                self._set_perms(page, self.perms.get(page))
 
     # -- checkpoints (time travel) --------------------------------------------------------
 
-    def snapshot(self, previous: dict | None = None) -> dict[int, tuple[int, bytes]]:
-        """Every page as (perms, bytes). Pages equal to `previous`'s share its objects,
-        so a run of checkpoints costs the pages that changed between them."""
-        previous = previous or {}
-        out = {}
+    def snapshot(self, previous: MemoryImage | None = None) -> MemoryImage:
+        """The mapping and every touched page. Pages equal to `previous`'s share its
+        objects, so a run of checkpoints costs the pages that changed between them."""
+        old_pages = previous.pages if previous is not None else {}
+        pages = {}
         for page, data in self.pages.items():
-            perms = self.perms[page]
-            old = previous.get(page)
-            out[page] = old if old is not None and old[0] == perms and data == old[1] \
-                else (perms, bytes(data))
-        return out
+            old = old_pages.get(page)
+            pages[page] = old if old is not None and data == old else bytes(data)
+        return MemoryImage(tuple(self.perms.runs()), pages)
 
-    def restore(self, snapshot: dict[int, tuple[int, bytes]]) -> None:
-        """Make memory exactly `snapshot`, keeping the page objects that stay mapped
+    def restore(self, image: MemoryImage) -> None:
+        """Make memory exactly `image`, keeping the page objects that stay touched
         (translated code and accessors hold them)."""
-        for page in [p for p in self.pages if p not in snapshot]:
+        self.perms = PageMap()
+        for a, b, p in image.runs:
+            self.perms.set(a, b, p)
+        for page in [p for p in self.pages if p not in image.pages]:
             self._drop(page)
-        for page, (perms, data) in snapshot.items():
+        for page, data in image.pages.items():
             current = self.pages.get(page)
             if current is None:
                 self.pages[page] = bytearray(data)
             elif current != data:
                 current[:] = data
-            if self.perms.get(page) != perms:
-                self._set_perms(page, perms)
+            self._set_perms(page, self.perms.get(page))
+
+    def image_of(self, addr: int, size: int) -> MemoryImage:
+        """The mapping and touched bytes of [addr, addr+size) (for a system call log)."""
+        first, end = page_bounds(addr, size)
+        return MemoryImage(tuple(self.perms.runs(first, end)),
+                           {p: bytes(self.pages[p]) for p in self._touched_in(first, end)})
+
+    def put_image(self, addr: int, size: int, image: MemoryImage) -> None:
+        """Make [addr, addr+size) what `image_of` returned for it."""
+        self.unmap(addr, size)
+        for a, b, p in image.runs:
+            self.map(a * PAGE, (b - a) * PAGE, p)
+        for page, data in image.pages.items():
+            self._touch(page)[:] = data
 
     def _drop(self, page: int) -> None:
         for table in (self.readable, self.writable, self.readable32, self.writable32,
-                      self._words, self.pages, self.perms):
+                      self._words, self.pages):
             table.pop(page, None)
         self.code.discard(page)
 
     def is_mapped(self, addr: int, size: int = 1) -> bool:
-        return all(p in self.pages for p in page_span(addr, size))
+        first, end = page_bounds(addr, size)
+        return self.perms.mapped_in(first, end) == end - first
 
     def check(self, addr: int, size: int, need: int, access: str) -> None:
         check_pages(self.perms, addr, size, need, access)
@@ -187,37 +237,56 @@ class Memory:
         self.check(addr, size, need, "read")
         return self._copy_out(addr, size)
 
+    def fetch_page(self, page: int) -> bytearray:
+        """A mapped page's bytes for the decoder (touching it)."""
+        return self._touch(page)
+
     def write(self, addr: int, data: bytes, *, need: int = W) -> None:
         """Write all of `data` or nothing: permissions are checked before any byte moves."""
         self.check(addr, len(data), need, "write")
         if self.changes is not None:
             self.changes.append((addr, len(data), False))
         pos = 0
+        view = memoryview(data)
         while pos < len(data):
             page, off = divmod(addr + pos, PAGE)
             n = min(PAGE - off, len(data) - pos)
-            self.pages[page][off:off + n] = data[pos:pos + n]
+            chunk = view[pos:pos + n]
+            if page in self.pages or any(chunk):       # zeros need no page
+                self._touch(page)[off:off + n] = chunk
             pos += n
         if self.code and self.on_code_write is not None and \
                 any(p in self.code for p in page_span(addr, len(data))):
             self.on_code_write(addr, len(data))
 
     def _copy_out(self, addr: int, size: int) -> bytes:
-        out = bytearray()
-        while len(out) < size:
-            page, off = divmod(addr + len(out), PAGE)
-            n = min(PAGE - off, size - len(out))
-            out += self.pages[page][off:off + n]
+        """Bytes of mapped pages; untouched pages read as zeros and stay untouched."""
+        out = bytearray(size)
+        pos = 0
+        while pos < size:
+            page, off = divmod(addr + pos, PAGE)
+            n = min(PAGE - off, size - pos)
+            data = self.pages.get(page)
+            if data is not None:
+                out[pos:pos + n] = data[off:off + n]
+            pos += n
         return bytes(out)
 
+    def _slow_read(self, addr: int, size: int) -> bytes:
+        """The accessors' miss: check, touch the pages (later reads take the fast path)."""
+        self.check(addr, size, R, "read")
+        for page in page_span(addr, size):
+            self._touch(page)
+        return self._copy_out(addr, size)
+
     def regions(self) -> list[Region]:
-        return merge_regions(self.perms)
+        return regions_of(self.perms)
 
     # -- integer accessors for the interpreter ------------------------------------------
 
     def reader(self, size: int):
         """`read(addr) -> int`, little-endian, `size` bytes; MemoryFault when not readable."""
-        readable, last, read = self.readable, PAGE - size, self.read
+        readable, last, read = self.readable, PAGE - size, self._slow_read
 
         def read_int(addr: int) -> int:
             page = readable.get(addr >> 12)

@@ -28,6 +28,7 @@ from ..views.stack import backtrace, stack_text
 from .history import History
 
 MAX_STEPS = 10_000_000
+MAX_EXAMINE = 4096                  # units one x/N shows
 UNITS = {"b": 1, "w": 2, "d": 4, "g": 8}
 # `print regs`, in the order gdb's `info registers` shows them
 REGISTER_ORDER = {32: ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip"),
@@ -63,8 +64,13 @@ class Debugger:
                 continue
             try:
                 self.command(line)
-            except CpuemuError as e:
-                self.out(f"error: {e}")
+            except (CpuemuError, ValueError, LookupError, OverflowError) as e:
+                self.out(f"error: {_one_line(e)}")          # a bad command: one line
+            except KeyboardInterrupt:
+                self.out("interrupted")
+                self.where()
+            except Exception as e:                           # a bug of ours: still one line
+                self.out(f"error: internal ({type(e).__name__}: {_one_line(e)})")
             if self.done:
                 break
         status = self.m.exit_status
@@ -201,7 +207,10 @@ class Debugger:
         if not where:
             raise CpuemuError("where? (a label, a line, file:line, an address or a register)")
         if where.lower().startswith("0x"):
-            return int(where, 16)
+            try:
+                return int(where, 16) & ((1 << self.m.bits) - 1)
+            except ValueError:
+                raise CpuemuError(f"not an address: {where!r}") from None
         if where.lstrip("$").lower() in REGS[self.m.bits]:     # x/4g $rsp, as gdb reads it
             return self.m.regs[where.lstrip("$").lower()]
         file, _, line = where.rpartition(":")
@@ -221,6 +230,8 @@ class Debugger:
         self.out(f"breakpoint {number} at {address:#010x} ({self._place(address)})")
 
     def delete(self, arg: str) -> None:
+        if arg not in ("", "all") and not arg.isdigit():
+            raise CpuemuError(f"delete N or delete all, not {arg!r}")
         targets = list(self.numbers) if arg in ("", "all") else [int(arg)]
         for number in targets:
             if number in self.numbers:
@@ -297,6 +308,8 @@ class Debugger:
         unit = UNITS.get(spec[len(digits):] or "b")
         if unit is None:
             raise CpuemuError("x/NU: U is b (byte), w (word), d (dword) or g (qword)")
+        if len(digits) > 6 or int(digits or 16) > MAX_EXAMINE:
+            raise CpuemuError(f"x/N: at most {MAX_EXAMINE} units at a time")
         count = int(digits or 16) * unit
         address = self.resolve(arg)
         for start, cells in memory_rows(self.m, address, count, unit):
@@ -337,6 +350,10 @@ class Debugger:
     def _count(arg: str) -> int:
         if not arg:
             return 1
-        if not arg.isdigit():
+        if not arg.isdigit() or len(arg) > 9:
             raise CpuemuError(f"not a count: {arg!r}")
         return int(arg)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())[:300] or type(error).__name__

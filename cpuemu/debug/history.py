@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..cpu.memory import PAGE, page_span
+from ..cpu.memory import PAGE
 from ..errors import CpuemuError
 from ..stop import Stop
 
@@ -52,7 +52,7 @@ class Call:
 
     cpu: tuple
     writes: list[tuple[int, bytes]]
-    pages: dict[int, tuple[int, bytes] | None]
+    mappings: list          # (address, size, MemoryImage of the range after the call)
     stop: Stop | None
 
 
@@ -89,12 +89,13 @@ class History:
         seen: set[int] = set()
         total = 0
         for cp in self.checkpoints:
-            for entry in cp.memory.values():
-                if id(entry[1]) not in seen:
-                    seen.add(id(entry[1]))
-                    total += len(entry[1])
+            for data in cp.memory.pages.values():
+                if id(data) not in seen:
+                    seen.add(id(data))
+                    total += len(data)
         for call in self.log:
-            total += sum(len(data) for _, data in call.writes) + len(call.pages) * PAGE
+            total += sum(len(data) for _, data in call.writes) + \
+                sum(len(image.pages) * PAGE for _, _, image in call.mappings)
         return total
 
     # -- recording ---------------------------------------------------------------------
@@ -120,12 +121,8 @@ class History:
         if self.syscalls < len(self.log):
             call = self.log[self.syscalls]
             self.syscalls += 1
-            for page, state in call.pages.items():
-                if state is None:
-                    mem.unmap(page * PAGE, PAGE)
-                else:
-                    mem.map(page * PAGE, PAGE, state[0])
-                    mem.pages[page][:] = state[1]
+            for address, size, image in call.mappings:
+                mem.put_image(address, size, image)
             for address, data in call.writes:
                 mem.write(address, data, need=0)
             cpu.set_state(call.cpu)
@@ -136,17 +133,14 @@ class History:
             stop = self._live(vector)
         finally:
             changes, mem.changes = mem.changes, None
-        pages, writes = {}, []
+        mappings, writes = [], []
         for address, size, mapping in changes:
             if mapping:
-                for page in page_span(address, size):
-                    pages[page] = (mem.perms[page], bytes(mem.pages[page])) \
-                        if page in mem.pages else None
-        for address, size, mapping in changes:
-            if not mapping and all(p in mem.pages and p not in pages
-                                   for p in page_span(address, size)):
+                mappings.append((address, size, mem.image_of(address, size)))
+        for address, size, mapping in changes:       # replayed after the mappings
+            if not mapping and mem.is_mapped(address, size):
                 writes.append((address, mem.read(address, size, need=0)))
-        self.log.append(Call(cpu.state(), writes, pages, stop))
+        self.log.append(Call(cpu.state(), writes, mappings, stop))
         self.syscalls += 1
         return stop
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable
+from contextlib import contextmanager
 
-from iced_x86 import Decoder, Mnemonic
+from iced_x86 import Decoder, MemorySize, Mnemonic, OpKind, Register
 from unicorn import (
     UC_ARCH_X86,
+    UC_CTL_IO_WRITE,
+    UC_CTL_TLB_FLUSH,
     UC_ERR_FETCH_PROT,
     UC_ERR_FETCH_UNMAPPED,
     UC_ERR_INSN_INVALID,
@@ -47,17 +50,42 @@ from unicorn import (
 from unicorn import x86_const as X
 from unicorn.unicorn_py3.unicorn import uclib
 
-from ..cpu.memory import PAGE, R, Region, W, check_pages, merge_regions, page_span
+from ..cpu.memory import PAGE, R, Region, W, check_pages, page_bounds, regions_of
 from ..cpu.memory import X as X_PERM
+from ..cpu.pagemap import PageMap
 from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, FP, FULL, MASK, flags_name, pc_name
 from ..cpu.segments import USER_DS, linux_gdt, linux_selectors
 from ..errors import GuestFault
+from ..limits import TRANSLATION_BUFFER
 from ..process import GDT_ADDRESS
 from ..stop import SYSCALL_TRAP, Stop
 from .exact_x87 import ExactX87
 
 RING0_SS = 0x10
-UNTIL = 0xFFFFFFFF                     # never an instruction address here
+# Instructions whose descriptor reads (the CPU's own) may touch the GDT page.
+READS_DESCRIPTORS = frozenset({Mnemonic.LDS, Mnemonic.LES, Mnemonic.LFS, Mnemonic.LGS,
+                               Mnemonic.LSS, Mnemonic.RETF, Mnemonic.IRET, Mnemonic.IRETD,
+                               Mnemonic.IRETQ, Mnemonic.LAR, Mnemonic.LSL, Mnemonic.VERR,
+                               Mnemonic.VERW})
+SEGMENT_REGISTERS = frozenset({Register.ES, Register.CS, Register.SS, Register.DS,
+                               Register.FS, Register.GS})
+FAR_POINTERS = frozenset({MemorySize.SEG_PTR16, MemorySize.SEG_PTR32, MemorySize.SEG_PTR64})
+
+
+def loads_segment(insn) -> bool:
+    """Does this instruction load a segment register (so the CPU reads the GDT)?"""
+    if insn.mnemonic in READS_DESCRIPTORS:
+        return True
+    if insn.mnemonic in (Mnemonic.MOV, Mnemonic.POP):
+        return insn.op0_kind == OpKind.REGISTER and insn.op0_register in SEGMENT_REGISTERS
+    if insn.mnemonic in (Mnemonic.JMP, Mnemonic.CALL):
+        return insn.op0_kind in (OpKind.FAR_BRANCH16, OpKind.FAR_BRANCH32) or \
+            insn.memory_size in FAR_POINTERS
+    return False
+# emu_start's `until`: an address no instruction can have (past 4 GiB in 32-bit mode,
+# non-canonical in 64-bit mode), so a jump anywhere is the guest's own.
+UNTIL = {32: 1 << 32, 64: 1 << 63}
+RESTART = Stop("restart")               # an emu_start ended only to be started again
 SLICE_US = 200_000                     # run in slices so Ctrl-C is seen between them
 
 _REG = {name: getattr(X, f"UC_X86_REG_{name.upper()}") for bits in (32, 64)
@@ -100,11 +128,14 @@ class UnicornEngine:
         self.bits = bits
         self.pc, self.flags_reg = pc_name(bits), flags_name(bits)
         self.uc = Uc(UC_ARCH_X86, UC_MODE_64 if bits == 64 else UC_MODE_32)
+        self.uc.ctl_set_tcg_buffer_size(TRANSLATION_BUFFER)   # before anything else
         self._uch = self.uc._uch                    # for uclib calls (see _PLAIN)
         self._word = ctypes.c_uint64()
         self._word_ref = ctypes.byref(self._word)
-        self._regions: dict[int, int] = {}          # page -> perms
+        self._regions = PageMap()
         self._pending: Stop | None = None
+        self._restart = False                       # emu_start ended to be restarted
+        self._in_gdt_step = False
         self._error: BaseException | None = None
         self._bad_access: tuple[int, str] | None = None
         self._breakpoints: dict[int, object] = {}   # address -> hook handle
@@ -125,6 +156,10 @@ class UnicornEngine:
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         if bits == 64:
             self.uc.hook_add(UC_HOOK_INSN, self._on_syscall, None, 1, 0, X.UC_X86_INS_SYSCALL)
+        else:                   # Unicorn runs these as no-ops; a 32-bit process gets #UD
+            for insn, what in ((X.UC_X86_INS_SYSCALL, "syscall in 32-bit mode"),
+                               (X.UC_X86_INS_SYSENTER, "sysenter")):
+                self.uc.hook_add(UC_HOOK_INSN, self._on_fast_entry, what, 1, 0, insn)
         self.uc.hook_add(UC_HOOK_MEM_INVALID | UC_HOOK_MEM_READ_INVALID
                          | UC_HOOK_MEM_WRITE_INVALID | UC_HOOK_MEM_FETCH_INVALID,
                          self._on_bad_access)
@@ -132,20 +167,24 @@ class UnicornEngine:
     # -- state -------------------------------------------------------------------------
 
     def _install_gdt(self) -> None:
+        """The GDT's page is unreadable while the guest runs (it is not guest memory);
+        an instruction that loads a segment register runs with it readable (see
+        _gdt_access), as does a segment register write from outside."""
+        self._gdt = GDT_ADDRESS
         gdt = linux_gdt()
-        self.uc.mem_map(GDT_ADDRESS, PAGE, 1)
-        self.uc.mem_write(GDT_ADDRESS, bytes(gdt))
-        self.uc.reg_write(X.UC_X86_REG_GDTR, (0, GDT_ADDRESS, len(gdt) - 1, 0))
+        self.uc.mem_map(self._gdt, PAGE, 0)
+        self.uc.mem_write(self._gdt, bytes(gdt))
+        self.uc.reg_write(X.UC_X86_REG_GDTR, (0, self._gdt, len(gdt) - 1, 0))
         for seg, selector in linux_selectors(self.bits).items():
             self.set_reg(seg, selector)
 
-    def gdt_entry(self, index: int) -> bytes:
+    def gdt_entry(self, index: int) -> bytes:  # (uc.mem_read ignores page permissions)
         """The 8-byte descriptor at a GDT index (the GDT page is not guest memory)."""
-        return bytes(self.uc.mem_read(GDT_ADDRESS + index * 8, 8))
+        return bytes(self.uc.mem_read(self._gdt + index * 8, 8))
 
     def set_gdt_entry(self, index: int, raw: bytes) -> None:
         """Install a descriptor, as set_thread_area does."""
-        self.uc.mem_write(GDT_ADDRESS + index * 8, raw)
+        self.uc.mem_write(self._gdt + index * 8, raw)
 
     def reg(self, name: str) -> int:
         if name in _FP_REG:
@@ -196,36 +235,43 @@ class UnicornEngine:
             return
         if name == "ss" and value == USER_DS:
             value = RING0_SS
-        self.uc.reg_write(_REG[name], value)
+        with self._gdt_readable():                      # the CPU reads the descriptor
+            self.uc.reg_write(_REG[name], value)
 
     def map(self, addr: int, size: int, perms: int) -> None:
-        """Map the pages of [addr, addr+size); runs of new pages become one Unicorn
-        region each (Unicorn slows down with thousands of small regions)."""
-        run: list[int] = []
-        for page in (*page_span(addr, size), None):
-            if page is not None and page not in self._regions:
-                run.append(page)
-                continue
-            if run:
-                self.uc.mem_map(run[0] * PAGE, len(run) * PAGE, perms)
-                run = []
-            if page is not None:
-                self.uc.mem_protect(page * PAGE, PAGE, perms)
-        for page in page_span(addr, size):
-            self._regions[page] = perms
+        """Map the pages of [addr, addr+size): each run of new pages is one Unicorn
+        region, each run of mapped ones one protect (Unicorn slows down with thousands
+        of small regions, and a call per page makes large mappings quadratic)."""
+        first, end = page_bounds(addr, size)
+        at = first
+        for a, b, _ in self._regions.runs(first, end):
+            if a > at:
+                self.uc.mem_map(at * PAGE, (a - at) * PAGE, perms)
+            self.uc.mem_protect(a * PAGE, (b - a) * PAGE, perms)
+            at = b
+        if at < end:
+            self.uc.mem_map(at * PAGE, (end - at) * PAGE, perms)
+        self._regions.set(first, end, perms)
         self._code_changed |= bool(perms & X_PERM)
 
     def unmap(self, addr: int, size: int) -> None:
-        for page in page_span(addr, size):
-            if self._regions.pop(page, None) is not None:
-                self.uc.mem_unmap(page * PAGE, PAGE)
+        first, end = page_bounds(addr, size)
+        for a, b, _ in self._regions.runs(first, end):
+            self.uc.mem_unmap(a * PAGE, (b - a) * PAGE)
+        self._regions.clear(first, end)
 
     def protect(self, addr: int, size: int, perms: int) -> None:
-        for page in page_span(addr, size):
-            if page in self._regions:
-                self.uc.mem_protect(page * PAGE, PAGE, perms)
-                self._regions[page] = perms
+        first, end = page_bounds(addr, size)
+        for a, b, old in self._regions.runs(first, end):
+            self.uc.mem_protect(a * PAGE, (b - a) * PAGE, perms)
+            # Unicorn ends emu_start when the running code's page loses exec; the run
+            # goes on from the same place (where the fetch then faults).
+            self._restart |= bool(old & X_PERM and not perms & X_PERM)
+        self._regions.protect(first, end, perms)
         self._code_changed |= bool(perms & X_PERM)
+
+    def mapped_bytes(self) -> int:
+        return self._regions.pages * PAGE
 
     def check(self, addr: int, size: int, need: int, access: str) -> None:
         check_pages(self._regions, addr, size, need, access)
@@ -240,7 +286,7 @@ class UnicornEngine:
             self.uc.mem_write(addr, bytes(data))
 
     def regions(self) -> list[Region]:
-        return merge_regions(self._regions)
+        return regions_of(self._regions)
 
     def set_breakpoints(self, addresses) -> None:
         """Stop before executing any of these addresses (a run starting on one runs it)."""
@@ -273,6 +319,8 @@ class UnicornEngine:
             stop = self._start(eip, count=budget or 0,
                                timeout=0 if budget else SLICE_US, resume=first)
             first = False
+            if stop is RESTART:
+                continue
             if stop is not None:
                 return stop
             if budget:
@@ -283,31 +331,68 @@ class UnicornEngine:
     def step(self) -> Stop:
         eip = self.reg(self.pc)
         stop = self._start(eip, count=1, timeout=0)
-        return stop or Stop("step", self.reg(self.pc))
+        return stop if stop not in (None, RESTART) else Stop("step", self.reg(self.pc))
 
     def _start(self, eip: int, *, count: int, timeout: int, resume: bool = True) -> Stop | None:
-        """One emu_start; `resume`: a breakpoint on the first instruction is run, not hit."""
+        """One emu_start; `resume`: a breakpoint on the first instruction is run, not hit.
+        None: no reason to stop (a slice ended, or Unicorn asks for a restart)."""
         self._pending = self._error = self._bad_access = None
+        self._restart = False
         self._skip = eip if resume and eip in self._breakpoints else None
         if self._code_changed:
             self._x87.scan()
             self._code_changed = False
         try:
-            self.uc.emu_start(eip, UNTIL, timeout=timeout, count=count)
+            self.uc.emu_start(eip, UNTIL[self.bits], timeout=timeout, count=count)
         except UcError as e:
             if self._error is not None:
                 raise self._error from None
+            if self._bad_access and self._bad_access[0] >> 12 == self._gdt >> 12:
+                return self._gdt_access(e)
             return Stop("fault", self.reg(self.pc), fault=self._fault_from(e))
         if self._error is not None:
             raise self._error
         if self._pending is not None:
             return self._pending
         here = self.reg(self.pc)
+        if self._restart:
+            return RESTART
         if self._halted(eip, here, count, timeout):
             self.set_reg(self.pc, here - 1)        # hlt is privileged: #GP in user mode
             return Stop("fault", here - 1, fault=GuestFault("general-protection", here - 1,
                                                             detail="hlt in user mode"))
         return None
+
+    def _gdt_access(self, error: UcError) -> Stop | None:
+        """Something read the GDT's page. An instruction that loads a segment register
+        (the CPU reading a descriptor) runs once with the page readable; anything else
+        is the guest reading memory it does not have: a page fault at an unmapped
+        address, as on the interpreter."""
+        pc = self.reg(self.pc)
+        code = next((c for n in range(15, 0, -1) if (c := self._code(pc, n))), b"")
+        insn = Decoder(self.bits, code, ip=pc).decode() if code else None
+        if insn is None or not loads_segment(insn) or self._in_gdt_step:
+            address, access = self._bad_access
+            return Stop("fault", pc, fault=GuestFault("page-fault", pc, address, access))
+        self._in_gdt_step = True
+        try:
+            with self._gdt_readable():
+                stop = self._start(pc, count=1, timeout=0)
+        finally:
+            self._in_gdt_step = False
+        return stop or RESTART
+
+    @contextmanager
+    def _gdt_readable(self):
+        """The GDT page readable for a moment, then not (the TLB forgets it both times:
+        Unicorn keeps a readable entry cached across mem_protect otherwise)."""
+        self.uc.mem_protect(self._gdt, PAGE, R)
+        self.uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)
+        try:
+            yield
+        finally:
+            self.uc.mem_protect(self._gdt, PAGE, 0)
+            self.uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)
 
     def _halted(self, start: int, here: int, count: int, timeout: int) -> bool:
         """Did emulation end on a `hlt`? Unicorn stops silently there. One step: the
@@ -373,6 +458,19 @@ class UnicornEngine:
 
     def _on_syscall(self, uc, data) -> None:
         self._deliver(uc, self._syscall)
+
+    def _on_fast_entry(self, uc, what) -> None:
+        """syscall/sysenter in 32-bit code: invalid opcode at the instruction, as the
+        interpreter reports it (RIP is on it here; Unicorn adds 2 when the hook ends)."""
+        at = self.reg(self.pc)
+        self._pc_bias = 2
+        try:
+            self.set_reg(self.pc, at)
+        finally:
+            self._pc_bias = 0
+        self._pending = Stop("fault", at, fault=GuestFault(
+            "invalid-opcode", at, detail=f"{what} (Linux uses int 0x80)"))
+        uc.emu_stop()
 
     def _syscall(self) -> Stop | None:
         """`syscall`: RIP is still on it here, and Unicorn adds the instruction's 2 bytes

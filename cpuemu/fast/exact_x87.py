@@ -52,17 +52,30 @@ class ExactX87:
 
     def scan(self) -> None:
         """Hook the candidates of executable pages not scanned since they changed."""
-        pages = [p for p, perms in self.engine._regions.items()
-                 if perms & EXEC and self.scanned.get(p) != perms]
-        for page in pages:
-            self.scanned[page] = self.engine._regions[page]
-            data = bytes(self.uc.mem_read(page * PAGE, PAGE + 1 if page + 1 in
-                                          self.engine._regions else PAGE))
-            for match in OPCODES.finditer(data):
-                address = page * PAGE + match.start()
-                if match.start() < PAGE and address not in self.hooks:
-                    self.hooks[address] = self.uc.hook_add(UC_HOOK_CODE, self._run,
-                                                           begin=address, end=address)
+        regions = self.engine._regions
+        for first, end, perms in regions.runs():
+            if not perms & EXEC:
+                continue
+            page = first
+            while page < end:                     # a stretch of pages to scan, read at once
+                if self.scanned.get(page) == perms:
+                    page += 1
+                    continue
+                stop = page
+                while stop < end and stop - page < 256 and self.scanned.get(stop) != perms:
+                    self.scanned[stop] = perms
+                    stop += 1
+                self._scan(page, stop, stop in regions)
+                page = stop
+
+    def _scan(self, first: int, end: int, more: bool) -> None:
+        size = (end - first) * PAGE
+        data = bytes(self.uc.mem_read(first * PAGE, size + (1 if more else 0)))
+        for match in OPCODES.finditer(data):
+            address = first * PAGE + match.start()
+            if match.start() < size and address not in self.hooks:
+                self.hooks[address] = self.uc.hook_add(UC_HOOK_CODE, self._run,
+                                                       begin=address, end=address)
 
     def _op(self, code: bytes):
         op = self.ops.get(code)

@@ -30,6 +30,11 @@ class CpuFault(Exception):
         self.resume = resume            # EIP after the fault when not the instruction (int3)
 
 
+class RepBudgetSpent(Exception):
+    """A rep string instruction used up the instruction budget part-way: ECX, ESI and
+    EDI describe the iterations done and EIP stays on it, so a later run resumes it."""
+
+
 class SegmentFault(CpuFault):
     """A selector the CPU refuses to load, or a null one used (general protection)."""
 
@@ -40,7 +45,7 @@ class SegmentFault(CpuFault):
 class Cpu:
     __slots__ = ("r", "eip", "lazy", "eflags", "seg", "seg_base", "gdt", "mem", "flat",
                  "icount", "on_flat_change", "bits", "fs_base", "gs_base", "model", "policy",
-                 "fpu", "xmm", "mxcsr")
+                 "fpu", "xmm", "mxcsr", "rep_room")
 
     def __init__(self, mem: Memory, bits: int = 32, model: str = "amd"):
         self.bits = bits
@@ -57,6 +62,7 @@ class Cpu:
         self.seg_base: dict[str, int | None] = dict.fromkeys(SEGMENTS, None)
         self.flat = True
         self.icount = 0                   # instructions retired (rdtsc reads it)
+        self.rep_room = 1 << 62           # rep iterations after the first the budget allows
         self.on_flat_change = None
         self.fpu = Fpu()                  # x87, as Linux starts a process: FNINIT
         self.xmm = [0] * (16 if bits == 64 else 8)

@@ -22,7 +22,7 @@ from ..cpu.registers import MASK, SEGMENT_BASES, SEGMENTS, flags_name, gprs, pc_
 from ..errors import CpuemuError, GuestFault, UnsupportedInstruction
 from ..stop import Stop
 from .blockgen import BlockCompiler, CodeChanged
-from .cpu import Cpu, CpuFault
+from .cpu import Cpu, CpuFault, RepBudgetSpent
 from .decode import BRANCH_KINDS, Translation, Unsupported
 from .fpu import read_register as read_fp_register
 from .fpu import write_register as write_fp_register
@@ -229,6 +229,9 @@ class InterpEngine:
     def regions(self) -> list[Region]:
         return self.mem.regions()
 
+    def mapped_bytes(self) -> int:
+        return self.mem.mapped_bytes()
+
     def flush(self) -> None:
         """Drop every translation (code written, mappings or segment bases changed)."""
         if self.blocks:
@@ -254,7 +257,7 @@ class InterpEngine:
                     raise MemoryFault(at, "fetch", page in self.mem.perms)
                 break
             take = min(PAGE - at % PAGE, MAX_INSN - len(out))
-            out += bytes(self.mem.pages[page][at % PAGE:at % PAGE + take])
+            out += bytes(self.mem.fetch_page(page)[at % PAGE:at % PAGE + take])
         return out
 
     def decode(self, address: int):
@@ -360,7 +363,7 @@ class InterpEngine:
         left = budget if budget else UNLIMITED
         eip = cpu.eip
         if eip in self.breakpoints:                 # resuming from a breakpoint: run it
-            stop = self.step()
+            stop = self.step(room=left - 1)
             if stop.reason != "step" or left == 1:
                 return stop if stop.reason != "step" else Stop(
                     "budget", cpu.eip, detail=f"{budget} instructions")
@@ -377,16 +380,22 @@ class InterpEngine:
                     if left < n:
                         cpu.eip = eip
                         return self._finish_budget(left, budget)
+                    cpu.rep_room = room = left - n
                     if block.loops:
                         eip = block.run(left // n)
                         n *= block.turns[0]
                     else:
                         eip = block.run(0)
                     cpu.icount += n
-                    left -= n
-                    if left == 0:
+                    left -= n + room - cpu.rep_room
+                    if left <= 0:
                         cpu.eip = eip
                         return Stop("budget", eip, detail=f"{budget} instructions")
+            except RepBudgetSpent as e:
+                index, done = block.executed_before(e)
+                cpu.icount += done
+                cpu.eip = block.insns[index].address
+                return Stop("budget", cpu.eip, detail=f"{budget} instructions")
             except BreakpointHit as e:
                 index, done = block.executed_before(e)
                 cpu.icount += done
@@ -405,16 +414,22 @@ class InterpEngine:
 
     def _finish_budget(self, left: int, budget: int) -> Stop:
         """The budget ends inside the next block: go one instruction at a time."""
-        for _ in range(left):
-            stop = self.step()
+        cpu = self.cpu
+        while left > 0:
+            stop = self.step(room=left - 1)
+            if stop.reason == "budget":
+                return Stop("budget", stop.eip, detail=f"{budget} instructions")
             if stop.reason != "step":
                 return stop
-        return Stop("budget", self.cpu.eip, detail=f"{budget} instructions")
+            left -= 1 + (left - 1 - cpu.rep_room)
+        return Stop("budget", cpu.eip, detail=f"{budget} instructions")
 
-    def step(self) -> Stop:
-        """Execute exactly one instruction."""
+    def step(self, room: int = UNLIMITED) -> Stop:
+        """Execute exactly one instruction (`room`: rep iterations it may add; when it
+        needs more, it stops part-way with reason "budget")."""
         cpu = self.cpu
         eip = cpu.eip
+        cpu.rep_room = room
         try:
             if eip in self.breakpoints:             # stepping always executes
                 insn = self.translate_one(eip)
@@ -427,6 +442,9 @@ class InterpEngine:
             if _completes(e):
                 cpu.icount += 1
             return self._outcome(e, eip)
+        except RepBudgetSpent:
+            cpu.eip = eip
+            return Stop("budget", eip, detail="rep iterations")
         return Stop("step", cpu.eip)
 
     def _stopped(self, error: BaseException, block: Block | None, eip: int) -> Stop:

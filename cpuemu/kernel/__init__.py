@@ -13,6 +13,7 @@ is -EFAULT, never a host exception), logs unknown calls once, and feeds --strace
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..cpu.memory import MemoryFault
 from ..cpu.registers import MASK, signed
 from ..stop import SYSCALL_TRAP, Stop
-from .errno import EFAULT, ENOSYS, KernelError
+from .errno import EFAULT, EINVAL, ENOMEM, ENOSYS, KernelError, from_host
 from .files import ConsoleIn, ConsoleOut, FdTable
 from .io import IOCalls
 from .memory import MemoryCalls
@@ -83,8 +84,9 @@ class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
         self.log_lines: list[str] = []
         self.fds = FdTable()
         self.fds.install(0, ConsoleIn(streams))
-        self.fds.install(1, ConsoleOut(streams.out))
-        self.fds.install(2, ConsoleOut(streams.err))
+        for fd, sink in ((1, streams.out), (2, streams.err)):
+            if sink.target is not None or sink.captured is not None:   # else: closed
+                self.fds.install(fd, ConsoleOut(sink))
         self.sandbox = Sandbox(root)
         self.strace = strace                  # callable(line) or None
         self.unknown_logged: set[tuple[str, int]] = set()
@@ -118,6 +120,12 @@ class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
                 result = -e.errno
             except MemoryFault:
                 result = -EFAULT
+            except OSError as e:                  # the host said no: Linux's word for it
+                result = -from_host(e)
+            except (OverflowError, struct.error, ValueError):
+                result = -EINVAL                  # a value the host cannot represent
+            except MemoryError:
+                result = -ENOMEM
             except WouldBlock as blocked:
                 return self._blocked(machine, blocked, number, abi)
         if self.pending_signal is not None:           # e.g. SIGPIPE from a write

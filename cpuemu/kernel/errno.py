@@ -7,6 +7,7 @@ EPERM, ENOENT, ESRCH, EINTR, EIO, EBADF, ECHILD, EAGAIN = 1, 2, 3, 4, 5, 9, 10, 
 ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, EXDEV, ENOTDIR, EISDIR = 12, 13, 14, 16, 17, 18, 20, 21
 EINVAL, EMFILE, ENOTTY, EFBIG, ENOSPC, ESPIPE, EROFS, EPIPE = 22, 24, 25, 27, 28, 29, 30, 32
 ERANGE, ENAMETOOLONG, ENOSYS, ENOTEMPTY, ELOOP, EOVERFLOW = 34, 36, 38, 39, 40, 75
+ENXIO, E2BIG, ENOEXEC, ENODEV, ETXTBSY, EMLINK, EDQUOT, ENOTSUP = 6, 7, 8, 19, 26, 31, 122, 95
 
 MESSAGES = {
     EPERM: "Operation not permitted", ENOENT: "No such file or directory",
@@ -22,6 +23,10 @@ MESSAGES = {
     ERANGE: "Numerical result out of range", ENAMETOOLONG: "File name too long",
     ENOSYS: "Function not implemented", ENOTEMPTY: "Directory not empty",
     ELOOP: "Too many levels of symbolic links", EOVERFLOW: "Value too large",
+    ENXIO: "No such device or address", E2BIG: "Argument list too long",
+    ENOEXEC: "Exec format error", ENODEV: "No such device", ETXTBSY: "Text file busy",
+    EMLINK: "Too many links", EDQUOT: "Disk quota exceeded",
+    ENOTSUP: "Operation not supported",
 }
 NAMES = {value: name for name, value in list(globals().items())
          if name.startswith("E") and name.isupper() and isinstance(value, int)}
@@ -33,6 +38,14 @@ class KernelError(Exception):
     def __init__(self, errno: int, why: str = ""):
         super().__init__(why or NAMES.get(errno, str(errno)))
         self.errno = errno
+
+
+def from_host(error: OSError) -> int:
+    """The guest errno for a host OSError: the same name where Linux has it, else EIO
+    (the host may not be Linux, so numbers go through names)."""
+    import errno as host
+    name = host.errorcode.get(error.errno or 0, "")
+    return globals().get(name, EIO) if name in NAMES.values() else EIO
 
 
 def describe(errno: int) -> str:

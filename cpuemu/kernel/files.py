@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from .errno import EBADF, EINVAL, EISDIR, EMFILE, ESPIPE, KernelError
+from .errno import EBADF, EINVAL, EISDIR, EMFILE, ESPIPE, KernelError, from_host
 
 MAX_FDS = 1024
 
@@ -118,7 +118,10 @@ class ConsoleOut(OpenFile):
         self.sink = sink
 
     def write(self, data: bytes) -> int:
-        self.sink.write(data)
+        try:
+            self.sink.write(data)
+        except (OSError, ValueError) as e:      # ValueError: the host closed the stream
+            raise KernelError(from_host(e) if isinstance(e, OSError) else EBADF) from None
         return len(data)
 
     def isatty(self) -> bool:

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from ..cpu.memory import PAGE, MemoryFault
 from ..cpu.registers import c_int, signed
+from ..limits import MAX_IO
 from .errno import EBADF, EINVAL, ENOTTY, EOVERFLOW, EPIPE, KernelError
 from .pipes import Pipe, PipeEnd
 
 if TYPE_CHECKING:
     from ..machine import Machine
 
-MAX_IO = 1 << 24                       # one call moves at most 16 MiB
 O_CLOEXEC, O_NONBLOCK = 0o2000000, 0o4000
 F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC = 0, 1, 2, 3, 4, 1030
 TCGETS, TIOCGWINSZ = 0x5401, 0x5413
@@ -93,9 +93,13 @@ class IOCalls:
 
     def sys_writev(self, machine: Machine, fd: int, iov: int, count: int, *_) -> int:
         file = self.fds.get(fd)
-        data = b"".join(machine.read(base, min(length, MAX_IO)) if length else b""
-                        for base, length in self._iovecs(machine, iov, count))
-        return self._write(machine, file, data) if data else 0
+        pieces, total = [], 0
+        for base, length in self._iovecs(machine, iov, count):
+            take = min(length, MAX_IO - total)     # one call moves at most MAX_IO: a
+            if take:                               # short write, as Linux's MAX_RW_COUNT
+                pieces.append(machine.read(base, take))
+                total += take
+        return self._write(machine, file, b"".join(pieces)) if total else 0
 
     def sys_pread64(self, machine: Machine, fd: int, buf: int, count: int, lo: int,
                     hi: int, *_) -> int:

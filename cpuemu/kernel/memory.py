@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..cpu.memory import PAGE, R, W, X
 from ..cpu.registers import c_int
-from .errno import EBADF, EINVAL, ENOMEM, KernelError
+from .errno import EACCES, EINVAL, ENODEV, ENOMEM, KernelError
 
 if TYPE_CHECKING:
     from ..machine import Machine
@@ -49,13 +49,18 @@ class MemoryCalls:
             return self.brk_end
         old_top, new_top = page_up(self.brk_end), page_up(address)
         if new_top > old_top:
-            if self._mapped(machine, old_top, new_top - old_top):
-                return self.brk_end               # something is in the way
+            if self._mapped(machine, old_top, new_top - old_top) or \
+                    not self._affordable(machine, new_top - old_top):
+                return self.brk_end               # something is in the way, or no memory
             machine.engine.map(old_top, new_top - old_top, R | W)
         elif new_top < old_top:
             machine.engine.unmap(new_top, old_top - new_top)
         self.brk_end = address
         return address
+
+    def _affordable(self, machine: Machine, more: int) -> bool:
+        """Would `more` newly mapped bytes stay within the machine's memory budget?"""
+        return machine.engine.mapped_bytes() + more <= machine.max_memory
 
     def _mapped(self, machine: Machine, start: int, size: int) -> bool:
         return any(r.start < start + size and start < r.start + r.size
@@ -98,25 +103,40 @@ class MemoryCalls:
         size = page_up(length)
         data = b""
         if not flags & MAP_ANONYMOUS:
-            file = self.fds.get(c_int(fd))
-            if not hasattr(file, "fd"):
-                raise KernelError(EBADF)
-            data = os.pread(file.fd, length, offset)
+            data = self._file_data(c_int(fd), length, offset, prot, flags)
         if flags & MAP_FIXED:
             if address % PAGE or address + size > 0xC0000000:
                 raise KernelError(EINVAL)
+            replaced = sum(min(r.start + r.size, address + size) - max(r.start, address)
+                           for r in machine.engine.regions()
+                           if r.start < address + size and address < r.start + r.size)
+            if not self._affordable(machine, size - replaced):
+                raise KernelError(ENOMEM)
             machine.engine.unmap(address, size)
-        elif address and address % PAGE == 0 and not self._mapped(machine, address, size) \
-                and MMAP_BOTTOM <= address and address + size <= MMAP_TOP:
-            pass                                  # the hint is free: take it
         else:
-            address = self._free_area(machine, size)
-        machine.engine.map(address, size, R | W)
-        machine.engine.write(address, bytes(size), need=0)
+            if not self._affordable(machine, size):
+                raise KernelError(ENOMEM)
+            if not (address and address % PAGE == 0 and MMAP_BOTTOM <= address
+                    and address + size <= MMAP_TOP and not self._mapped(machine, address, size)):
+                address = self._free_area(machine, size)      # the hint is taken when free
+        machine.engine.map(address, size, R | W)              # fresh pages are zero
         if data:
             machine.engine.write(address, data, need=0)
         machine.engine.protect(address, size, perms_of(prot))
         return address
+
+    def _file_data(self, fd: int, length: int, offset: int, prot: int, flags: int) -> bytes:
+        """What a private mapping of `fd` starts with: at most the file's bytes (a
+        mapping past the end reads zeros), checked as Linux checks the descriptor."""
+        file = self.fds.get(fd)
+        if not hasattr(file, "fd") or getattr(file, "is_dir", False):
+            raise KernelError(ENODEV)             # consoles, pipes, directories
+        if not file.readable or (flags & MAP_SHARED and prot & PROT_WRITE and not file.writable):
+            raise KernelError(EACCES)
+        if offset < 0:
+            raise KernelError(EINVAL)
+        available = max(os.fstat(file.fd).st_size - offset, 0)
+        return os.pread(file.fd, min(length, available), offset) if available else b""
 
     def sys_munmap(self, machine: Machine, address: int, length: int, *_) -> int:
         if address % PAGE or length == 0:

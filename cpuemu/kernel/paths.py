@@ -23,6 +23,7 @@ from .errno import (
     ENOTDIR,
     ERANGE,
     KernelError,
+    from_host,
 )
 from .files import HostFile
 from .io import store
@@ -46,7 +47,7 @@ def host_errors(action):
     try:
         return action()
     except OSError as e:
-        raise KernelError(e.errno or EINVAL) from None
+        raise KernelError(from_host(e)) from None
 
 
 def stat_bytes(info: os.stat_result, bits: int = 32) -> bytes:
@@ -190,12 +191,7 @@ class PathCalls:
         if not isinstance(file, HostFile) or not file.is_dir:
             raise KernelError(ENOTDIR)
         if file.listing is None:
-            entries = [(".", os.stat(file.path)), ("..", os.stat(os.path.dirname(file.path)
-                                                              if file.path != self.sandbox.root
-                                                              else file.path))]
-            entries += [(e.name, e.stat(follow_symlinks=False))
-                        for e in os.scandir(file.path)]
-            file.listing = [entries, 0]
+            file.listing = [self._listing(file), 0]
         entries, at = file.listing
         out = bytearray()
         while at < len(entries):
@@ -213,6 +209,20 @@ class PathCalls:
         file.listing[1] = at
         store(machine, buf, bytes(out))
         return len(out)
+
+    def _listing(self, file: HostFile) -> list:
+        """The directory's entries, read through its own descriptor (never by path: the
+        path may name something else by now), with `.` and `..` first; `..` of the root
+        is the root. A removed directory lists nothing, as on Linux."""
+        here = os.fstat(file.fd)
+        if here.st_nlink == 0:
+            return []
+        root = os.stat(self.sandbox.root)
+        at_root = (here.st_dev, here.st_ino) == (root.st_dev, root.st_ino)
+        parent = here if at_root else host_errors(lambda: os.stat("..", dir_fd=file.fd))
+        with os.scandir(file.fd) as listing:
+            return [(".", here), ("..", parent)] + \
+                [(e.name, e.stat(follow_symlinks=False)) for e in listing]
 
     def sys_getcwd(self, machine: Machine, buf: int, size: int, *_) -> int:
         cwd = self.sandbox.cwd.encode() + b"\0"

@@ -14,7 +14,7 @@ import struct
 import time
 from typing import TYPE_CHECKING
 
-from ..cpu.registers import c_int
+from ..cpu.registers import MASK, c_int
 from ..cpu.segments import TLS_ENTRY, descriptor
 from ..stop import Stop
 from .errno import EINVAL, EPERM, ESRCH, KernelError
@@ -118,17 +118,22 @@ class ProcessCalls:
             return time.monotonic_ns() + self.slept_ns
         return time.process_time_ns()
 
+    def _longs(self, *values: int, bits: int | None = None) -> bytes:
+        """C longs (or `bits`-wide integers), wrapped as the kernel's stores wrap them
+        (a 32-bit time_t after 2038, a clock moved forward by long sleeps)."""
+        bits = bits or self.abi.bits
+        return b"".join((v & MASK[bits]).to_bytes(bits // 8, "little") for v in values)
+
     def sys_time(self, machine: Machine, tloc: int, *_) -> int:
         seconds = self.now_ns() // 10**9
         if tloc:
-            store(machine, tloc, struct.pack("<" + self.abi.slong, seconds))
-        return seconds
+            store(machine, tloc, self._longs(seconds))
+        return seconds & MASK[self.abi.bits]
 
     def sys_gettimeofday(self, machine: Machine, tv: int, tz: int, *_) -> int:
         now = self.now_ns()
         if tv:
-            store(machine, tv, struct.pack("<" + 2 * self.abi.slong, now // 10**9,
-                                           now % 10**9 // 1000))
+            store(machine, tv, self._longs(now // 10**9, now % 10**9 // 1000))
         if tz:
             store(machine, tz, bytes(8))
         return 0
@@ -137,20 +142,20 @@ class ProcessCalls:
         if clock not in CLOCKS:
             raise KernelError(EINVAL)
         now = self.now_ns(CLOCKS[clock])
-        store(machine, ts, struct.pack("<ii", now // 10**9, now % 10**9))
+        store(machine, ts, self._longs(now // 10**9, now % 10**9, bits=32))
         return 0
 
     def sys_clock_gettime64(self, machine: Machine, clock: int, ts: int, *_) -> int:
         if clock not in CLOCKS:
             raise KernelError(EINVAL)
         now = self.now_ns(CLOCKS[clock])
-        store(machine, ts, struct.pack("<qq", now // 10**9, now % 10**9))
+        store(machine, ts, self._longs(now // 10**9, now % 10**9, bits=64))
         return 0
 
     def sys_times(self, machine: Machine, buf: int, *_) -> int:
         cpu = time.process_time_ns() // 10**7                     # clock ticks of 10 ms
         if buf:
-            store(machine, buf, struct.pack("<" + 4 * self.abi.slong, cpu, 0, 0, 0))
+            store(machine, buf, self._longs(cpu, 0, 0, 0))
         return (self.now_ns("monotonic") - self.started) // 10**7 & 0x7FFFFFFF
 
     def sys_nanosleep(self, machine: Machine, req: int, rem: int, *_) -> int | Stop:

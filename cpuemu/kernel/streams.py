@@ -9,18 +9,27 @@ from __future__ import annotations
 import io
 from typing import BinaryIO
 
+from ..limits import MAX_CAPTURE
+
 
 class Sink:
+    """One output stream. A host stream that fails (a closed pipe, a full disk) raises
+    its OSError to the kernel, which gives the guest Linux's answer (EPIPE and SIGPIPE,
+    ENOSPC). Capture keeps at most MAX_CAPTURE bytes; `dropped` counts the rest."""
+
     def __init__(self, target: BinaryIO | None, capture: bool):
         self.target = target
         self.captured = bytearray() if capture else None
+        self.dropped = 0
 
     def write(self, data: bytes) -> None:
-        if self.captured is not None:
-            self.captured += data
         if self.target is not None:
             self.target.write(data)
             self.target.flush()
+        if self.captured is not None:
+            room = max(MAX_CAPTURE - len(self.captured), 0)
+            self.captured += data[:room]
+            self.dropped += max(len(data) - room, 0)
 
 
 class Streams:
@@ -44,5 +53,8 @@ class Streams:
     def diagnostic(self, line: str) -> None:
         """cpuemu's own messages (not the guest's stderr)."""
         if self.log_target is not None:
-            self.log_target.write((line + "\n").encode())
-            self.log_target.flush()
+            try:
+                self.log_target.write((line + "\n").encode())
+                self.log_target.flush()
+            except (OSError, ValueError):       # nowhere to say it: the run goes on
+                pass

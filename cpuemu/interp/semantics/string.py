@@ -15,7 +15,7 @@ from iced_x86 import Code, MemorySizeExt, OpKind
 from iced_x86 import Mnemonic as M
 
 from ...cpu.registers import MASK
-from ..cpu import DF
+from ..cpu import DF, RepBudgetSpent
 from ..decode import SEG, Unsupported
 from ..flags import SUB
 from . import handles
@@ -47,13 +47,22 @@ def string(t):
 
 
 def repeat(t, body, compares: bool):
-    """rep: run `body` ECX times. repe/repne on cmps/scas also stop when ZF says so."""
+    """rep: run `body` ECX times. repe/repne on cmps/scas also stop when ZF says so.
+    Each iteration after the first spends one instruction of the budget (`rep_room`),
+    as Unicorn counts them, so a budget bounds `rep` with a huge ECX."""
     cpu, mask = t.cpu, t.amask
     r = cpu.r
+    t.ends_block = True                   # so the budget left after it is known exactly
     stop_when_zf = (0 if t.insn.has_rep_prefix else 1) if compares else None
 
     def op():
+        first = True
         while r[ECX] & mask:
+            if not first:
+                if cpu.rep_room <= 0:
+                    raise RepBudgetSpent()
+                cpu.rep_room -= 1
+            first = False
             body()
             r[ECX] = (r[ECX] - 1) & mask
             if stop_when_zf is not None:

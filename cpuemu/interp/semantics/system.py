@@ -76,6 +76,17 @@ def syscall(t):
     return op
 
 
+@handles("sysenter")
+def sysenter(t):
+    """Linux enters the kernel through sysenter only from its vDSO, which cpuemu does
+    not provide: a bare sysenter is #UD here, on both engines."""
+    t.ends_block = True
+
+    def op():
+        raise CpuFault("invalid-opcode", "sysenter (Linux uses int 0x80)")
+    return op
+
+
 @handles("int3")
 def breakpoint_(t):
     t.ends_block = True

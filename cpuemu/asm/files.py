@@ -1,0 +1,27 @@
+"""Reading source files: only regular files, of a sane size, as UTF-8.
+
+`%include "/dev/zero"` or a FIFO would never end, and a path with a NUL byte is no
+path at all; each is a ValueError here, which the callers report as an AssemblyError.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from ..limits import MAX_SOURCE
+
+
+def read_source(path: str | Path) -> str:
+    """The text of a source file (a UTF-8 byte-order mark is skipped)."""
+    name = os.fspath(path)
+    if "\0" in name:
+        raise ValueError("the file name holds a NUL byte")
+    info = os.stat(name)
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("not a regular file")
+    if info.st_size > MAX_SOURCE:
+        raise ValueError(f"larger than cpuemu's limit of {MAX_SOURCE >> 20} MiB of source")
+    with open(name, "rb") as f:
+        return f.read(MAX_SOURCE + 1).decode("utf-8-sig")
