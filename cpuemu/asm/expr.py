@@ -240,5 +240,5 @@ def _no_symbols(name: str, column: int) -> int:
     raise Undefined(name, column)
 
 
-__all__ = ["AddressError", "ExprError", "ExprParser", "Token", "Undefined", "evaluate", "parse_expr",
-           "split_address", "string_value", "symbols_in"]
+__all__ = ["AddressError", "ExprError", "ExprParser", "Token", "Undefined", "evaluate",
+           "parse_expr", "split_address", "string_value", "symbols_in"]

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from ..cpu.memory import PAGE
 from ..errors import AssemblyError
+from ..limits import MAX_OUTPUT, MAX_REPEAT, MAX_RESERVE
 from ..program import Program, Section, SourceLine, Symbol
 from .encode import COp, EncodeError, encode
-from ..limits import MAX_OUTPUT, MAX_REPEAT, MAX_RESERVE
 from .expr import ExprError, Undefined, evaluate
 from .model import (
     Align,

@@ -28,7 +28,7 @@ def assembler_outcome(seed: int, dialect: str) -> str:
         assemble(asm_input(seed, dialect), dialect=dialect)
     except AssemblyError as e:
         if e.__cause__ is not None:          # the assembler's own backstop caught a bug
-            raise e.__cause__
+            raise e.__cause__ from e
         return "AssemblyError"
     return "assembled"
 
