@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SIGNAL_NAMES, AssemblyError, CpuemuError, GuestFault
+from .limits import MAX_MEMORY
 from .machine import ENGINES, Machine
 
 EXIT_USAGE = 2          # bad input: cannot read, cannot assemble
@@ -51,7 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", choices=ENGINES, default="interp",
                      help="CPU engine (default: %(default)s)")
     run.add_argument("--max-instructions", type=_positive, metavar="N",
-                     help="stop with an error after N instructions")
+                     help="stop with an error after N instructions (each rep iteration "
+                          "counts)")
+    run.add_argument("--max-memory", type=_size, metavar="SIZE", default=MAX_MEMORY,
+                     help="guest memory that may be mapped at once, like ulimit -v "
+                          "(e.g. 256M, 2G; default: 1G); past it, mmap and brk fail "
+                          "with ENOMEM")
+    run.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                     help="stop with an error after SECONDS of host time")
     run.add_argument("--stdin", metavar="FILE", help="read the guest's stdin from FILE")
     run.add_argument("--root", metavar="DIR",
                      help="host directory the guest sees as / (default: a fresh empty one)")
@@ -127,6 +135,25 @@ def _engine_pair(text: str) -> tuple[str, str]:
     if len(names) != 2 or any(n not in ENGINES for n in names) or names[0] == names[1]:
         raise argparse.ArgumentTypeError(f"need two different engines of {', '.join(ENGINES)}")
     return names
+
+
+def _size(text: str) -> int:
+    """A byte count: 1048576, 0x100000, 512K, 256M, 2G."""
+    scale = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}.get(text[-1:].lower(), 1)
+    value = _positive(text[:-1] if scale > 1 else text) * scale
+    if value < 16 << 20:
+        raise argparse.ArgumentTypeError("at least 16M (the stack alone is 8M)")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -245,9 +272,9 @@ def cmd_run(args) -> int:
                       stdin=stdin, stdout=guest_out, stderr=guest_err,
                       capture=False, log=guest_err,
                       max_instructions=args.max_instructions, check_cdecl=args.check_cdecl,
-                      root=args.root, strace=strace, cpu=args.cpu)
+                      root=args.root, strace=strace, cpu=args.cpu, max_memory=args.max_memory)
     try:
-        stop = machine.run()
+        stop = machine.run(timeout=args.timeout)
     finally:
         if trace_file is not None:
             trace_file.close()
@@ -272,6 +299,10 @@ def cmd_run(args) -> int:
         for line in backtrace(machine):
             print(f"  {line}", file=sys.stderr)
         return stop.fault.exit_status
+    if stop.reason == "timeout":
+        print(f"cpuemu: error: time limit reached (--timeout {args.timeout:g}) at "
+              f"{machine.pc_name}={stop.eip:#010x}{_where(machine, stop.eip)}", file=sys.stderr)
+        return EXIT_BUDGET
     if stop.reason == "budget":
         print(f"cpuemu: error: instruction limit reached (--max-instructions "
               f"{args.max_instructions}) at {machine.pc_name}={stop.eip:#010x}"

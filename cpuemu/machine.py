@@ -12,7 +12,7 @@ import time
 from typing import BinaryIO
 
 from .cpu.lanes import lanes
-from .cpu.memory import PAGE, RW, RX, MemoryFault, W, page_span, perms_from_text
+from .cpu.memory import PAGE, RW, RX, MemoryFault, W, perms_from_text
 from .cpu.registers import EFLAGS_RESET, FLAG_BITS, FULL, MASK, REGS, gprs, pc_name
 from .cpu.segments import Segment, decode_descriptor
 from .errors import CpuemuError, GuestFault, LoadError
@@ -169,7 +169,6 @@ class Machine:
             raise LoadError(f"{program.filename}: nothing to run: the entry point "
                             f"{program.entry:#010x} is not in any code")
         image = IMAGES[self.bits]
-        self._check_size(program)
         self._map_sections(program)
         self.engine.map(image.stack_top - STACK_SIZE, STACK_SIZE, RW)
         self.engine.map(EXIT_STUB, len(image.exit_stub_code), RX)
@@ -196,33 +195,38 @@ class Machine:
         self.regs.eflags = EFLAGS_RESET
         self.regs[pc_name(self.bits)] = program.entry
 
-    def _check_size(self, program: Program) -> None:
-        pages = {p for s in program.sections if s.size for p in range(
-            s.address // PAGE, (s.address + s.size - 1) // PAGE + 1)} \
-            if sum(s.size for s in program.sections) <= self.max_memory else None
-        need = STACK_SIZE + (len(pages) * PAGE if pages is not None else self.max_memory)
+    def _section_runs(self, program: Program) -> list[tuple[int, int, int]]:
+        """The pages the sections cover as (first, end, perms) runs; a page two sections
+        share gets both permissions, as segments of an ELF file often do."""
+        spans = [(s.address // PAGE, (s.address + s.size - 1) // PAGE + 1,
+                  perms_from_text(s.perms)) for s in program.sections if s.size]
+        cuts = sorted({edge for first, end, _ in spans for edge in (first, end)})
+        runs: list[tuple[int, int, int]] = []
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            covering = [p for first, end, p in spans if first <= a and b <= end]
+            if not covering:
+                continue
+            perms = 0
+            for p in covering:
+                perms |= p
+            if runs and runs[-1][1] == a and runs[-1][2] == perms:
+                runs[-1] = (runs[-1][0], b, perms)
+            else:
+                runs.append((a, b, perms))
+        return runs
+
+    def _map_sections(self, program: Program) -> None:
+        """Map the sections' pages (within the memory budget), then copy the bytes in."""
+        runs = self._section_runs(program)
+        need = STACK_SIZE + sum(b - a for a, b, _ in runs) * PAGE
         if need > self.max_memory:
             raise LoadError(f"{program.filename}: needs {need >> 20} MiB of memory, more "
                             f"than the limit of {self.max_memory >> 20} MiB (--max-memory)")
-
-    def _map_sections(self, program: Program) -> None:
-        """Map every section's pages (a page two sections share gets both permissions,
-        as segments of an ELF file often do), then copy the bytes in."""
-        page_perms: dict[int, int] = {}
-        for section in program.sections:
-            if section.size:
-                for page in page_span(section.address, section.size):
-                    page_perms[page] = page_perms.get(page, 0) | perms_from_text(section.perms)
-        run_start = previous = None
-        for page in (*sorted(page_perms), None):
-            if run_start is not None and (page is None or page != previous + 1
-                                          or page_perms[page] != page_perms[run_start]):
-                self.engine.map(run_start * PAGE, (previous + 1 - run_start) * PAGE,
-                                page_perms[run_start])
-                run_start = None
-            if page is not None and run_start is None:
-                run_start = page
-            previous = page
+        try:
+            for first, end, perms in runs:
+                self.engine.map(first * PAGE, (end - first) * PAGE, perms)
+        except MemoryError as e:
+            raise LoadError(f"{program.filename}: no host memory for it: {e}") from None
         for section in program.sections:
             if section.data:
                 self.engine.write(section.address, section.data, need=0)
@@ -364,11 +368,12 @@ class Machine:
             return self.last_stop
         budget = max_instructions if max_instructions is not None else self.max_instructions
         self._before = self.regs.as_dict()
+        deadline = None if timeout is None else time.monotonic() + timeout
         if self.checker is not None:                 # one instruction at a time, checked
-            return self.checker.run(budget)
+            return self.checker.run(budget, deadline)
         if timeout is None:
             return self._finish(self.engine.run(budget))
-        return self._finish(self._run_until(time.monotonic() + timeout, budget))
+        return self._finish(self._run_until(deadline, budget))
 
     def _run_until(self, deadline: float, budget: int | None) -> Stop:
         """Run in slices of the budget, looking at the clock between them."""

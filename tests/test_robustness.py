@@ -5,6 +5,7 @@ robustness audit, on both engines where both apply. A guest gets Linux's answer 
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
 import signal
@@ -18,7 +19,7 @@ import pytest
 from cpuemu import Machine, assemble
 from cpuemu.cpu.memory import RW, R
 from cpuemu.elf import load_elf
-from cpuemu.errors import LoadError
+from cpuemu.errors import AssemblyError, LoadError
 from cpuemu.kernel.errno import (
     EACCES,
     EINVAL,
@@ -192,6 +193,51 @@ def test_captured_output_is_bounded(engine, monkeypatch):
     machine = trap_machine(engine)
     assert syscall(machine, 4, 1, b"0123456789abcdef", 16) == 16
     assert machine.stdout == b"0123456789" and machine.streams.out.dropped == 6
+
+
+# -- 6. the assembler: only AssemblyError, never a hang ----------------------------------
+
+ASSEMBLER_REPRODUCERS = [
+    ("gas", "lea (%ax,%esp), %eax", "cannot be an index"),
+    ("nasm", "mov eax, 1 << -1", "shift count -1"),
+    ("gas", "movl $08, %eax", "bad number"),
+    ("nasm", '%include "a\0b"', "cannot include"),
+    ("nasm", "dd 1 << 80000", "shift count 80000"),
+    ("nasm", "dd " + "9" * 5000, "bad number"),
+    ("nasm", "dd 0x7fffffff" + "9" * 5000, "number too large"),
+    ("nasm", "mov eax, [eax*(1/0)]", "scale must be"),
+    ("nasm", "dd 5 / 0", "division by zero"),
+    ("nasm", "section .bss\nresb 0xffffffffffffffffff", "limit of 1024 MiB"),
+    ("nasm", "section .bss\nresw 0xffffffff", "limit of 1024 MiB"),
+    ("nasm", "section .data\nresb 0x80000000", "limit of 64 MiB"),
+    ("gas", ".p2align 0x46", "limit of 64 MiB"),
+    ("guide", ".DATA\nx DW 0ffffffffh DUP(?)", "limit of 64 MiB"),
+    ("guide", ".DATA\nx DW 'abcdefghijk' DUP(?)", "limit of 64 MiB"),
+    ("nasm", "dd 3 << 99999999999999999999", "shift count"),
+    ("nasm", "times 0ffffffffh dd 1", "1,048,576 repetitions"),
+    ("nasm", "align 0x80000000", "limit of 64 MiB"),
+    ("nasm", '%include "/dev/zero"', "not a regular file"),
+    ("nasm", "mov eax, " + "(" * 3000 + "1" + ")" * 3000, "nested too deeply"),
+    ("nasm", "dd (1 << 100) * (1 << 100)", "value too large"),
+]
+
+
+@pytest.mark.parametrize("dialect, source, words", ASSEMBLER_REPRODUCERS)
+def test_the_assembler_refuses_hostile_sources_with_an_assembly_error(dialect, source, words):
+    with pytest.raises(AssemblyError, match=re.escape(words)):
+        assemble(source, dialect=dialect)
+
+
+def test_gas_fill_bytes_are_truncated_to_a_byte():
+    program = assemble('.data\nx: .skip 2, "yz"\n', dialect="gas")
+    assert program.section(".data").data == b"yy"
+
+
+def test_a_large_bss_costs_no_memory_to_assemble():
+    program = assemble("section .bss\nbig resb 0x20000000\nsection .text\nglobal _start\n"
+                       "_start: mov eax, 1\n int 0x80\n", dialect="nasm")
+    assert program.section(".bss").size == 0x20000000 and program.section(".bss").data == b""
+    assert Machine(program, engine="interp").run_to_exit() == 0
 
 
 # -- 4. rep counts against the budget; run(timeout=) -------------------------------------

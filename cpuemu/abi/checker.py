@@ -15,6 +15,7 @@ Messages name the function and the source line.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,7 +81,8 @@ class CdeclChecker:
         if program.entry_kind == "main" and machine.pc == program.entry:
             self._enter(program.entry)
 
-    def run(self, budget: int | None = None) -> Stop:
+    def run(self, budget: int | None = None, deadline: float | None = None) -> Stop:
+        """Step to the end, the budget, or the host-time `deadline` (time.monotonic)."""
         machine = self.machine
         done = 0
         while budget is None or done < budget:
@@ -88,6 +90,8 @@ class CdeclChecker:
             done += 1
             if stop.reason != "step":
                 return stop
+            if deadline is not None and done % 4096 == 0 and time.monotonic() >= deadline:
+                return Stop("timeout", machine.pc, detail="host time limit")
         return Stop("budget", machine.pc, detail=f"{budget} instructions")
 
     def _word_at(self, address: int) -> int:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import AssemblyError
+from ..limits import MAX_VALUE_BITS
 from .model import Pos
 
 
@@ -140,6 +141,9 @@ def tokenize(line: str, pos: Pos, *, suffixes: bool = True, escapes: str = "`",
             except ValueError:                   # 09 in octal, 0x alone, 5,000 digits
                 raise AssemblyError(f"bad number {text[:40]!r}", file=pos.file, line=pos.line,
                                     column=i + 1, text=pos.text) from None
+            if value.bit_length() > MAX_VALUE_BITS:
+                raise AssemblyError(f"number too large: more than {MAX_VALUE_BITS} bits",
+                                    file=pos.file, line=pos.line, column=i + 1, text=pos.text)
             tokens.append(Token("num", value, i + 1))
             i = end
             continue
@@ -210,4 +214,6 @@ def describe(tok: Token) -> str:
         return "end of line"
     if tok.kind == "str":
         return "string"
+    if tok.kind == "num" and tok.value.bit_length() > 64:
+        return f"a {tok.value.bit_length()}-bit number"
     return repr(str(tok.value))

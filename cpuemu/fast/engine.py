@@ -62,6 +62,7 @@ from ..stop import SYSCALL_TRAP, Stop
 from .exact_x87 import ExactX87
 
 RING0_SS = 0x10
+REGION_PAGES = 4096                    # 16 MiB: the largest Unicorn region (see _map_new)
 # Instructions whose descriptor reads (the CPU's own) may touch the GDT page.
 READS_DESCRIPTORS = frozenset({Mnemonic.LDS, Mnemonic.LES, Mnemonic.LFS, Mnemonic.LGS,
                                Mnemonic.LSS, Mnemonic.RETF, Mnemonic.IRET, Mnemonic.IRETD,
@@ -246,13 +247,25 @@ class UnicornEngine:
         at = first
         for a, b, _ in self._regions.runs(first, end):
             if a > at:
-                self.uc.mem_map(at * PAGE, (a - at) * PAGE, perms)
+                self._map_new(at, a, perms)
             self.uc.mem_protect(a * PAGE, (b - a) * PAGE, perms)
             at = b
         if at < end:
-            self.uc.mem_map(at * PAGE, (end - at) * PAGE, perms)
+            self._map_new(at, end, perms)
         self._regions.set(first, end, perms)
         self._code_changed |= bool(perms & X_PERM)
+
+    def _map_new(self, first: int, end: int, perms: int) -> None:
+        """New pages, as Unicorn regions of at most REGION_PAGES aligned pages: Unicorn
+        splits a region (to protect or unmap part of it) by copying all of it, so a
+        region's size bounds what any later call can cost."""
+        while first < end:
+            stop = min(end, (first // REGION_PAGES + 1) * REGION_PAGES)
+            try:
+                self.uc.mem_map(first * PAGE, (stop - first) * PAGE, perms)
+            except UcError as e:             # the host has no memory for it
+                raise MemoryError(f"Unicorn cannot map {first * PAGE:#x}: {e}") from None
+            first = stop
 
     def unmap(self, addr: int, size: int) -> None:
         first, end = page_bounds(addr, size)

@@ -32,8 +32,10 @@ def cpuid_leaves(model: str) -> dict[int, tuple[int, int, int, int]]:
             1: (0x00000611, 0, FEATURES_ECX, FEATURES_EDX)}
 
 
-@handles("nop", "pause", "endbr32", "endbr64")
+@handles("nop", "pause", "endbr32", "endbr64", "prefetcht0", "prefetcht1", "prefetcht2",
+         "prefetchnta", "prefetchw")
 def nop(t):
+    """Hints: a prefetch only warms the cache, and never faults, even on a bad address."""
     return _nothing
 
 
