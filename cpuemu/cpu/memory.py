@@ -60,6 +60,11 @@ def check_pages(pagemap: PageMap, addr: int, size: int, need: int, access: str) 
     """Raise MemoryFault at the first byte of [addr, addr+size) whose page lacks `need`
     (need=0: only that it is mapped). Shared by every engine's memory."""
     first, end = addr // PAGE, (addr + max(size, 1) - 1) // PAGE + 1
+    if end == first + 1:                           # the common case: one page
+        perms = pagemap.get(first)
+        if perms is None or (need and not perms & need):
+            raise MemoryFault(addr, access, perms is not None)
+        return
     at = first
     for a, b, perms in pagemap.runs(first, end):
         if a > at:

@@ -15,19 +15,24 @@ class PageMap:
     """Runs `(first_page, end_page, perms)`, sorted, disjoint, neighbours with equal
     permissions merged. Looks up like a dict of page -> perms."""
 
-    __slots__ = ("_starts", "_runs", "pages")
+    __slots__ = ("_starts", "_runs", "pages", "_last")
 
     def __init__(self) -> None:
         self._starts: list[int] = []
         self._runs: list[tuple[int, int, int]] = []
         self.pages = 0                          # mapped pages in all
+        self._last = (0, 0, 0)                  # the run the last lookup found
 
     def get(self, page: int, default=None):
+        first, end, perms = self._last          # accesses cluster: try it first
+        if first <= page < end:
+            return perms
         i = bisect_right(self._starts, page) - 1
         if i >= 0:
-            first, end, perms = self._runs[i]
-            if page < end:
-                return perms
+            run = self._runs[i]
+            if page < run[1]:
+                self._last = run
+                return run[2]
         return default
 
     def __contains__(self, page: int) -> bool:
@@ -71,6 +76,7 @@ class PageMap:
 
     def _replace(self, first: int, end: int, middle: list) -> None:
         """Put `middle` in place of whatever [first, end) held, merging equal neighbours."""
+        self._last = (0, 0, 0)
         runs = self._runs
         lo = max(bisect_right(self._starts, first) - 2, 0)      # one neighbour each side
         hi = lo
@@ -93,6 +99,7 @@ class PageMap:
     def copy(self) -> PageMap:
         other = PageMap()
         other._starts, other._runs, other.pages = list(self._starts), list(self._runs), self.pages
+        other._last = (0, 0, 0)
         return other
 
     def __eq__(self, other) -> bool:
