@@ -87,6 +87,7 @@ class Translation:
         self.address = insn.ip
         self.next_ip = insn.next_ip
         self.ends_block = False
+        self.repeats = False            # a rep string instruction: spends budget per turn
 
     @property
     def name(self) -> str:

@@ -32,6 +32,7 @@ from .undefined import MODELS, host_model
 
 MAX_BLOCK = 64
 UNLIMITED = 1 << 62
+LOOPS, REPEATS = 1, 2             # Block.loops: what a block's last instruction does
 MAX_INSN = 15
 
 TrapHandler = Callable[[int], "Stop | None"]
@@ -64,7 +65,7 @@ class Insn:
     `op` is the closure either way (a Source is compiled alone on first use)."""
 
     __slots__ = ("address", "length", "source", "_op", "branches", "ends", "text",
-                 "target", "next", "_engine")
+                 "target", "next", "_engine", "repeats")
 
     def __init__(self, address: int, length: int, op, *, branches: bool, ends: bool,
                  text: str, target: int | None = None, next_ip: int | None = None,
@@ -77,6 +78,7 @@ class Insn:
         self.text = text
         self.target = target              # a direct branch's destination
         self.next = next_ip if next_ip is not None else address + length
+        self.repeats = False              # a rep string instruction (ends its block)
 
     @property
     def op(self):
@@ -103,10 +105,13 @@ class Block:
     def __init__(self, address: int, insns: list[Insn], engine):
         self.address, self.insns, self.count = address, insns, len(insns)
         self.pages = {p for i in insns for p in page_span(i.address, i.length)}
-        self.loops = insns[-1].target == address
+        # 0: straight line; LOOPS: ends in a branch to its start; REPEATS: ends in a rep
+        # string instruction, which spends budget per iteration (see run)
+        self.loops = LOOPS if insns[-1].target == address else \
+            REPEATS if insns[-1].repeats else 0
         self.turns = [1]
         compiler = BlockCompiler(insns, cpu=engine.cpu, code_written=engine.code_written,
-                                 loops=self.loops, name=f"<block {address:#010x}>")
+                                 loops=self.loops is LOOPS, name=f"<block {address:#010x}>")
         compiler.ns["turns"] = self.turns
         self.generated = compiler.compile()
         self.run = self.generated.run
@@ -288,9 +293,11 @@ class InterpEngine:
         branches = flow not in (FlowControl.NEXT, FlowControl.INTERRUPT, FlowControl.EXCEPTION)
         target = insn.near_branch_target if insn.op_count and \
             insn.op0_kind in BRANCH_KINDS else None
-        return Insn(address, insn.len, op, branches=branches, engine=self,
-                    ends=t.ends_block or flow != FlowControl.NEXT, text=text, target=target,
-                    next_ip=insn.next_ip)
+        out = Insn(address, insn.len, op, branches=branches, engine=self,
+                   ends=t.ends_block or flow != FlowControl.NEXT, text=text, target=target,
+                   next_ip=insn.next_ip)
+        out.repeats = t.repeats
+        return out
 
     def _invalid(self, address: int, code: bytes) -> Insn:
         """Bytes that are no instruction in this mode: #UD, as the CPU raises it. An
@@ -380,14 +387,18 @@ class InterpEngine:
                     if left < n:
                         cpu.eip = eip
                         return self._finish_budget(left, budget)
-                    cpu.rep_room = room = left - n
-                    if block.loops:
+                    kind = block.loops
+                    if not kind:
+                        eip = block.run(0)
+                    elif kind is LOOPS:
                         eip = block.run(left // n)
                         n *= block.turns[0]
-                    else:
+                    else:                           # ends in rep: iterations spend budget
+                        cpu.rep_room = room = left - n
                         eip = block.run(0)
+                        left -= room - cpu.rep_room
                     cpu.icount += n
-                    left -= n + room - cpu.rep_room
+                    left -= n
                     if left <= 0:
                         cpu.eip = eip
                         return Stop("budget", eip, detail=f"{budget} instructions")

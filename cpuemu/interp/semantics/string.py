@@ -52,7 +52,7 @@ def repeat(t, body, compares: bool):
     as Unicorn counts them, so a budget bounds `rep` with a huge ECX."""
     cpu, mask = t.cpu, t.amask
     r = cpu.r
-    t.ends_block = True                   # so the budget left after it is known exactly
+    t.ends_block = t.repeats = True       # last in its block: the budget left is known
     stop_when_zf = (0 if t.insn.has_rep_prefix else 1) if compares else None
 
     def op():
