@@ -32,7 +32,7 @@ from .undefined import MODELS, host_model
 
 MAX_BLOCK = 64
 UNLIMITED = 1 << 62
-LOOPS, REPEATS = 1, 2             # Block.loops: what a block's last instruction does
+LOOPS, REPEATS = 1, 2             # Block.ending: what a block's last instruction does
 MAX_INSN = 15
 
 TrapHandler = Callable[[int], "Stop | None"]
@@ -100,18 +100,18 @@ class Block:
     many turns the last call made.
     """
 
-    __slots__ = ("address", "insns", "run", "count", "pages", "loops", "turns", "generated")
+    __slots__ = ("address", "insns", "run", "count", "pages", "ending", "turns", "generated")
 
     def __init__(self, address: int, insns: list[Insn], engine):
         self.address, self.insns, self.count = address, insns, len(insns)
         self.pages = {p for i in insns for p in page_span(i.address, i.length)}
         # 0: straight line; LOOPS: ends in a branch to its start; REPEATS: ends in a rep
         # string instruction, which spends budget per iteration (see run)
-        self.loops = LOOPS if insns[-1].target == address else \
+        self.ending = LOOPS if insns[-1].target == address else \
             REPEATS if insns[-1].repeats else 0
         self.turns = [1]
         compiler = BlockCompiler(insns, cpu=engine.cpu, code_written=engine.code_written,
-                                 loops=self.loops is LOOPS, name=f"<block {address:#010x}>")
+                                 loops=self.ending is LOOPS, name=f"<block {address:#010x}>")
         compiler.ns["turns"] = self.turns
         self.generated = compiler.compile()
         self.run = self.generated.run
@@ -387,10 +387,10 @@ class InterpEngine:
                     if left < n:
                         cpu.eip = eip
                         return self._finish_budget(left, budget)
-                    kind = block.loops
-                    if not kind:
+                    ending = block.ending
+                    if not ending:
                         eip = block.run(0)
-                    elif kind is LOOPS:
+                    elif ending is LOOPS:
                         eip = block.run(left // n)
                         n *= block.turns[0]
                     else:                           # ends in rep: iterations spend budget

@@ -62,9 +62,11 @@ class MemoryCalls:
         """Would `more` newly mapped bytes stay within the machine's memory budget?"""
         return machine.engine.mapped_bytes() + more <= machine.max_memory
 
-    def _mapped(self, machine: Machine, start: int, size: int) -> bool:
-        return any(r.start < start + size and start < r.start + r.size
-                   for r in machine.engine.regions())
+    def _mapped(self, machine: Machine, start: int, size: int) -> int:
+        """How many bytes of [start, start+size) are mapped."""
+        return sum(min(r.start + r.size, start + size) - max(r.start, start)
+                   for r in machine.engine.regions()
+                   if r.start < start + size and start < r.start + r.size)
 
     def _free_area(self, machine: Machine, size: int) -> int:
         regions = sorted(machine.engine.regions(), key=lambda r: r.start, reverse=True)
@@ -107,10 +109,7 @@ class MemoryCalls:
         if flags & MAP_FIXED:
             if address % PAGE or address + size > 0xC0000000:
                 raise KernelError(EINVAL)
-            replaced = sum(min(r.start + r.size, address + size) - max(r.start, address)
-                           for r in machine.engine.regions()
-                           if r.start < address + size and address < r.start + r.size)
-            if not self._affordable(machine, size - replaced):
+            if not self._affordable(machine, size - self._mapped(machine, address, size)):
                 raise KernelError(ENOMEM)
             machine.engine.unmap(address, size)
         else:
