@@ -389,3 +389,20 @@ def test_unicorn_runs_under_a_small_address_space_limit():
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     done = cpuemu("run", "--engine", "unicorn", str(HELLO), preexec_fn=limit)
     assert done.returncode == 0 and done.stdout.startswith(b"Hello"), done
+
+
+# -- found by the campaigns -------------------------------------------------------------
+
+def test_a_16_bit_call_pushes_ip_and_jumps_within_64k_on_both_engines():
+    """`66 e8 rel16` in 32-bit code (machine-code campaign, seed 2007050): IP, two bytes,
+    is pushed, and EIP is the 16-bit target; the interpreter pushed all of EIP."""
+    src = "section .text\nglobal _start\n_start:\n db 0x66, 0xe8, 0x00, 0x00\n"
+    results = []
+    for engine in ("interp", "unicorn"):
+        machine = Machine(assemble(src, dialect="nasm"), engine=engine)
+        esp = machine.regs.esp
+        stop = machine.run(10)
+        assert stop.fault.kind == "page-fault" and stop.eip == 0x8004
+        assert machine.regs.esp == esp - 2 and machine.read(esp - 2, 2) == b"\x04\x80"
+        results.append(machine.snapshot())
+    assert results[0] == results[1]

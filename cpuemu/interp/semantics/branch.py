@@ -65,7 +65,8 @@ def call(t):
     if target.startswith("R["):                   # `call esp` jumps to the old ESP
         s(f"$to = {target}")
         target = "$to"
-    push(s, str(t.next_ip), -t.insn.stack_pointer_increment)
+    size = -t.insn.stack_pointer_increment        # a 16-bit call (66 E8) pushes IP
+    push(s, str(t.next_ip & ((1 << 8 * size) - 1)), size)
     return s.branch(target)
 
 
