@@ -138,7 +138,7 @@ def mutated_elf(seed: int, bits: int) -> bytes:
     head = 52 + 2 * 32 if bits == 32 else 64 + 2 * 56
     for _ in range(rng.randint(1, 6)):
         kind = rng.random()
-        if len(image) < 8:
+        if len(image) < 16:
             break
         at = rng.randrange(min(head, len(image) - 8))
         if kind < 0.4:
