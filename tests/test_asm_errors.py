@@ -131,3 +131,29 @@ def test_keystone_widened_push_is_caught_or_fixed():
     # keystone encodes `push cs` as 66 0e (a 16-bit push); cpuemu emits 0e.
     program = assemble("section .text\n_start: push cs\n push 0x8049000\n", dialect="nasm")
     assert program.sections[0].data == bytes.fromhex("0e" "6800900408")
+
+
+GAS_SUFFIX_MISMATCHES = [
+    ("movb $1, %eax", "%eax", "b"),
+    ("addw %eax, %ebx", "%eax", "w"),
+    ("movl %eax, %rax", "%rax", "l"),
+    ("cmpq %eax, %rbx", "%eax", "q"),
+]
+
+
+@pytest.mark.parametrize("line, register, suffix", GAS_SUFFIX_MISMATCHES)
+def test_gas_refuses_a_register_the_suffix_does_not_size(line, register, suffix):
+    """GNU as: "incorrect register `%eax' used with `b' suffix" (these assembled
+    silently before, to an instruction of the register's width)."""
+    with pytest.raises(AssemblyError, match=f"incorrect register `{register}' used with "
+                                            f"`{suffix}' suffix"):
+        assemble(f".text\n{line}\n", dialect="gas")
+
+
+@pytest.mark.parametrize("line, code", [
+    ("shll %cl, %eax", "d3e0"), ("outb %al, %dx", "ee"), ("inb %dx, %al", "ec"),
+    ("crc32b %bl, %eax", "f20f38f0c3"), ("movw %ds, %ax", "668cd8"),
+    ("movzbl %al, %eax", "0fb6c0"), ("shldl %cl, %ebx, %eax", "0fa5d8"),
+])
+def test_gas_suffixes_leave_counts_ports_and_extensions_alone(line, code):
+    assert assemble(f".text\n{line}\n", dialect="gas").sections[0].data.hex() == code

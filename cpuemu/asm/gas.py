@@ -34,7 +34,15 @@ from .model import (
     SectionSwitch,
     Space,
 )
-from .names import PREFIXES, SEGMENT_REGS, SHIFTS, is_register, mnemonics, needs_long_mode
+from .names import (
+    PREFIXES,
+    SEGMENT_REGS,
+    SHIFTS,
+    is_register,
+    mnemonics,
+    needs_long_mode,
+    register_bits,
+)
 
 SUFFIX_BITS = {"b": 8, "w": 16, "l": 32, "q": 64}
 RENAMED = {"cltd": "cdq", "cwtl": "cwde", "cbtw": "cbw", "cwtd": "cwd", "movsl": "movsd",
@@ -237,6 +245,8 @@ class GasParser(IntelParser):
             while ts.accept_op(","):
                 operands.append(self.operand(ts, branch))
         ts.expect_end()
+        if size and not src_size:
+            _check_suffix(ts, tok, mnemonic, size, operands)
         operands.reverse()
         if size or src_size:
             operands = [_sized(op, src_size if src_size and i == len(operands) - 1 else size)
@@ -324,6 +334,29 @@ def _intel_mnemonic(m: str) -> tuple[str | None, int | None, int | None]:
     if m[-1] in SUFFIX_BITS and m[:-1] in mnemonics():
         return m[:-1], SUFFIX_BITS[m[-1]], None
     return None, None, None
+
+
+# Operands (AT&T order) a suffix does not size: a shift's %cl count and in's %dx port
+# come first; out's %dx port and crc32's destination come last.
+_UNSIZED_FIRST = SHIFTS | {"shld", "shrd", "in", "ins"}
+_UNSIZED_LAST = {"out", "outs", "crc32"}
+
+
+def _check_suffix(ts: TokenStream, tok, mnemonic: str, bits: int, operands: list) -> None:
+    """GNU as refuses a general register whose width is not the suffix's (`movb $1,
+    %eax`, `addw %eax, %ebx`); operands are in AT&T order here."""
+    letter = tok.value[-1]
+    for i, op in enumerate(operands):
+        if not isinstance(op, Reg) or op.name in SEGMENT_REGS:
+            continue
+        if (i == 0 and mnemonic in _UNSIZED_FIRST) or \
+                (i == len(operands) - 1 and mnemonic in _UNSIZED_LAST):
+            continue
+        width = register_bits(op.name)
+        if width is not None and width != bits:
+            at = next((t for t in ts.tokens if t.column == op.column), tok)
+            ts.error(f"incorrect register `%{op.name}' used with `{letter}' suffix "
+                     f"(`{letter}' is {bits}-bit; %{op.name} is {width}-bit)", at)
 
 
 def _sized(op: Operand, bits: int | None) -> Operand:
