@@ -157,3 +157,29 @@ def test_gas_refuses_a_register_the_suffix_does_not_size(line, register, suffix)
 ])
 def test_gas_suffixes_leave_counts_ports_and_extensions_alone(line, code):
     assert assemble(f".text\n{line}\n", dialect="gas").sections[0].data.hex() == code
+
+
+GUIDE_PROGRAM = (".386\n.MODEL FLAT\n.DATA\nx DB 1\ny DD 2\nw DW 3\n.CODE\nmain PROC\n"
+                 "{}\nret\nmain ENDP\nEND main\n")
+
+
+@pytest.mark.parametrize("line, words", [
+    ("mov eax, x", "eax is DWORD, x is BYTE"),
+    ("mov ax, y", "ax is WORD, y is DWORD"),
+    ("add eax, [x+ebx]", "eax is DWORD, x is BYTE"),
+    ("mov [w], eax", "eax is DWORD, w is WORD"),
+])
+def test_guide_refuses_operands_of_different_sizes_as_masm_does(line, words):
+    """MASM's A2022; before, `mov eax, x` with x a BYTE read four bytes silently."""
+    with pytest.raises(AssemblyError, match=f"operands must be the same size: {words}"):
+        assemble(GUIDE_PROGRAM.format(line), dialect="guide")
+
+
+@pytest.mark.parametrize("line, code", [
+    ("mov al, x", "a000900408"), ("mov eax, DWORD PTR x", "a100900408"),
+    ("movzx eax, x", "0fb60500900408"), ("mov x, 5", "c6050090040805"),
+    ("cmp ax, w", "663b0505900408"), ("shl x, cl", "d22500900408"),
+])
+def test_guide_sizes_that_agree_or_are_said_assemble(line, code):
+    text = assemble(GUIDE_PROGRAM.format(line), dialect="guide").section(".text").data
+    assert text.hex() == code + "c3"

@@ -7,6 +7,7 @@ once every declaration is known.
 
 from __future__ import annotations
 
+from ..errors import AssemblyError
 from .data import DATA_UNITS, parse_items
 from .expr import parse_expr, symbols_in
 from .intel import IntelParser, parse_instruction
@@ -24,6 +25,9 @@ UNSUPPORTED = {"extern", "extrn", "includelib", "macro", "invoke", "proto",
                "segment", "ends", "org"}
 # Memory operands of these take no size (lea computes an address; branches are dwords).
 SIZE_FREE = {"lea", "jmp", "call", "push", "pop"}
+# Register and memory operands of different sizes, by design.
+MIXED_SIZES = {"crc32", "movd", "movq", "cvtsi2sd", "cvtsi2ss", "pinsrb", "pinsrw", "pinsrd"}
+MASM_SIZES = {8: "BYTE", 16: "WORD", 32: "DWORD", 64: "QWORD", 80: "TBYTE"}
 
 
 class GuideParser(IntelParser):
@@ -109,10 +113,15 @@ def masm_operands(insn: Insn, typed: dict[str, int]) -> list:
     ops = []
     for op in insn.operands:
         if isinstance(op, Imm) and not op.offset and _names_data(op.expr, typed):
-            op = Mem(None, None, None, None, 1, op.expr, op.column)
+            op = Mem(op.size, None, None, None, 1, op.expr, op.column)   # DWORD PTR x
         ops.append(op)
     names = [op.name if isinstance(op, Reg) else None for op in ops]
-    if insn.mnemonic in SIZE_FREE or sizing_register_bits(insn.mnemonic, names):
+    if insn.mnemonic in SIZE_FREE:
+        return ops
+    bits = sizing_register_bits(insn.mnemonic, names)
+    if bits:
+        if insn.mnemonic not in MIXED_SIZES:
+            _same_size(insn, ops, names, bits, typed)
         return ops
     out = []
     for op in ops:
@@ -123,6 +132,23 @@ def masm_operands(insn: Insn, typed: dict[str, int]) -> list:
                          op.column)
         out.append(op)
     return out
+
+
+def _same_size(insn: Insn, ops: list, names: list, bits: int, typed: dict[str, int]) -> None:
+    """MASM's A2022: `mov eax, x` where x is a BYTE is refused, not read as 4 bytes."""
+    for op in ops:
+        if isinstance(op, Mem) and op.size is None:
+            syms = [s.name for s in symbols_in(op.disp) if s.name in typed]
+            if syms and typed[syms[0]] != bits:
+                reg = next(n for n in names if n)
+                p = insn.pos
+                raise AssemblyError(
+                    f"instruction operands must be the same size: {reg} is "
+                    f"{MASM_SIZES.get(bits, bits)}, {syms[0]} is "
+                    f"{MASM_SIZES.get(typed[syms[0]], typed[syms[0]])}",
+                    file=p.file, line=p.line, column=op.column, text=p.text,
+                    hint=f"say {MASM_SIZES.get(bits, bits)} PTR {syms[0]} to read "
+                         f"{bits // 8} bytes there, or use a register of the label's size")
 
 
 def _names_data(expr, typed: dict[str, int]) -> bool:
