@@ -246,7 +246,10 @@ def load_program(path: str, dialect: str | None, bits: int | None = None):
         raise CpuemuError(f"cannot read {path}: {e.strerror}") from None
     if is_elf(head):
         return load_elf(file)
-    return assemble_file(file, dialect=dialect, bits=bits)
+    program = assemble_file(file, dialect=dialect, bits=bits)
+    for warning in program.warnings:
+        print(warning.render(), file=sys.stderr)
+    return program
 
 
 def cmd_run(args) -> int:

@@ -12,6 +12,8 @@ class CpuemuError(Exception):
 class AssemblyError(CpuemuError):
     """Source text that cannot be assembled; knows where the offending text is."""
 
+    kind = "error"
+
     def __init__(self, message: str, *, file: str = "<input>", line: int = 0, column: int = 0,
                  text: str = "", hint: str = ""):
         self.message, self.file, self.line, self.column = message, file, line, column
@@ -21,12 +23,19 @@ class AssemblyError(CpuemuError):
     def render(self) -> str:
         """`file:line:col: error: message`, then the source line and a caret under the column."""
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        out = f"{where}: error: {self.message}"
+        out = f"{where}: {self.kind}: {self.message}"
         if self.text:
             out += f"\n    {self.text}\n    {' ' * max(self.column - 1, 0)}^"
         if self.hint:
             out += f"\n{self.hint}"
         return out
+
+
+class AssemblyWarning(AssemblyError):
+    """Text that assembles but is likely a mistake (never raised: the assembler collects
+    them in `Program.warnings`, and the command line prints them)."""
+
+    kind = "warning"
 
 
 class LoadError(CpuemuError):

@@ -60,6 +60,7 @@ class Program:
     bits: int = 32
     filename: str = "<input>"
     auxv: dict[int, int] = field(default_factory=dict)   # extra auxv entries (ELF: AT_PHDR...)
+    warnings: list = field(default_factory=list)         # the assembler's AssemblyWarnings
 
     def section(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)

@@ -183,3 +183,28 @@ def test_guide_refuses_operands_of_different_sizes_as_masm_does(line, words):
 def test_guide_sizes_that_agree_or_are_said_assemble(line, code):
     text = assemble(GUIDE_PROGRAM.format(line), dialect="guide").section(".text").data
     assert text.hex() == code + "c3"
+
+
+def test_a_lone_word_that_is_no_instruction_is_a_label_with_nasms_warning():
+    """nasm takes `intt` alone as a label and warns; before, cpuemu was silent."""
+    program = assemble("section .text\n_start: mov eax, 1\n intt\n int 0x80\n", dialect="nasm")
+    [warning] = program.warnings
+    assert (warning.line, warning.column) == (3, 2)
+    assert "label alone on a line without a colon might be in error" in warning.render()
+    assert "did you mean: int" in warning.render()
+    assert "intt" in program.symbols
+
+
+def test_zero_operand_instructions_are_never_labels():
+    for name, code in [("aam", "d40a"), ("retf", "cb"), ("insb", "6c"), ("fcompp", "ded9"),
+                       ("fld1", "d9e8"), ("fabs", "d9e1"), ("outsb", "6e"), ("cpuid", "0fa2")]:
+        program = assemble(f"section .text\n{name}\n", dialect="nasm")
+        assert program.sections[0].data.hex() == code and not program.warnings, name
+
+
+def test_the_command_line_prints_warnings(tmp_path, capsys):
+    source = tmp_path / "orphan.asm"
+    source.write_text("section .text\n_start: mov eax, 1\n rte\n mov ebx, 0\n int 0x80\n")
+    assert main(["run", str(source)]) == 0
+    err = capsys.readouterr().err
+    assert "orphan.asm:3:2: warning: label alone" in err and "did you mean: ret?" in err

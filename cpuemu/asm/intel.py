@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import AssemblyError
+from ..errors import AssemblyError, AssemblyWarning
 from .expr import AddressError, parse_expr, split_address
 from .files import read_source
 from .lexer import TokenStream, describe, tokenize
@@ -126,6 +126,7 @@ class IntelParser:
         self.bits: int | None = None              # the mode the source asked for
         self.bits_pos: Pos | None = None
         self.inferred_bits: int | None = None     # the mode its text implies
+        self.warnings: list[AssemblyWarning] = []
 
     def set_bits(self, bits: int, pos: Pos, column: int) -> None:
         """The source names its mode (`bits 64`); one mode per program."""
@@ -143,7 +144,11 @@ class IntelParser:
         self.parse_lines(self.source, self.filename)
         self.finish()
         return Unit(self.statements, self.dialect, self.filename, self.entry, self.entry_pos,
-                    self.globals, self.bits, self.bits_pos, self.inferred_bits)
+                    self.globals, self.bits, self.bits_pos, self.inferred_bits, self.warnings)
+
+    def warn(self, message: str, pos: Pos, column: int, hint: str = "") -> None:
+        self.warnings.append(AssemblyWarning(message, file=pos.file, line=pos.line,
+                                             column=column, text=pos.text, hint=hint))
 
     def parse_lines(self, source: str, filename: str) -> None:
         for number, text in enumerate(source.splitlines(), 1):

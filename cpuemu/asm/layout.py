@@ -60,13 +60,18 @@ class Layout:
     def __init__(self, unit: Unit, bits: int = 32):
         self.unit, self.bits = unit, bits
         self.by_section: dict[str, list] = {name: [] for name in SECTION_ORDER}
+        self.origins: dict[str, SectionSwitch] = {}      # absolute "sections": no memory
         current = ".text"
         for stmt in unit.statements:
             if isinstance(stmt, SectionSwitch):
                 current = stmt.name
                 self.by_section.setdefault(current, [])
+                if stmt.origin is not None:
+                    self.origins[current] = stmt
             else:
                 self.by_section[current].append(stmt)
+        self.absolute = {s.name for name in self.origins for s in self.by_section[name]
+                         if isinstance(s, Label)}
         self.labels = {s.name: s for s in unit.statements if isinstance(s, Label)}
         self.consts = {s.name: s for s in unit.statements if isinstance(s, Const)}
         for name, const in self.consts.items():
@@ -88,7 +93,11 @@ class Layout:
     def one_pass(self, previous: dict[str, int]) -> PassResult:
         result = PassResult()
         address = TEXT_BASE64 if self.bits == 64 else TEXT_BASE
+        for name in self.origins:                # offsets first: code and data use them
+            self.offsets(name, self.by_section[name], result, previous)
         for name, stmts in self.by_section.items():
+            if name in self.origins:
+                continue
             if not stmts and name != ".text":
                 continue
             base = address if name == ".text" else align_up(address, PAGE)
@@ -107,9 +116,27 @@ class Layout:
             address = base + emitter.size
         return result
 
+    def offsets(self, name: str, stmts: list, result: PassResult,
+                previous: dict[str, int]) -> None:
+        """An `absolute` block: labels count from its origin over reservations; it
+        holds no bytes and takes no memory (struc layouts are made of these)."""
+        switch = self.origins[name]
+        emitter = _Emitter(self, result, previous, name, 0)
+        emitter.pos = switch.pos
+        emitter.base = emitter.eval(switch.origin)
+        emitter.virtual = True
+        for stmt in stmts:
+            if isinstance(stmt, (Data, Insn)) or (isinstance(stmt, Times)
+                                                  and not isinstance(stmt.stmt, Space)):
+                raise _error(stmt.pos, "only reservations (resb, resd...) and labels may "
+                             "follow `absolute` or `struc`: they name offsets, not memory",
+                             stmt.pos.column)
+            emitter.statement(stmt)
+
     def program(self, result: PassResult) -> Program:
         symbols: dict[str, Symbol] = {}
-        placed = sorted((v, n) for n, v in result.symbols.items() if n in self.labels)
+        placed = sorted((v, n) for n, v in result.symbols.items()
+                        if n in self.labels and n not in self.absolute)
         for i, (value, name) in enumerate(placed):
             section = next((s for s in result.sections if s.address <= value <= s.end), None)
             end = section.end if section else value
@@ -117,12 +144,12 @@ class Layout:
             symbols[name] = Symbol(name, value, max(nxt - value, 0), self.labels[name].kind,
                                    section.name if section else "",
                                    exported=name in self.unit.globals)
-        for name in self.consts:
+        for name in [*self.consts, *self.absolute]:
             symbols[name] = Symbol(name, result.symbols[name], 0, "abs")
         entry, kind = self.entry(result, symbols)
         sections = [s for s in result.sections if s.size or s.name == ".text"]
         return Program(sections, symbols, entry, kind, result.source_map, self.bits,
-                       self.unit.filename)
+                       self.unit.filename, warnings=list(self.unit.warnings))
 
     def entry(self, result: PassResult, symbols: dict[str, Symbol]) -> tuple[int, str]:
         unit = self.unit
@@ -150,6 +177,7 @@ class _Emitter:
         self.section, self.base = section, base
         self.out = bytearray()
         self.reserved = 0                   # .bss: zero bytes laid out, never stored
+        self.virtual = section == ".bss"    # only sizes count here (.bss, absolute)
         self.pos: Pos | None = None
 
     @property
@@ -163,16 +191,16 @@ class _Emitter:
     def room(self, more: int, what: str) -> None:
         """AssemblyError unless the section can grow by `more` bytes: cpuemu's limits
         on assembled bytes (MAX_OUTPUT) and on reserved .bss (MAX_RESERVE)."""
-        limit = MAX_RESERVE if self.section == ".bss" else MAX_OUTPUT
+        limit = MAX_RESERVE if self.virtual else MAX_OUTPUT
         if self.size + more > limit:
-            kind = "reserved" if self.section == ".bss" else "assembled"
+            kind = "reserved" if self.virtual else "assembled"
             raise _error(self.pos, f"{what} would make {self.section} {self.size + more:,} "
                          f"bytes, past cpuemu's limit of {limit >> 20} MiB of {kind} bytes", 1)
 
     def fill(self, count: int, byte: int, what: str) -> None:
         """`count` copies of `byte` (zeros in .bss take no memory)."""
         self.room(count, what)
-        if self.section == ".bss" and byte == 0:
+        if self.virtual and byte == 0:
             self.reserved += count
         else:
             self.out += bytes([byte]) * count
@@ -254,7 +282,7 @@ class _Emitter:
                 chunk = bytes(self.out[start:])
                 size = len(chunk) + self.reserved - reserved
                 self.room(size * (n - 1), "this DUP")
-                if self.section == ".bss" and not any(chunk):    # sizes only
+                if self.virtual and not any(chunk):              # sizes only
                     del self.out[start:]
                     self.reserved = reserved + size * n
                 elif n == 0:

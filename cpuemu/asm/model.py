@@ -166,6 +166,7 @@ class Const:
 class SectionSwitch:
     name: str
     pos: Pos
+    origin: Expr | None = None  # nasm `absolute X`: a map of offsets from X, not memory
 
 
 @dataclass
@@ -191,3 +192,4 @@ class Unit:
     bits: int | None = None     # what the source said (`bits 64`, `.code64`), if anything
     bits_pos: Pos | None = None
     inferred_bits: int | None = None    # what it implies (AT&T naming 64-bit registers)
+    warnings: list = field(default_factory=list)    # AssemblyWarning, in line order

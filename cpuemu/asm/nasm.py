@@ -14,14 +14,29 @@ from .data import RESERVE_UNITS, parse_items
 from .expr import parse_expr
 from .intel import IntelParser, parse_instruction
 from .lexer import TokenStream, tokenize
-from .model import Align, Binary, Const, Data, Insn, Num, Pos, SectionSwitch, Space, Times
-from .names import is_register, mnemonics
+from ..errors import AssemblyError
+from .model import (
+    Align,
+    Binary,
+    Const,
+    Data,
+    Here,
+    Insn,
+    Label,
+    Num,
+    Pos,
+    SectionSwitch,
+    Space,
+    Sym,
+    Times,
+)
+from .names import is_register, mnemonics, suggest
 
 NASM_DATA = {"db": 1, "dw": 2, "dd": 4, "dq": 8}
 SECTION_NAMES = {".text": ".text", ".data": ".data", ".bss": ".bss", ".rodata": ".rodata",
                  ".rdata": ".rodata", "text": ".text", "data": ".data", "bss": ".bss"}
-IGNORED = {"cpu", "absolute"}
-UNSUPPORTED = {"extern", "org", "common", "struc", "endstruc", "istruc", "iend", "incbin"}
+IGNORED = {"cpu"}
+UNSUPPORTED = {"extern", "org", "common", "incbin"}
 _DEFINE = re.compile(r"^\s*%\s*(x?i?define)\s+([A-Za-z_.$?][\w.$?]*)\s*(.*)$", re.I)
 _INCLUDE = re.compile(r"""^\s*%\s*include\s+(["'])(.+?)\1\s*(;.*)?$""", re.I)
 
@@ -33,6 +48,10 @@ class NasmParser(IntelParser):
         super().__init__(source, filename)
         self.defines: dict[str, str] = {}
         self.default_rel = False               # `default rel`: [sym] is RIP-relative
+        self.section = ".text"                 # where statements go now
+        self.absolutes = 0                     # `absolute` blocks so far (each is named)
+        self.struc: tuple[str, str, Pos] | None = None    # name, section before, where
+        self.istruc: tuple[str, str, Pos] | None = None   # type, start label, where
 
     def tokenize(self, text: str, pos: Pos):
         stripped = text.strip()
@@ -59,6 +78,73 @@ class NasmParser(IntelParser):
             else:
                 out.append(tok)
         return out
+
+    def switch(self, section: str, pos: Pos, origin=None) -> None:
+        self.section = section
+        self.statements.append(SectionSwitch(section, pos, origin))
+
+    def absolute(self, origin, pos: Pos) -> None:
+        """`absolute X`: what follows names offsets from X (reservations only)."""
+        self.absolutes += 1
+        self.switch(f"absolute {self.absolutes}", pos, origin)
+
+    def structure(self, ts: TokenStream, pos: Pos, word: str) -> None:
+        """struc/endstruc declare a layout (`NAME.field` offsets and `NAME_size`);
+        istruc/at/iend lay out data in it, padding with zeros to each field."""
+        tok = ts.next()
+        if word == "struc":
+            name = ts.next()
+            if name.kind != "id":
+                ts.error("struc needs a name", name)
+            ts.expect_end()
+            if self.struc is not None:
+                ts.error(f"struc {name.value} inside struc {self.struc[0]}", tok)
+            self.struc = (str(name.value), self.section, pos)
+            self.absolute(Num(0), pos)
+            self.define(str(name.value), pos.at(name.column))
+        elif word == "endstruc":
+            ts.expect_end()
+            if self.struc is None:
+                ts.error("endstruc without struc", tok)
+            name, before, _ = self.struc
+            self.statements.append(Const(f"{name}_size", Here(), pos))
+            self.struc = None
+            self.switch(before, pos)
+        elif word == "istruc":
+            name = ts.next()
+            ts.expect_end()
+            start = f"..istruc.{pos.line}.{name.value}"
+            self.statements.append(Label(start, pos))
+            self.istruc = (str(name.value), start, pos)
+        elif word == "at":
+            if self.istruc is None:
+                ts.error("at outside istruc", tok)
+            field = parse_expr(ts, is_register)
+            ts.expect_op(",", "after the field")
+            self._pad_to(field, pos)
+            self.statement(ts, pos)
+        else:                                            # iend
+            ts.expect_end()
+            if self.istruc is None:
+                ts.error("iend without istruc", tok)
+            self._pad_to(Sym(f"{self.istruc[0]}_size", tok.column), pos)
+            self.istruc = None
+
+    def _pad_to(self, offset, pos: Pos) -> None:
+        """Zeros up to `offset` bytes past the istruc's start."""
+        start = Sym(self.istruc[1], 1)
+        self.statements.append(Space(Binary("-", offset, Binary("-", Here(), start)), pos))
+
+    def finish(self) -> None:
+        if self.struc is not None:
+            name, _, pos = self.struc
+            raise AssemblyError(f"struc {name} has no endstruc", file=pos.file,
+                                line=pos.line, column=1, text=pos.text)
+        if self.istruc is not None:
+            name, _, pos = self.istruc
+            raise AssemblyError(f"istruc {name} has no iend", file=pos.file, line=pos.line,
+                                column=1, text=pos.text)
+        super().finish()
 
     def qualify_locals(self, ts: TokenStream) -> None:
         """`.loop` in an operand means the `.loop` under the latest non-local label."""
@@ -102,9 +188,16 @@ class NasmParser(IntelParser):
             if key not in SECTION_NAMES:
                 ts.error(f"unknown section {name.value!r} (use .text, .data, .bss or .rodata)",
                          name)
-            self.statements.append(SectionSwitch(SECTION_NAMES[key], pos))
+            self.switch(SECTION_NAMES[key], pos)
             while not ts.at_end():               # section attributes: align=16 progbits...
                 ts.next()
+        elif word == "absolute":
+            ts.next()
+            origin = parse_expr(ts, is_register)
+            ts.expect_end()
+            self.absolute(origin, pos)
+        elif word in ("struc", "endstruc", "istruc", "at", "iend"):
+            self.structure(ts, pos, word)
         elif word in ("global", "globl"):
             ts.next()
             while True:
@@ -174,5 +267,9 @@ class NasmParser(IntelParser):
                 and word not in mnemonics():
             ts.next()
             self.define(tok.value, pos.at(tok.column))   # a label without its colon
+            guesses = suggest(tok.value)
+            self.warn("label alone on a line without a colon might be in error "
+                      "[-w+label-orphan]", pos, tok.column,
+                      f"did you mean: {', '.join(guesses)}?" if guesses else "")
         else:
             self.statements.append(parse_instruction(ts, pos, self.default_rel))
