@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ..errors import AssemblyError
 from .data import RESERVE_UNITS, parse_items
 from .expr import parse_expr
 from .intel import IntelParser, parse_instruction
 from .lexer import TokenStream, tokenize
-from ..errors import AssemblyError
 from .model import (
     Align,
     Binary,
