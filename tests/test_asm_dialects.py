@@ -212,3 +212,23 @@ def test_gas_64_bit_matches_gnu_as(tmp_path):
         theirs = ELFFile(fh).get_section_by_name(".text").data()
     forms = lambda code: [i.code for i in iced_x86.Decoder(64, code, ip=text.address)]  # noqa: E731
     assert forms(text.data) == forms(theirs[:len(text.data)])
+
+
+@pytest.mark.parametrize("line, code", [
+    # the bytes the real nasm 2.16 gives (objdump of nasm -f elf32 + ld)
+    ("finit", "9bdbe3"), ("fclex", "9bdbe2"), ("fstsw ax", "9bdfe0"),
+    ("fstcw [0x8049000]", "9bd93d00900408"), ("fstsw [0x8049000]", "9bdd3d00900408"),
+    ("fsave [0x8049002]", "9bdd3502900408"), ("fstenv [0x8049002]", "9bd93502900408"),
+    ("fninit", "dbe3"), ("fldcw [0x8049000]", "d92d00900408"),
+    ("ldmxcsr [0x8049000]", "0fae1500900408"), ("sete [0x8049000]", "0f940500900408"),
+])
+def test_x87_waiting_forms_and_one_size_operands_assemble_as_nasm_does(line, code):
+    """finit & co. are fwait + the fn- form; an instruction whose memory operand has
+    one size takes it unsized (`fstcw [cw]`), as nasm does."""
+    program = assemble(f"section .text\n{line}\n", dialect="nasm")
+    assert program.sections[0].data.hex() == code
+
+
+def test_an_operand_of_several_possible_sizes_still_needs_one():
+    with pytest.raises(AssemblyError, match="operation size not specified"):
+        assemble("section .text\nfild [0x8049000]\n", dialect="nasm")

@@ -166,12 +166,47 @@ def settle_sizes(mnemonic: str, ops: list[COp], bits: int) -> list[COp]:
     out = []
     for i, op in enumerate(ops):
         if op.kind == "mem" and op.size is None:
-            if mnemonic not in DEFAULT_DWORD:
-                raise EncodeError("operation size not specified: say byte, word or dword "
-                                  "(e.g. DWORD PTR [x])", i)
-            op = replace(op, size=bits)
+            if mnemonic in DEFAULT_DWORD:
+                op = replace(op, size=bits)
+            else:
+                sizes = memory_sizes(mnemonic, bits)
+                if len(sizes) != 1:
+                    raise EncodeError("operation size not specified: say byte, word or "
+                                      "dword (e.g. DWORD PTR [x])", i)
+                [size] = sizes                # one form only (fstcw, ldmxcsr, fxsave...)
+                if size in SIZE_PTR:
+                    op = replace(op, size=size)
         out.append(op)
     return out
+
+
+@cache
+def memory_sizes(mnemonic: str, bits: int) -> frozenset[int]:
+    """The sizes, in bits, of the memory operand of every form of `mnemonic` this mode
+    has (one size: an unsized operand is unambiguous, as nasm and MASM take it)."""
+    return frozenset(size for size, mode in _memory_forms().get(mnemonic, ()) if mode[bits])
+
+
+@cache
+def _memory_forms() -> dict[str, list]:
+    """mnemonic -> (memory operand bits, {32: available, 64: available}) per form."""
+    names = iced_mnemonic_names()
+    out: dict[str, list] = {}
+    for code in range(_code_count()):
+        info = iced_x86.OpCodeInfo(code)
+        if any(info.op_kind(i) in _MEMORY_KINDS for i in range(info.op_count)):
+            out.setdefault(names.get(info.mnemonic, ""), []).append(
+                (iced_x86.MemorySizeExt.size(info.memory_size) * 8,
+                 {32: info.mode32, 64: info.mode64}))
+    return out
+
+
+_MEMORY_KINDS = frozenset(v for k, v in vars(iced_x86.OpCodeOperandKind).items()
+                          if isinstance(v, int) and "MEM" in k)
+
+
+def _code_count() -> int:
+    return max(v for v in vars(iced_x86.Code).values() if isinstance(v, int)) + 1
 
 
 def check_mode(mnemonic: str, ops: list[COp], bits: int) -> None:
@@ -250,6 +285,9 @@ def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: in
            bits: int = 32) -> tuple[bytes, str]:
     """Bytes for one instruction at `address`, and the text handed to keystone."""
     written = mnemonic.lower()
+    if written in WAITING_FORMS:          # finit is fwait + fninit, as every assembler has it
+        code, text = encode(WAITING_FORMS[written], ops, prefixes, address + 1, bits)
+        return b"\x9b" + code, f"fwait; {text}"
     if bits == 64:
         written = WORD_SIZED_64.get(written, written)
     mnemonic = canonical(written)
@@ -270,6 +308,11 @@ def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: in
     code = keep_segment_override(ops, code, bits)
     verify(mnemonic, ops, prefixes, code, address, bits, text)
     return code, text
+
+
+# x87 control instructions whose plain spelling waits for pending exceptions first.
+WAITING_FORMS = {"finit": "fninit", "fclex": "fnclex", "fstsw": "fnstsw", "fstcw": "fnstcw",
+                 "fsave": "fnsave", "fstenv": "fnstenv"}
 
 
 def push_immediate(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...],
