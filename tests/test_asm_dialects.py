@@ -232,3 +232,63 @@ def test_x87_waiting_forms_and_one_size_operands_assemble_as_nasm_does(line, cod
 def test_an_operand_of_several_possible_sizes_still_needs_one():
     with pytest.raises(AssemblyError, match="operation size not specified"):
         assemble("section .text\nfild [0x8049000]\n", dialect="nasm")
+
+
+NASM_FLOATS = """section .data
+dd 1.5
+dq -2.5e-3
+dt 3.14
+dd 1e3
+dd 0x1.8p3
+dd 1.
+dq 1_000.25
+dd __float32__(1.5)
+dq __float64__(-0.1)
+dd 3.4028235e38
+dd 1e-45
+dd 1e39
+dw 1.5
+dd __Infinity__
+dd -__QNaN__
+dd __SNaN__
+dq 0.1, -0.0, 2.0
+"""
+# objdump -s of the real nasm 2.16's output for NASM_FLOATS (exactly rounded: dd 1e-45 is
+# the smallest denormal, dd 1e39 overflows to infinity, dw 1.5 is binary16)
+NASM_FLOAT_BYTES = (
+    "0000c03f7b14ae47e17a64bfc3f5285c" "8fc2f5c8004000007a44000040410000"
+    "803f0000000000428f400000c03f9a99" "99999999b9bfffff7f7f010000000000"
+    "807f003e0000807f0000c0ff0100807f" "9a9999999999b93f0000000000000080"
+    "0000000000000040")
+
+
+def test_nasm_floating_point_data_is_the_real_nasms_bytes():
+    data = assemble(NASM_FLOATS, dialect="nasm").section(".data").data
+    assert data.hex() == NASM_FLOAT_BYTES
+
+
+def test_gas_float_and_double_are_gnu_as_bytes():
+    program = assemble(".data\n.float 1.5, -2.5e-3, 1\n.double 0.1, 3\n.tfloat 3.14\n",
+                       dialect="gas")
+    assert program.section(".data").data.hex() == (        # objdump of GNU as 2.40's output
+        "0000c03f0ad723bb0000803f9a9999999999b93f0000000000000840c3f5285c8fc2f5c80040")
+
+
+def test_guide_real4_real8_real10_size_their_labels():
+    program = assemble(".386\n.MODEL FLAT\n.DATA\nx REAL4 1.5\ny REAL8 -0.1, 2\n"
+                       "z REAL10 3.14\n.CODE\nmain PROC\nfld x\nfld y\nfld z\nret\n"
+                       "main ENDP\nEND main\n", dialect="guide")
+    assert program.section(".data").data.hex() == \
+        "0000c03f9a9999999999b9bf0000000000000040c3f5285c8fc2f5c80040"
+    assert program.section(".text").data.hex() == \
+        "d90500900408" "dd0504900408" "db2d14900408" "c3"        # fld dword, qword, tbyte
+
+
+@pytest.mark.parametrize("source, words", [
+    ("section .data\ndt 1\n", "integer supplied as 80-bit data"),
+    ("section .data\ndb 1.5\n", "no 8-bit floating-point format"),
+    ("section .text\nmov eax, 1.5\n", "has no integer value"),
+])
+def test_floating_point_constants_where_they_have_no_meaning(source, words):
+    with pytest.raises(AssemblyError, match=words):
+        assemble(source, dialect="nasm")

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from fractions import Fraction
 
 from ..limits import MAX_VALUE_BITS
+from .floats import FUNCTIONS as FLOAT_FUNCTIONS
+from .floats import encode as encode_float
+from .floats import parse_literal
 from .lexer import Token, TokenStream, describe
 from .model import Binary, Expr, Here, Num, RegRef, Sym, Unary
 
@@ -70,6 +74,12 @@ class ExprParser:
             return Num(int(tok.value))
         if tok.kind == "str":
             return Num(string_value(tok.value))
+        if tok.kind == "float":
+            ts.error("a floating-point constant has no integer value: put it in dd, dq or "
+                     "dt data, or say __float32__(x) / __float64__(x) for its bits", tok)
+        if tok.kind == "id" and str(tok.value).lower() in FLOAT_FUNCTIONS and \
+                ts.peek().is_op("("):
+            return self.float_bits(tok)
         if tok.is_op("("):
             inner = self.parse()
             ts.expect_op(")")
@@ -90,6 +100,24 @@ class ExprParser:
             return Sym(name, tok.column)
         ts.error(f"expected an expression, found {describe(tok)}", tok)
         raise AssertionError  # unreachable: error() raises
+
+
+    def float_bits(self, tok) -> Expr:
+        """`__float32__(1.5)`: the bits of the constant, as an integer (nasm)."""
+        ts = self.ts
+        ts.expect_op("(")
+        negative = bool(ts.accept_op("-"))
+        ts.accept_op("+")
+        arg = ts.next()
+        if arg.kind not in ("float", "num"):
+            ts.error(f"{tok.value} takes a floating-point constant", arg)
+        ts.expect_op(")", f"to close {tok.value}(")
+        try:
+            value = parse_literal(arg.value) if arg.kind == "float" else Fraction(arg.value)
+        except ValueError as e:
+            ts.error(str(e), arg)
+        size = FLOAT_FUNCTIONS[str(tok.value).lower()]
+        return Num(int.from_bytes(encode_float(value, negative, size), "little"))
 
 
 def parse_expr(ts: TokenStream, is_register: Callable[[str], bool], **kw) -> Expr:

@@ -54,6 +54,7 @@ RENAMED = {"cltd": "cdq", "cwtl": "cwde", "cbtw": "cbw", "cwtd": "cwd", "movsl":
            "stosq": "stosq", "lodsq": "lodsq", "cmpsq": "cmpsq", "scasq": "scasq"}
 _EXTEND = re.compile(r"^mov([sz])([bwl])([wlq])$")
 RELOCATIONS = ("@PLT", "@GOTPCREL")
+FLOAT_UNITS = {".float": 4, ".single": 4, ".double": 8, ".tfloat": 10}
 DATA_UNITS = {".byte": 1, ".word": 2, ".short": 2, ".value": 2, ".hword": 2, ".long": 4,
               ".int": 4, ".quad": 8}
 IGNORED = {".file", ".ident", ".loc", ".type", ".size", ".local", ".hidden", ".weak",
@@ -184,6 +185,8 @@ class GasParser(IntelParser):
             self.emit(Data(1, items, pos))
         elif word in DATA_UNITS:
             self.emit(Data(DATA_UNITS[word], parse_items(ts, DATA_UNITS[word]), pos))
+        elif word in FLOAT_UNITS:                # .float 1.5: every item a float, as as has it
+            self.emit(Data(FLOAT_UNITS[word], parse_items(ts, FLOAT_UNITS[word]), pos, True))
         elif word in (".zero", ".skip", ".space"):
             count = parse_expr(ts, is_register)
             fill = 0

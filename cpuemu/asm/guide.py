@@ -8,7 +8,7 @@ once every declaration is known.
 from __future__ import annotations
 
 from ..errors import AssemblyError
-from .data import DATA_UNITS, parse_items
+from .data import DATA_UNITS, REAL_UNITS, parse_items
 from .expr import parse_expr, symbols_in
 from .intel import IntelParser, parse_instruction
 from .lexer import TokenStream
@@ -71,13 +71,13 @@ class GuideParser(IntelParser):
             ts.error(f"unsupported directive {tok.value!r}")
         elif word in DATA_UNITS and not (after.kind == "id" and second in DATA_UNITS):
             ts.next()
-            self.data(ts, pos, DATA_UNITS[word])
+            self.data(ts, pos, DATA_UNITS[word], word in REAL_UNITS)
         elif tok.kind == "id" and second in DATA_UNITS and not is_register(word) \
                 and not ts.peek(2).is_id("ptr"):
             ts.next()
             unit = DATA_UNITS[ts.next().value.lower()]
             self.define(tok.value, pos.at(tok.column), "object", unit * 8)
-            self.data(ts, pos, unit)
+            self.data(ts, pos, unit, second in REAL_UNITS)
         elif tok.kind == "id" and second == "proc":
             ts.next()
             ts.next()
@@ -96,10 +96,10 @@ class GuideParser(IntelParser):
         else:
             self.statements.append(parse_instruction(ts, pos))
 
-    def data(self, ts: TokenStream, pos: Pos, unit: int) -> None:
+    def data(self, ts: TokenStream, pos: Pos, unit: int, real: bool = False) -> None:
         items = parse_items(ts, unit)
         ts.expect_end()
-        self.statements.append(Data(unit, items, pos))
+        self.statements.append(Data(unit, items, pos, real))
 
     def finish(self) -> None:
         typed = {s.name: s.unit for s in self.statements if isinstance(s, Label) and s.unit}

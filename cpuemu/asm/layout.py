@@ -9,6 +9,7 @@ previous pass's symbols exactly, and that pass's bytes are the program.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from ..cpu.memory import PAGE
 from ..errors import AssemblyError
@@ -16,6 +17,8 @@ from ..limits import MAX_OUTPUT, MAX_REPEAT, MAX_RESERVE
 from ..program import Program, Section, SourceLine, Symbol
 from .encode import COp, EncodeError, encode
 from .expr import ExprError, Undefined, evaluate
+from .floats import FORMATS as FLOAT_FORMATS
+from .floats import encode as encode_float
 from .model import (
     Align,
     Const,
@@ -23,6 +26,7 @@ from .model import (
     DataItem,
     Dup,
     Expr,
+    FloatItem,
     Imm,
     Insn,
     Label,
@@ -264,12 +268,17 @@ class _Emitter:
 
     def data(self, stmt: Data) -> None:
         for item in stmt.items:
-            self.item(item, stmt.unit)
+            self.item(item, stmt.unit, stmt.real)
 
-    def item(self, item: DataItem, unit: int) -> None:
+    def item(self, item: DataItem, unit: int, real: bool = False) -> None:
         match item:
             case bytes():
                 self.out += item
+            case FloatItem(value=value, negative=negative, column=column):
+                if unit not in FLOAT_FORMATS:
+                    raise _error(self.pos, f"no {unit * 8}-bit floating-point format: put "
+                                 "floating-point constants in dw, dd, dq or dt", column)
+                self.out += encode_float(value, negative, unit)
             case Uninit():
                 self.fill(unit, 0, "this reservation")
             case Dup(count=count, items=items):
@@ -278,7 +287,7 @@ class _Emitter:
                     raise _error(self.pos, f"DUP count is negative ({n})", 1)
                 start, reserved = len(self.out), self.reserved
                 for it in items:
-                    self.item(it, unit)
+                    self.item(it, unit, real)
                 chunk = bytes(self.out[start:])
                 size = len(chunk) + self.reserved - reserved
                 self.room(size * (n - 1), "this DUP")
@@ -289,7 +298,13 @@ class _Emitter:
                     del self.out[start:]
                 else:                        # (reserved only changes in .bss)
                     self.out += chunk * (n - 1)
+            case _ if real:                       # REAL4 3 is the floating-point 3.0
+                value = self.eval(item)
+                self.out += encode_float(Fraction(abs(value)), value < 0, unit)
             case _:
+                if unit == 10:
+                    raise _error(self.pos, "integer supplied as 80-bit data: write a "
+                                 "floating-point constant (3.0)", 1)
                 value = self.eval(item)
                 bits = unit * 8
                 if not -(1 << (bits - 1)) <= value < (1 << bits):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..errors import AssemblyError
 from ..limits import MAX_VALUE_BITS
+from .floats import LITERAL as FLOAT_LITERAL
 from .model import Pos
 
 
@@ -119,6 +120,10 @@ def tokenize(line: str, pos: Pos, *, suffixes: bool = True, escapes: str = "`",
             tokens.append(Token("str", value, i + 1))
             i = end
             continue
+        if ch.isdigit() and (f := FLOAT_LITERAL.match(line, i)):
+            tokens.append(Token("float", f.group(), i + 1))      # 1.5, 2e-3, 0x1.8p3
+            i = f.end()
+            continue
         if ch.isdigit():
             m = number.match(line, i)
             if not m:
@@ -214,6 +219,8 @@ def describe(tok: Token) -> str:
         return "end of line"
     if tok.kind == "str":
         return "string"
+    if tok.kind == "float":
+        return f"floating-point constant {tok.value}"
     if tok.kind == "num" and tok.value.bit_length() > 64:
         return f"a {tok.value.bit_length()}-bit number"
     return repr(str(tok.value))

@@ -121,14 +121,24 @@ class Uninit:
     """`?`: a unit of storage with no initial value (zero)."""
 
 
-DataItem = Expr | bytes | Dup | Uninit
+@dataclass(frozen=True)
+class FloatItem:
+    """A floating-point constant in data: an exact value, or "inf", "qnan", "snan"."""
+
+    value: object               # fractions.Fraction or one of the special names
+    negative: bool = False
+    column: int = 0
+
+
+DataItem = Expr | bytes | Dup | Uninit | FloatItem
 
 
 @dataclass
 class Data:
-    unit: int                   # bytes per item: 1, 2, 4, 8
+    unit: int                   # bytes per item: 1, 2, 4, 8 (10: dt, REAL10)
     items: list[DataItem]
     pos: Pos
+    real: bool = False          # REAL4/8/10: integers are floating-point values too
 
 
 @dataclass

@@ -32,7 +32,7 @@ from .model import (
 )
 from .names import is_register, mnemonics, suggest
 
-NASM_DATA = {"db": 1, "dw": 2, "dd": 4, "dq": 8}
+NASM_DATA = {"db": 1, "dw": 2, "dd": 4, "dq": 8, "dt": 10}
 SECTION_NAMES = {".text": ".text", ".data": ".data", ".bss": ".bss", ".rodata": ".rodata",
                  ".rdata": ".rodata", "text": ".text", "data": ".data", "bss": ".bss"}
 IGNORED = {"cpu"}

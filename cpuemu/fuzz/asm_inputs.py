@@ -21,19 +21,23 @@ DIRECTIVES = {
     "nasm": ["section .text", "section .data", "section .bss", "segment", "global",
              "extern", "bits 32", "bits 64", "[bits 32]", "db", "dw", "dd", "dq", "dt",
              "resb", "resw", "resd", "resq", "times", "equ", "align", "%define", "%include",
-             "$", "$$", "byte", "word", "dword", "qword", "strict", "rel", "default rel"],
+             "$", "$$", "byte", "word", "dword", "qword", "strict", "rel", "default rel",
+             "struc s", "endstruc", "istruc s", "at s.a,", "iend", "absolute", "dt", "rest",
+             ".a resd 1", "__float32__(1.5)", "__Infinity__", "-__QNaN__"],
     "gas": [".text", ".data", ".bss", ".section .rodata", ".globl", ".global", ".long",
             ".byte", ".word", ".quad", ".string", ".asciz", ".ascii", ".zero", ".skip",
             ".space", ".align", ".balign", ".p2align", ".comm", ".lcomm", ".type", ".size",
-            ".code32", ".code64", ".set", ".equ", ".cfi_startproc", "1:", "1b", "1f", "@function"],
+            ".code32", ".code64", ".set", ".equ", ".cfi_startproc", "1:", "1b", "1f", "@function",
+            ".float", ".double", ".single", ".tfloat"],
     "guide": [".DATA", ".CODE", ".MODEL FLAT", ".386", "DB", "DW", "DD", "DQ", "DUP", "?",
               "PTR", "BYTE PTR", "DWORD PTR", "OFFSET", "PROC", "ENDP", "END", "INCLUDE",
-              "main", "TYPE", "LENGTHOF", "SIZEOF"],
+              "main", "TYPE", "LENGTHOF", "SIZEOF", "REAL4", "REAL8", "REAL10", "TBYTE"],
 }
 NUMBERS = ["0", "1", "-1", "7", "0x7fffffff", "0xffffffff", "0x100000000", "4294967296",
            "0ffffffffh", "0b101", "101b", "0o17", "17q", "09", "0x", "1e3", "$08", "'ab'",
            "`\\n`", "1 << 80000", "3 << 99999999999999999999", "1/0", "5 % 0",
-           "0x" + "f" * 40, "9" * 5000, "-0x80000000", "(1)", "((((1))))", "~0", "!1"]
+           "0x" + "f" * 40, "9" * 5000, "-0x80000000", "(1)", "((((1))))", "~0", "!1",
+           "1.5", "-2.5e-3", "1e39", "0x1.8p3", "1.", "3.4028235e38", "1e-400", "9" * 400 + ".5"]
 PUNCTUATION = list("[](),:+-*/%$#.;'\"`{}<>=&|^~!@\\") + ["<<", ">>", "::", "..", "\t",
                                                        "\0", "\x7f", "é", "\u202e"]
 
@@ -147,14 +151,17 @@ def operand(rng: random.Random, dialect: str) -> str:
 
 STATEMENTS = {
     "nasm": ["{m} {o}, {o}", "{m} {o}", "db {e}, {e}", "dd {e}", "dw {s}", "resb {e}",
+             "dd {f}", "dt {f}", "dq {f}, {f}", "struc t\n.a resd {e}\nendstruc",
+             "istruc t\nat t.a, dd {e}\niend", "absolute {e}",
              "resw {e}", "times {e} db {e}", "times {e} nop", "align {e}", "x equ {e}",
              "%define X {e}", "label: {m} {o}", "section .bss", "section .data", "dq {e}"],
     "gas": ["{m} {o}, {o}", "{m} {o}", ".long {e}", ".byte {e}, {e}", ".skip {e}, {e}",
             ".zero {e}", ".p2align {e}", ".balign {e}", ".set x, {e}", "x = {e}",
-            ".string {s}", "label: {m} {o}", ".section .bss", ".comm buf, {e}"],
+            ".string {s}", "label: {m} {o}", ".section .bss", ".comm buf, {e}",
+            ".float {f}", ".double {f}, {e}"],
     "guide": ["{m} {o}, {o}", "{m} {o}", "x DB {e}", "y DD {e} DUP({e})", "z DW {e} DUP(?)",
               "w BYTE {s}", ".DATA", ".CODE", "f PROC", "f ENDP", "mov eax, OFFSET x",
-              "arr DD {e}, {e}, {e}"],
+              "arr DD {e}, {e}, {e}", "r REAL4 {f}", "q REAL10 {f}, {e}"],
 }
 
 
@@ -169,7 +176,8 @@ def statements(rng: random.Random, dialect: str) -> str:
         while "{" in line:
             slot = line[line.index("{"):line.index("}") + 1]
             fill = {"{m}": lambda: rng.choice(names), "{o}": lambda: operand(rng, dialect),
-                    "{e}": lambda: expression(rng)}[slot]()
+                    "{e}": lambda: expression(rng),
+                    "{f}": lambda: rng.choice(NUMBERS[-8:] + ["-1.5", "__SNaN__"])}[slot]()
             line = line.replace(slot, fill, 1)
         lines.append(line)
     return "\n".join(lines)
