@@ -292,3 +292,23 @@ def test_guide_real4_real8_real10_size_their_labels():
 def test_floating_point_constants_where_they_have_no_meaning(source, words):
     with pytest.raises(AssemblyError, match=words):
         assemble(source, dialect="nasm")
+
+
+X87_NASM = ("section .text\nfmul st0, st1\nfdivp st1, st0\nfld st1\nfxch st2\nfadd st0, st3\n"
+            "faddp\nfstp st1\nfucomip st0, st1\nfmul st1\nfcmovb st0, st1\nffree st7\n")
+X87_GAS = (".text\nfsub %st, %st(1)\nfsubr %st, %st(1)\nfdiv %st, %st(1)\nfdivr %st, %st(1)\n"
+           "fsubp %st, %st(1)\nfsubrp %st, %st(1)\nfdivp %st, %st(1)\nfdivrp %st, %st(1)\n"
+           "fsub %st(1), %st\nfdivp\nfsubp\nfld %st(1)\nfxch %st(2)\n")
+
+
+def test_x87_register_forms_are_the_real_assemblers_bytes():
+    """nasm's st0..st7, AT&T's %st/%st(i) with GNU as's operand-order quirk (fsub with a
+    destination other than %st(0) is Intel's fsubr), MASM's ST/ST(i); the bytes are
+    what nasm 2.16 and GNU as 2.40 produce."""
+    assert assemble(X87_NASM, dialect="nasm").sections[0].data.hex() == \
+        "d8c9def9d9c1d9cad8c3dec1ddd9dfe9d8c9dac1ddc7"
+    assert assemble(X87_GAS, dialect="gas").sections[0].data.hex() == \
+        "dce1dce9dcf1dcf9dee1dee9def1def9d8e1def1dee1d9c1d9ca"
+    guide = assemble(".386\n.MODEL FLAT\n.CODE\nmain PROC\nfmul ST(0), ST(1)\nfld ST(1)\n"
+                     "faddp ST(1), ST\nret\nmain ENDP\nEND main\n", dialect="guide")
+    assert guide.sections[0].data.hex() == "d8c9d9c1dec1c3"

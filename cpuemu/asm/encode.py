@@ -118,7 +118,7 @@ def render_operand(op: COp, mnemonic: str, bits: int = 32, next_ip: int = 0) -> 
     """Intel text for keystone. `next_ip` is the address after the instruction (for
     RIP-relative targets: the displacement is computed here, not by keystone)."""
     if op.kind == "reg":
-        return op.reg
+        return X87_STACK.get(op.reg, op.reg)        # keystone spells st1 as st(1)
     if op.kind == "imm":
         if mnemonic in RELATIVE:
             return f"{op.value & (MASK64 if bits == 64 else MASK32):#x}"
@@ -144,6 +144,9 @@ def render_operand(op: COp, mnemonic: str, bits: int = 32, next_ip: int = 0) -> 
     size = f"{SIZE_PTR[op.size]} ptr " if op.size else ""
     seg = f"{op.seg}:" if op.seg else ""
     return f"{size}{seg}[{inner}]"
+
+
+X87_STACK = {f"st{i}": f"st({i})" for i in range(8)}
 
 
 def render(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], bits: int = 32,
@@ -429,6 +432,9 @@ def verify(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], code: bytes
     mine = list(ops)
     if mnemonic == "imul" and len(mine) == 2 and mine[1].kind == "imm":
         mine = [mine[0], mine[0], mine[1]]         # imul eax, 10 is imul eax, eax, 10
+    if mnemonic.startswith("f") and len(theirs) == len(mine) + 1 and \
+            ins.op0_kind == iced_x86.OpKind.REGISTER and ins.op0_register == iced_x86.Register.ST0:
+        mine = [COp("reg", reg="st0"), *mine]      # fxch st2 is fxch st0, st2
     if len(mine) != len(theirs):
         raise mismatch(f"{len(theirs)} operands, expected {len(mine)}")
     if mnemonic in _SYMMETRIC and len(mine) == 2 and not _op_equal(ins, 0, mine[0], bits):

@@ -18,7 +18,7 @@ from dataclasses import replace
 from .data import parse_items
 from .expr import parse_expr, symbols_in
 from .intel import IntelParser, unknown_mnemonic
-from .lexer import TokenStream, tokenize
+from .lexer import TokenStream, tokenize, x87_registers
 from .model import (
     Align,
     Binary,
@@ -54,6 +54,11 @@ RENAMED = {"cltd": "cdq", "cwtl": "cwde", "cbtw": "cbw", "cwtd": "cwd", "movsl":
            "stosq": "stosq", "lodsq": "lodsq", "cmpsq": "cmpsq", "scasq": "scasq"}
 _EXTEND = re.compile(r"^mov([sz])([bwl])([wlq])$")
 RELOCATIONS = ("@PLT", "@GOTPCREL")
+# The AT&T x87 quirk GNU as keeps (and gcc relies on): with a destination other than
+# %st(0), fsub means Intel's fsubr and so on, the popping forms included.
+AT_T_X87_SWAP = {"fsub": "fsubr", "fsubr": "fsub", "fdiv": "fdivr", "fdivr": "fdiv",
+                 "fsubp": "fsubrp", "fsubrp": "fsubp", "fdivp": "fdivrp", "fdivrp": "fdivp"}
+X87_DEEP = {f"st{i}" for i in range(1, 8)}
 FLOAT_UNITS = {".float": 4, ".single": 4, ".double": 8, ".tfloat": 10}
 DATA_UNITS = {".byte": 1, ".word": 2, ".short": 2, ".value": 2, ".hword": 2, ".long": 4,
               ".int": 4, ".quad": 8}
@@ -85,8 +90,8 @@ class GasParser(IntelParser):
         self.got_load = False                   # this statement reads `sym@GOTPCREL`
 
     def tokenize(self, text: str, pos: Pos):
-        return tokenize(_strip_comments(text), pos, suffixes=False, escapes='"',
-                        octal_zero=True, comment="#")
+        return x87_registers(tokenize(_strip_comments(text), pos, suffixes=False, escapes='"',
+                                      octal_zero=True, comment="#"), "%")
 
     def parse_lines(self, source: str, filename: str) -> None:
         for number, text in enumerate(source.splitlines(), 1):
@@ -254,6 +259,10 @@ class GasParser(IntelParser):
         if size or src_size:
             operands = [_sized(op, src_size if src_size and i == len(operands) - 1 else size)
                         for i, op in enumerate(operands)]
+        if mnemonic in AT_T_X87_SWAP and (
+                (operands and isinstance(operands[0], Reg) and operands[0].name in X87_DEEP)
+                or (not operands and mnemonic.endswith("p"))):
+            mnemonic = AT_T_X87_SWAP[mnemonic]
         if mnemonic in SHIFTS and len(operands) == 1:     # `shrq %rax` shifts by one
             operands.append(Imm(Num(1), operands[0].column))
         if self.got_load and mnemonic == "mov":     # the address the GOT slot would hold

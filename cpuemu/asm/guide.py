@@ -11,7 +11,7 @@ from ..errors import AssemblyError
 from .data import DATA_UNITS, REAL_UNITS, parse_items
 from .expr import parse_expr, symbols_in
 from .intel import IntelParser, parse_instruction
-from .lexer import TokenStream
+from .lexer import TokenStream, tokenize, x87_registers
 from .model import Align, Const, Data, Imm, Insn, Label, Mem, Num, Pos, Reg, SectionSwitch
 from .names import is_register, sizing_register_bits
 
@@ -95,6 +95,9 @@ class GuideParser(IntelParser):
             self.define(tok.value, pos.at(tok.column))
         else:
             self.statements.append(parse_instruction(ts, pos))
+
+    def tokenize(self, text: str, pos: Pos):
+        return x87_registers(tokenize(text, pos))           # ST, ST(1)
 
     def data(self, ts: TokenStream, pos: Pos, unit: int, real: bool = False) -> None:
         items = parse_items(ts, unit)

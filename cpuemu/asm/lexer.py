@@ -224,3 +224,26 @@ def describe(tok: Token) -> str:
     if tok.kind == "num" and tok.value.bit_length() > 64:
         return f"a {tok.value.bit_length()}-bit number"
     return repr(str(tok.value))
+
+
+def x87_registers(tokens: list[Token], prefix: str = "") -> list[Token]:
+    """`st(1)` -> `st1`, and a bare `st` -> `st0`: the x87 stack as AT&T (`%st(1)`, with
+    `prefix` "%") and MASM write it, in the spelling the rest of cpuemu uses."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        is_st = tok.kind == "id" and str(tok.value).lower() == "st" and \
+            (not prefix or (out and out[-1].is_op(prefix)))
+        if is_st:
+            n = tokens[i + 1:i + 4]
+            if len(n) == 3 and n[0].is_op("(") and n[1].kind == "num" and 0 <= n[1].value < 8 \
+                    and n[2].is_op(")"):
+                out.append(Token("id", f"st{n[1].value}", tok.column))
+                i += 4
+                continue
+            out.append(Token("id", "st0", tok.column))
+        else:
+            out.append(tok)
+        i += 1
+    return out
