@@ -406,3 +406,19 @@ def test_a_16_bit_call_pushes_ip_and_jumps_within_64k_on_both_engines():
         assert machine.regs.esp == esp - 2 and machine.read(esp - 2, 2) == b"\x04\x80"
         results.append(machine.snapshot())
     assert results[0] == results[1]
+
+
+def test_a_source_the_host_will_not_let_us_read_is_one_line_of_error(tmp_path, monkeypatch,
+                                                                      capsys):
+    """As root nothing is unreadable, so the host's refusal is simulated where cpuemu
+    opens the file."""
+    import cpuemu.cli
+    from cpuemu.cli import main
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    source = tmp_path / "secret.asm"
+    shutil.copy(HELLO, source)
+    monkeypatch.setattr(cpuemu.cli, "open", refuse, raising=False)
+    assert main(["run", str(source)]) == 2
+    assert f"cannot read {source}: Permission denied" in capsys.readouterr().err
