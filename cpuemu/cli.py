@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     asm = sub.add_parser("asm", help="assemble and show the result",
                          description="Assemble FILE and print what it became.")
     _source_args(asm)
+    asm.add_argument("-o", "--output", metavar="OUT",
+                     help="write a static Linux executable (ELF, 32- or 64-bit) to OUT: it "
+                          "runs natively and under `cpuemu run OUT`")
     asm.add_argument("--listing", action="store_true",
                      help="address, bytes and source line per instruction (the default)")
     asm.add_argument("--translated", action="store_true",
@@ -394,6 +397,14 @@ def cmd_debug(args) -> int:
 
 def cmd_asm(args) -> int:
     program = load_program(args.file, args.dialect, args.bits)
+    if args.output:
+        from .elf import is_elf
+        if program.filename == args.file and is_elf(Path(args.file).read_bytes()[:4]):
+            raise CpuemuError(f"{args.file} is already an executable")
+        from .elf_writer import write_elf
+        write_elf(program, args.output)
+        if not args.listing and not args.translated:
+            return 0
     if args.translated:
         from .machine import Machine
         from .views.translated import translated

@@ -108,3 +108,23 @@ def test_engines_agree_at_every_instruction_of_the_64_bit_samples(name):
     assert outcome.agreed, outcome.divergence.report()
     assert outcome.stop.reason == "exited"
     assert outcome.stop.status == int((SAMPLES / name).with_suffix(".status").read_text())
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_asm_output_is_an_executable_that_runs_natively_and_here(source, tmp_path):
+    """`cpuemu asm FILE -o OUT`: the static ELF prints the sample's .expected and exits
+    with its .status natively (this machine runs 32- and 64-bit Linux programs) and
+    under `cpuemu run OUT`, which loads it through the ELF loader."""
+    import subprocess
+
+    from cpuemu.cli import main
+    from cpuemu.elf import load_elf
+    exe = tmp_path / "prog"
+    assert main(["asm", str(source), "-o", str(exe)]) == 0
+    expected = (source.with_suffix(".expected").read_bytes(),
+                int(source.with_suffix(".status").read_text()))
+    native = subprocess.run([str(exe)], capture_output=True, timeout=60)
+    assert (native.stdout, native.returncode) == expected
+    machine = Machine(load_elf(exe))
+    stop = machine.run(max_instructions=1_000_000)
+    assert (machine.stdout, stop.status) == expected
