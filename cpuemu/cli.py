@@ -185,6 +185,8 @@ def _usable_streams() -> set[str]:
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))     # noqa: SIM115 (lives with us)
             closed.add(name)
+        elif hasattr(getattr(sys, name), "reconfigure"):  # source lines may hold any bytes
+            getattr(sys, name).reconfigure(errors="backslashreplace")
     return closed
 
 

@@ -208,3 +208,19 @@ def test_the_command_line_prints_warnings(tmp_path, capsys):
     assert main(["run", str(source)]) == 0
     err = capsys.readouterr().err
     assert "orphan.asm:3:2: warning: label alone" in err and "did you mean: ret?" in err
+
+
+def test_a_byte_order_mark_and_latin_1_bytes_are_taken_as_nasm_takes_them(tmp_path):
+    from cpuemu import assemble_file
+    source = tmp_path / "latin.asm"
+    source.write_bytes(b"\xef\xbb\xbfsection .data\nmsg db \"caf\xe9\", 10 ; \xe9t\xe9\n")
+    assert assemble_file(source).section(".data").data == b"caf\xe9\n"   # nasm's bytes
+
+
+def test_an_extension_that_disagrees_with_the_text_gets_a_hint(tmp_path):
+    from cpuemu import assemble_file
+    source = tmp_path / "hello.s"
+    source.write_text("section .text\nglobal _start\n_start: mov eax, 1\n int 0x80\n")
+    with pytest.raises(AssemblyError, match="looks like the nasm dialect: try --dialect nasm"):
+        assemble_file(source)
+    assert assemble_file(source, dialect="nasm").entry == 0x08048000

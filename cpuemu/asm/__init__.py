@@ -64,6 +64,8 @@ def assemble(source: str, *, dialect: str | None = None, bits: int | None = None
         raise AssemblyError(f"cpuemu runs 32- and 64-bit code, not {bits}-bit", file=name)
     try:
         return _assemble(source, dialect, bits, filename, name)
+    except AssemblyError as e:
+        raise _with_dialect_hint(e, source, dialect, filename) from None
     except RecursionError:
         raise AssemblyError("an expression or operand nested too deeply", file=name) from None
     except (AssemblyError, KeyboardInterrupt):
@@ -71,6 +73,21 @@ def assemble(source: str, *, dialect: str | None = None, bits: int | None = None
     except Exception as e:                  # a bug of ours: still an AssemblyError
         raise AssemblyError(f"internal assembler error ({type(e).__name__}: {e}); "
                             "please report it with this file", file=name) from e
+
+
+def _with_dialect_hint(error: AssemblyError, source: str, dialect: str | None,
+                       filename: str | None) -> AssemblyError:
+    """An error in a file whose extension chose a dialect its text does not look like
+    (nasm in a `.s` file): say so, with the option that fixes it."""
+    if dialect or not filename or Path(filename).suffix not in (".s", ".S"):
+        return error
+    looks = sniff(source)
+    if looks == "gas":
+        return error
+    hint = (f"{Path(filename).name} is named like a GNU as file, but its text looks like "
+            f"the {looks} dialect: try --dialect {looks}")
+    return AssemblyError(error.message, file=error.file, line=error.line, column=error.column,
+                         text=error.text, hint="\n".join(filter(None, (error.hint, hint))))
 
 
 def _assemble(source: str, dialect: str | None, bits: int | None, filename: str | None,

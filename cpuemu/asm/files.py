@@ -1,4 +1,4 @@
-"""Reading source files: only regular files, of a sane size, as UTF-8.
+"""Reading source files: only regular files, of a sane size, as UTF-8 (any bytes).
 
 `%include "/dev/zero"` or a FIFO would never end, and a path with a NUL byte is no
 path at all; each is a ValueError here, which the callers report as an AssemblyError.
@@ -14,7 +14,8 @@ from ..limits import MAX_SOURCE
 
 
 def read_source(path: str | Path) -> str:
-    """The text of a source file (a UTF-8 byte-order mark is skipped)."""
+    """The text of a source file: UTF-8, a byte-order mark skipped; bytes that are not
+    UTF-8 (a Latin-1 comment) are kept as they are, as nasm and as keep them."""
     name = os.fspath(path)
     if "\0" in name:
         raise ValueError("the file name holds a NUL byte")
@@ -24,4 +25,4 @@ def read_source(path: str | Path) -> str:
     if info.st_size > MAX_SOURCE:
         raise ValueError(f"larger than cpuemu's limit of {MAX_SOURCE >> 20} MiB of source")
     with open(name, "rb") as f:
-        return f.read(MAX_SOURCE + 1).decode("utf-8-sig")
+        return f.read(MAX_SOURCE + 1).decode("utf-8-sig", "surrogateescape")

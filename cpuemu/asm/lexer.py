@@ -93,10 +93,10 @@ def _string(line: str, start: int, pos: Pos, escapes: str) -> tuple[bytes, int]:
                 out.append(_ESCAPES[nxt])
                 i += 2
                 continue
-            out += nxt.encode()
+            out += nxt.encode("utf-8", "surrogateescape")
             i += 2
             continue
-        out += ch.encode("utf-8")
+        out += ch.encode("utf-8", "surrogateescape")      # a Latin-1 byte stays that byte
         i += 1
     raise AssemblyError("unterminated string", file=pos.file, line=pos.line,
                         column=start + 1, text=pos.text)
