@@ -68,7 +68,7 @@ def assemble(source: str, *, dialect: str | None = None, bits: int | None = None
         raise _with_dialect_hint(e, source, dialect, filename) from None
     except RecursionError:
         raise AssemblyError("an expression or operand nested too deeply", file=name) from None
-    except (AssemblyError, KeyboardInterrupt):
+    except KeyboardInterrupt:
         raise
     except Exception as e:                  # a bug of ours: still an AssemblyError
         raise AssemblyError(f"internal assembler error ({type(e).__name__}: {e}); "
