@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import iced_x86
 import pytest
 
@@ -312,3 +314,28 @@ def test_x87_register_forms_are_the_real_assemblers_bytes():
     guide = assemble(".386\n.MODEL FLAT\n.CODE\nmain PROC\nfmul ST(0), ST(1)\nfld ST(1)\n"
                      "faddp ST(1), ST\nret\nmain ENDP\nEND main\n", dialect="guide")
     assert guide.sections[0].data.hex() == "d8c9d9c1dec1c3"
+
+
+@pytest.mark.parametrize("line, code", [
+    # bytes from nasm 2.16 (objdump of its object file; x at 0x08049000 here)
+    ("push byte 7", "6a07"), ("push dword 7", "6a07"), ("push strict dword 7", "6807000000"),
+    ("push strict byte 7", "6a07"), ("push byte -1", "6aff"),
+    ("mov [x], byte 5", "c6050090040805"), ("mov [x], dword 5", "c7050090040805000000"),
+    ("add [x], byte 1", "80050090040801"), ("mov [x], word 5", "66c705009004080500"),
+    ("cmp [x], dword 300", "813d009004082c010000"), ("mov byte bl, 7", "b307"),
+    ("mov eax, [dword x]", "a100900408"),
+])
+def test_nasm_size_keywords_where_nasm_takes_them(line, code):
+    program = assemble(f"section .data\nx dd 0\nsection .text\n{line}\n", dialect="nasm")
+    assert program.sections[0].data.hex() == code
+
+
+@pytest.mark.parametrize("line, words", [
+    ("push byte 300", "push byte takes -128..127"),
+    ("add eax, strict dword 1", "honours `strict` on push only"),
+    ("mov eax, [byte esi]", "cannot choose the displacement size"),
+    ("shl [x], byte 1", "operation size not specified"),
+])
+def test_size_keywords_cpuemu_cannot_honour_are_errors_not_other_code(line, words):
+    with pytest.raises(AssemblyError, match=re.escape(words)):
+        assemble(f"section .data\nx dd 0\nsection .text\n{line}\n", dialect="nasm")

@@ -23,6 +23,7 @@ from keystone import KS_ARCH_X86, KS_MODE_32, KS_MODE_64, Ks, KsError
 
 from .names import (
     HIGH_BYTES,
+    SHIFTS,
     canonical,
     canonical_register,
     iced_mnemonic_names,
@@ -85,7 +86,8 @@ class COp:
     kind: str                 # "reg", "imm", "mem"
     reg: str = ""
     value: int = 0
-    size: int | None = None   # bits, memory operands
+    size: int | None = None   # bits, memory operands (and immediates the text sized)
+    strict: bool = False      # an immediate whose size is not to be shortened
     seg: str | None = None
     base: str | None = None
     index: str | None = None
@@ -166,6 +168,11 @@ def settle_sizes(mnemonic: str, ops: list[COp], bits: int) -> list[COp]:
     registers = [op.reg if op.kind == "reg" else None for op in ops]
     if mnemonic in SIZE_FREE or sizing_register_bits(mnemonic, registers):
         return ops
+    said = [op.size for op in ops if op.kind == "imm" and op.size] \
+        if mnemonic not in SHIFTS and mnemonic not in STACK_OPS else []
+    if said:                                  # nasm `mov [x], byte 5`: the immediate says
+        ops = [replace(op, size=said[0]) if op.kind == "mem" and op.size is None else op
+               for op in ops]
     out = []
     for i, op in enumerate(ops):
         if op.kind == "mem" and op.size is None:
@@ -297,6 +304,10 @@ def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: in
     ops = [replace(op, reg=canonical_register(op.reg)) if op.kind == "reg" else op
            for op in ops]
     check_mode(written, ops, bits)
+    strict = next((i for i, op in enumerate(ops) if op.kind == "imm" and op.strict), None)
+    if strict is not None and mnemonic != "push":
+        raise EncodeError("cpuemu honours `strict` on push only: keystone picks the shortest "
+                          "immediate elsewhere", strict)
     ops = settle_sizes(mnemonic, ops, bits)
     check_immediates(mnemonic, ops, bits)
     text = render(mnemonic, ops, prefixes, bits, address)
@@ -325,6 +336,11 @@ def push_immediate(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...],
     mode the immediate is 32 bits, sign-extended to the 8 bytes pushed."""
     if mnemonic != "push" or prefixes or len(ops) != 1 or ops[0].kind != "imm":
         return None
+    if ops[0].size == 8:                      # nasm `push byte 7`: 6a ib, sign-extended
+        if not -128 <= ops[0].value <= 127:
+            raise EncodeError(f"push byte takes -128..127 (it is sign-extended to the "
+                              f"{SIZE_PTR[bits]} pushed), not {ops[0].value}", 0)
+        return bytes([0x6A, ops[0].value & 0xFF])
     width = ops[0].size or bits
     if width not in (16, bits):
         raise EncodeError(f"push takes a word or {SIZE_PTR[bits]} immediate", 0)
@@ -338,7 +354,7 @@ def push_immediate(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...],
     value = ops[0].value & ((1 << width) - 1)
     signed = value - (1 << width) if value >> (width - 1) else value
     prefix = b"\x66" if width == 16 else b""
-    if -128 <= signed <= 127:
+    if -128 <= signed <= 127 and not ops[0].strict:
         return prefix + bytes([0x6A, signed & 0xFF])
     return prefix + b"\x68" + value.to_bytes(width // 8, "little")
 

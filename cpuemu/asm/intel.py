@@ -25,6 +25,8 @@ def parse_operand(ts: TokenStream, default_rel: bool = False) -> Operand:
     tok = ts.peek()
     column = tok.column
     size = None
+    strict = bool(ts.peek().is_id("strict") and ts.next())
+    tok = ts.peek()
     if tok.kind == "id" and tok.value.lower() in SIZE_WORDS and not ts.peek(1).is_op(","):
         size = SIZE_WORDS[ts.next().value.lower()]
         if ts.peek().is_id("ptr"):
@@ -46,11 +48,9 @@ def parse_operand(ts: TokenStream, default_rel: bool = False) -> Operand:
     tok = ts.peek()
     if tok.kind == "id" and is_register(tok.value) and (ts.peek(1).is_op(",")
                                                        or ts.peek(1).kind == "end"):
-        ts.next()
-        if size is not None:
-            ts.error("a size keyword cannot apply to a register", tok)
+        ts.next()                          # nasm: `mov byte bl, 7` (the register decides)
         return Reg(tok.value.lower(), column)
-    return Imm(parse_expr(ts, is_register), column, size=size)
+    return Imm(parse_expr(ts, is_register), column, size=size, strict=strict)
 
 
 def _memory(ts: TokenStream, size: int | None, seg: str | None, column: int,
@@ -58,6 +58,12 @@ def _memory(ts: TokenStream, size: int | None, seg: str | None, column: int,
     """`[...]`; nasm's `[rel sym]` (or `default rel`) makes a bare address RIP-relative,
     `[abs sym]` keeps it absolute; FS and GS offsets are never made RIP-relative."""
     open_tok = ts.expect_op("[")
+    if ts.peek().kind == "id" and ts.peek().value.lower() in SIZE_WORDS and \
+            not ts.peek(1).is_op("]"):             # nasm [dword x]: the displacement's size
+        width = ts.next()
+        displacement = SIZE_WORDS[width.value.lower()]
+    else:
+        width, displacement = None, None
     rel = default_rel
     if ts.peek().is_id("rel", "abs") and not ts.peek(1).is_op("]"):
         rel = ts.next().value.lower() == "rel"
@@ -73,6 +79,9 @@ def _memory(ts: TokenStream, size: int | None, seg: str | None, column: int,
         base, index, scale, disp = split_address(expr)
     except AddressError as e:
         ts.error(str(e), _tok_at(ts, e.column or open_tok.column))
+    if displacement is not None and (base or index or displacement != 32):
+        ts.error(f"cpuemu cannot choose the displacement size ([{width.value} ...]): keystone "
+                 "picks the shortest; write the address without it", width)
     if rel and base is None and index is None and seg not in ("fs", "gs"):
         return Mem(size, seg, "rip", None, 1, disp, column, rip_target=True)
     return Mem(size, seg, base, index, scale, disp, column)

@@ -315,8 +315,8 @@ class _Emitter:
         match op:
             case Reg(name=name):
                 return COp("reg", reg=name)
-            case Imm(expr=expr, column=column, size=size):
-                return COp("imm", value=self.eval(expr, column), size=size)
+            case Imm(expr=expr, column=column, size=size, strict=strict):
+                return COp("imm", value=self.eval(expr, column), size=size, strict=strict)
             case Mem():
                 disp = self.eval(op.disp, op.column) if op.disp is not None else 0
                 return COp("mem", size=op.size, seg=op.seg, base=op.base, index=op.index,

@@ -79,6 +79,7 @@ class Imm:
     column: int = 0
     offset: bool = False        # written `OFFSET sym`: an address, never a memory access
     size: int | None = None     # nasm `push dword 5`: the operand size the text gave
+    strict: bool = False        # nasm `push strict dword 5`: that size, not a shorter one
 
 
 @dataclass(frozen=True)
