@@ -31,6 +31,25 @@ class AssemblyError(CpuemuError):
         return out
 
 
+class AssemblyErrors(AssemblyError):
+    """Every error a source file has (up to MAX_ERRORS), in the order met, reported at
+    once as a compiler does; the first one's place is this error's own."""
+
+    MAX_ERRORS = 20
+
+    def __init__(self, errors: list[AssemblyError], more: bool = False):
+        self.errors, self.more = list(errors), more
+        first = self.errors[0]
+        super().__init__(first.message, file=first.file, line=first.line, column=first.column,
+                         text=first.text, hint=first.hint)
+
+    def render(self) -> str:
+        out = "\n".join(e.render() for e in self.errors)
+        if self.more:
+            out += f"\n(stopped after {len(self.errors)} errors)"
+        return out
+
+
 class AssemblyWarning(AssemblyError):
     """Text that assembles but is likely a mistake (never raised: the assembler collects
     them in `Program.warnings`, and the command line prints them)."""

@@ -224,3 +224,34 @@ def test_an_extension_that_disagrees_with_the_text_gets_a_hint(tmp_path):
     with pytest.raises(AssemblyError, match="looks like the nasm dialect: try --dialect nasm"):
         assemble_file(source)
     assert assemble_file(source, dialect="nasm").entry == 0x08048000
+
+
+def test_every_error_in_the_file_is_reported_at_once_in_line_order():
+    source = ("section .text\n_start:\n mov eax, nowhere\n jeq done\n mov al, 300\n"
+              " movv eax, 2\ndone: int 0x80\n")
+    with pytest.raises(AssemblyError) as caught:
+        assemble(source, dialect="nasm")
+    text = caught.value.render()
+    # parse errors are reported together; layout errors once the text parses
+    assert [line.split(": error")[0] for line in text.splitlines() if ": error" in line] == \
+        ["<input>:4:2", "<input>:6:2"]
+    fixed = source.replace("jeq", "je").replace("movv", "mov")
+    with pytest.raises(AssemblyError) as caught:
+        assemble(fixed, dialect="nasm")
+    assert [line.split(": error")[0] for line in caught.value.render().splitlines()
+            if ": error" in line] == ["<input>:3:11", "<input>:5:10"]
+
+
+def test_at_most_twenty_errors_are_shown():
+    with pytest.raises(AssemblyError) as caught:
+        assemble("section .text\n" + "bogus eax\n" * 30, dialect="nasm")
+    text = caught.value.render()
+    assert text.count(": error:") == 20 and "(stopped after 20 errors)" in text
+
+
+def test_a_binary_file_is_not_taken_for_source(tmp_path):
+    from cpuemu import assemble_file
+    source = tmp_path / "junk.asm"
+    source.write_bytes(b"\x7fELF\x01\x00\x00\xff\xfe binary \x80\x81")
+    with pytest.raises(AssemblyError, match="not a text file"):
+        assemble_file(source)

@@ -25,4 +25,10 @@ def read_source(path: str | Path) -> str:
     if info.st_size > MAX_SOURCE:
         raise ValueError(f"larger than cpuemu's limit of {MAX_SOURCE >> 20} MiB of source")
     with open(name, "rb") as f:
-        return f.read(MAX_SOURCE + 1).decode("utf-8-sig", "surrogateescape")
+        raw = f.read(MAX_SOURCE + 1)
+    text = raw.decode("utf-8-sig", "surrogateescape")
+    strays = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    if b"\0" in raw or strays * 10 > max(len(text), 1):
+        raise ValueError("not a text file (it holds NUL bytes, or mostly bytes that are "
+                         "not UTF-8)")
+    return text

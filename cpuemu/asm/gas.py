@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 
 from .data import parse_items
 from .expr import parse_expr, symbols_in
@@ -98,9 +99,12 @@ class GasParser(IntelParser):
             pos = Pos(filename, number, 1, text.rstrip("\r\n"))
             for part in _split_statements(text):
                 offset = text.find(part) if part else 0
-                ts = TokenStream(self.tokenize(" " * offset + part, pos), pos)
-                if not ts.at_end():
-                    self.line(ts, pos)
+                self.each_line(pos, partial(self._parse_part, " " * offset + part, pos))
+
+    def _parse_part(self, text: str, pos: Pos) -> None:
+        ts = TokenStream(self.tokenize(text, pos), pos)
+        if not ts.at_end():
+            self.line(ts, pos)
 
     def define(self, name: str, pos: Pos, kind: str = "label", unit: int | None = None) -> str:
         if name.isdigit():                      # numeric local label: 1:

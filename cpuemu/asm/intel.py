@@ -6,9 +6,10 @@ overrides outside or inside the brackets, `OFFSET sym`, and `short`/`near` on br
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
-from ..errors import AssemblyError, AssemblyWarning
+from ..errors import AssemblyError, AssemblyErrors, AssemblyWarning
 from .expr import AddressError, parse_expr, split_address
 from .files import read_source
 from .lexer import TokenStream, describe, tokenize
@@ -136,6 +137,7 @@ class IntelParser:
         self.bits_pos: Pos | None = None
         self.inferred_bits: int | None = None     # the mode its text implies
         self.warnings: list[AssemblyWarning] = []
+        self.errors: list[AssemblyError] = []      # every line's error, reported together
 
     def set_bits(self, bits: int, pos: Pos, column: int) -> None:
         """The source names its mode (`bits 64`); one mode per program."""
@@ -151,9 +153,25 @@ class IntelParser:
 
     def parse(self) -> Unit:
         self.parse_lines(self.source, self.filename)
-        self.finish()
+        if not self.errors:
+            self.finish()
+        if self.errors:
+            limit = AssemblyErrors.MAX_ERRORS
+            raise self.errors[0] if len(self.errors) == 1 else \
+                AssemblyErrors(self.errors[:limit], len(self.errors) > limit)
         return Unit(self.statements, self.dialect, self.filename, self.entry, self.entry_pos,
                     self.globals, self.bits, self.bits_pos, self.inferred_bits, self.warnings)
+
+    def each_line(self, pos: Pos, parse) -> None:
+        """Parse one line; its error is kept and the next line parsed (up to the limit)."""
+        if len(self.errors) > AssemblyErrors.MAX_ERRORS:
+            return
+        try:
+            parse()
+        except AssemblyErrors as e:                 # an include's own errors
+            self.errors.extend(e.errors)
+        except AssemblyError as e:
+            self.errors.append(e)
 
     def warn(self, message: str, pos: Pos, column: int, hint: str = "") -> None:
         self.warnings.append(AssemblyWarning(message, file=pos.file, line=pos.line,
@@ -162,9 +180,12 @@ class IntelParser:
     def parse_lines(self, source: str, filename: str) -> None:
         for number, text in enumerate(source.splitlines(), 1):
             pos = Pos(filename, number, 1, text.rstrip("\r\n"))
-            ts = TokenStream(self.tokenize(pos.text, pos), pos)
-            if not ts.at_end():
-                self.line(ts, pos)
+            self.each_line(pos, partial(self._parse_line, pos))
+
+    def _parse_line(self, pos: Pos) -> None:
+        ts = TokenStream(self.tokenize(pos.text, pos), pos)
+        if not ts.at_end():
+            self.line(ts, pos)
 
     def include(self, name: str, pos: Pos, column: int) -> None:
         """Parse another file here, relative to the including file; errors name that file."""

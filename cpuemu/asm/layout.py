@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..cpu.memory import PAGE
-from ..errors import AssemblyError
+from ..errors import AssemblyError, AssemblyErrors
 from ..limits import MAX_OUTPUT, MAX_REPEAT, MAX_RESERVE
 from ..program import Program, Section, SourceLine, Symbol
 from .encode import COp, EncodeError, encode
@@ -58,6 +58,7 @@ class PassResult:
     sections: list[Section] = field(default_factory=list)
     source_map: dict[int, SourceLine] = field(default_factory=dict)
     guessed: bool = False
+    errors: list = field(default_factory=list)      # every statement's AssemblyError
 
 
 class Layout:
@@ -86,6 +87,8 @@ class Layout:
         previous: dict[str, int] = {}
         for _ in range(MAX_PASSES):
             result = self.one_pass(previous)
+            if result.errors:
+                raise self.all_errors(result.errors)
             if not result.guessed and result.symbols == previous:
                 return self.program(result)
             previous = result.symbols
@@ -107,7 +110,10 @@ class Layout:
             base = address if name == ".text" else align_up(address, PAGE)
             emitter = _Emitter(self, result, previous, name, base)
             for stmt in stmts:
-                emitter.statement(stmt)
+                try:
+                    emitter.statement(stmt)
+                except AssemblyError as e:          # keep going: report them all at once
+                    result.errors.append(e)
             data = bytes(emitter.out)
             if name == ".bss":
                 if any(data):
@@ -119,6 +125,13 @@ class Layout:
             result.sections.append(section)
             address = base + emitter.size
         return result
+
+    def all_errors(self, errors: list[AssemblyError]) -> AssemblyError:
+        """The pass's errors in line order (the main file's first), as one error."""
+        errors = sorted(errors, key=lambda e: (e.file != self.unit.filename, e.file, e.line))
+        limit = AssemblyErrors.MAX_ERRORS
+        return errors[0] if len(errors) == 1 else \
+            AssemblyErrors(errors[:limit], len(errors) > limit)
 
     def offsets(self, name: str, stmts: list, result: PassResult,
                 previous: dict[str, int]) -> None:
