@@ -131,6 +131,10 @@ def _source_args(p: argparse.ArgumentParser) -> None:
                    help="source dialect (default: from the extension and the text)")
     p.add_argument("--bits", type=int, choices=(32, 64),
                    help="32- or 64-bit code (default: what the source says, else 32)")
+    p.add_argument("-I", dest="include", action="append", default=[], metavar="DIR",
+                   help="nasm: also look for %%include files in DIR (as nasm -I)")
+    p.add_argument("-D", dest="define", action="append", default=[], metavar="NAME[=VALUE]",
+                   help="nasm: define a single-line macro before the source (as nasm -D)")
 
 
 def _engine_pair(text: str) -> tuple[str, str]:
@@ -236,7 +240,18 @@ def _main(argv: list[str] | None, closed: set[str]) -> int:
         return EXIT_INTERNAL
 
 
-def load_program(path: str, dialect: str | None, bits: int | None = None):
+def _defines(items: list[str]) -> dict[str, str]:
+    """-D NAME or -D NAME=VALUE, as nasm takes them."""
+    out = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        if not name.isidentifier():
+            raise CpuemuError(f"-D {item}: not a macro name")
+        out[name] = value
+    return out
+
+
+def load_program(path: str, dialect: str | None, bits: int | None = None, args=None):
     from .asm import assemble_file
     file = Path(path)
     if file.is_dir():
@@ -251,14 +266,16 @@ def load_program(path: str, dialect: str | None, bits: int | None = None):
         raise CpuemuError(f"cannot read {path}: {e.strerror}") from None
     if is_elf(head):
         return load_elf(file)
-    program = assemble_file(file, dialect=dialect, bits=bits)
+    options = {} if args is None else {"include_paths": getattr(args, "include", []),
+                                       "defines": _defines(getattr(args, "define", []))}
+    program = assemble_file(file, dialect=dialect, bits=bits, **options)
     for warning in program.warnings:
         print(warning.render(), file=sys.stderr)
     return program
 
 
 def cmd_run(args) -> int:
-    program = load_program(args.file, args.dialect, args.bits)
+    program = load_program(args.file, args.dialect, args.bits, args)
     stdin = _read_stdin_file(args.stdin)
     if stdin is None:
         stdin = sys.stdin.buffer if sys.stdin is not None else None
@@ -343,7 +360,7 @@ def cmd_diff(args) -> int:
         return _diff_random(args)
     if not args.file:
         raise CpuemuError("diff needs a FILE, or --random N")
-    program = load_program(args.file, args.dialect, args.bits)
+    program = load_program(args.file, args.dialect, args.bits, args)
     stdin = _read_stdin_file(args.stdin) or b""
     lockstep = Lockstep(program, args.engines, argv=[args.file, *args.args], stdin=stdin)
     outcome = lockstep.run(args.max_instructions)
@@ -383,7 +400,7 @@ def _read_stdin_file(path: str | None) -> bytes | None:
 
 def cmd_debug(args) -> int:
     from .debug.debugger import Debugger
-    program = load_program(args.file, args.dialect, args.bits)
+    program = load_program(args.file, args.dialect, args.bits, args)
     commands = None
     if args.commands:
         try:
@@ -398,7 +415,7 @@ def cmd_debug(args) -> int:
 
 
 def cmd_asm(args) -> int:
-    program = load_program(args.file, args.dialect, args.bits)
+    program = load_program(args.file, args.dialect, args.bits, args)
     if args.output:
         from .elf import is_elf
         if program.filename == args.file and is_elf(Path(args.file).read_bytes()[:4]):

@@ -88,3 +88,60 @@ def test_tricky_encodings_match_nasm(bits, line, tmp_path):
     subprocess.run(["nasm", "-f", "bin", "-o", str(tmp_path / "t.bin"), str(src)], check=True)
     ours = assemble(f"bits {bits}\n{line}\n", dialect="nasm").section(".text").data
     assert ours == (tmp_path / "t.bin").read_bytes()
+
+
+# The preprocessor, one feature per program; each must give the bytes the real nasm gives.
+PREPROCESSOR = {
+    "macro parameters": "%macro m 3\n db %0, %1, %3, %2\n%endmacro\nm 1, 2, 3\nm 4, {5, 6}, 7\n",
+    "defaults and counts": "%macro m 1-3 8, 9\n db %1, %2, %3, %0\n%endmacro\nm 1\nm 1, 2\n",
+    "greedy": "%macro m 1+\n db %1\n%endmacro\nm 1, 2, 3\n",
+    "rotate": "%macro m 1-*\n%rep %0\n db %1\n%rotate 1\n%endrep\n%endmacro\nm 1, 2, 3\n",
+    "local labels": "%macro m 0\n%%here: dd %%here - $$\n%endmacro\nm\nm\n",
+    "overloads": "%macro m 1\n db 1\n%endmacro\n%macro m 2\n db 2\n%endmacro\nm a\nm a, b\n",
+    "define with parameters": "%define SQ(x) ((x)*(x))\n%define TWO 2\ndd SQ(TWO+1)\n",
+    "xdefine and undef": "%define A 1\n%xdefine B A\n%define C A\n%undef A\n%define A 5\n"
+                         "db B, C\n",
+    "assign": "%assign i 0\n%rep 4\n db i\n%assign i i+3\n%endrep\n",
+    "exitrep and nesting": "%assign i 0\n%rep 10\n%rep 2\n db i\n%endrep\n%assign i i+1\n"
+                           "%if i == 3\n%exitrep\n%endif\n%endrep\n",
+    "conditionals": "%define X 3\n%if X > 5\ndb 1\n%elif X == 3 && 1\ndb 2\n%else\ndb 3\n%endif\n"
+                    "%ifndef Y\ndb 4\n%endif\n%ifidni abc, ABC\ndb 5\n%endif\n"
+                    "%ifidn abc, ABC\ndb 6\n%else\ndb 7\n%endif\n",
+    "continuation": "db 1, \\\n   2, \\\n   3\n",
+    "idefine": "%idefine Ten 10\ndb TEN, ten, Ten\n",
+}
+
+
+@pytest.mark.parametrize("name", PREPROCESSOR)
+def test_preprocessor_gives_nasms_bytes(name, tmp_path):
+    from cpuemu import assemble
+    source = "section .data\n" + PREPROCESSOR[name]
+    path = tmp_path / "p.asm"
+    path.write_text(source)
+    subprocess.run(["nasm", "-f", "bin", "-o", str(tmp_path / "p.bin"), str(path)], check=True)
+    ours = assemble(source, dialect="nasm").section(".data").data
+    assert ours == (tmp_path / "p.bin").read_bytes()
+
+
+def test_include_search_paths_and_defines_from_the_command_line(tmp_path, capsys):
+    from cpuemu.cli import main
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "exit.inc").write_text("%macro exit 1\n mov eax, 1\n mov ebx, %1\n"
+                                                " int 0x80\n%endmacro\n")
+    source = tmp_path / "prog.asm"
+    source.write_text('%include "exit.inc"\nsection .text\nglobal _start\n_start:\n'
+                      "%ifdef LOUD\n exit CODE + 1\n%else\n exit CODE\n%endif\n")
+    assert main(["run", "-I", str(tmp_path / "lib"), "-D", "CODE=41", str(source)]) == 41
+    assert main(["run", "-I", str(tmp_path / "lib"), "-D", "CODE=41", "-D", "LOUD",
+                 str(source)]) == 42
+    assert main(["run", str(source)]) == 2                   # no -I: the include is missing
+    assert "cannot include 'exit.inc'" in capsys.readouterr().err
+
+
+def test_error_and_warning_directives_speak_at_their_line():
+    from cpuemu import AssemblyError, assemble
+    program = assemble('%warning "check this"\nsection .text\nnop\n', dialect="nasm")
+    assert [(w.line, w.message) for w in program.warnings] == [(1, "check this")]
+    with pytest.raises(AssemblyError, match="stop here") as caught:
+        assemble('section .text\nnop\n%if 1\n%error "stop here"\n%endif\n', dialect="nasm")
+    assert caught.value.line == 4

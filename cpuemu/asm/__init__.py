@@ -35,8 +35,10 @@ def sniff(source: str, filename: str | None = None) -> str:
     return best if scores[best] else "nasm"
 
 
-def parse(source: str, *, dialect: str | None = None, filename: str | None = None):
-    """Source text -> the Unit (statements) of the chosen or sniffed dialect."""
+def parse(source: str, *, dialect: str | None = None, filename: str | None = None,
+          include_paths=(), defines: dict[str, str] | None = None):
+    """Source text -> the Unit (statements) of the chosen or sniffed dialect.
+    `include_paths` and `defines` are nasm's -I and -D."""
     name = filename or "<input>"
     dialect = (dialect or sniff(source, filename)).lower()
     if dialect == "guide":
@@ -48,11 +50,12 @@ def parse(source: str, *, dialect: str | None = None, filename: str | None = Non
     else:
         raise AssemblyError(f"unknown dialect {dialect!r} (choose {', '.join(DIALECTS)})",
                             file=name)
-    return Parser(source, name).parse()
+    return Parser(source, name, include_paths=include_paths, defines=defines).parse()
 
 
 def assemble(source: str, *, dialect: str | None = None, bits: int | None = None,
-             filename: str | None = None) -> Program:
+             filename: str | None = None, include_paths=(),
+             defines: dict[str, str] | None = None) -> Program:
     """Assemble source text into a Program. Raises AssemblyError with file:line:col.
 
     `bits` (32 or 64) is the mode; None lets the source say (`bits 64` in nasm, `.code64`
@@ -63,7 +66,8 @@ def assemble(source: str, *, dialect: str | None = None, bits: int | None = None
     if bits not in (None, 32, 64):
         raise AssemblyError(f"cpuemu runs 32- and 64-bit code, not {bits}-bit", file=name)
     try:
-        return _assemble(source, dialect, bits, filename, name)
+        return _assemble(source, dialect, bits, filename, name,
+                         {"include_paths": include_paths, "defines": defines})
     except AssemblyError as e:
         raise _with_dialect_hint(e, source, dialect, filename) from None
     except RecursionError:
@@ -91,8 +95,8 @@ def _with_dialect_hint(error: AssemblyError, source: str, dialect: str | None,
 
 
 def _assemble(source: str, dialect: str | None, bits: int | None, filename: str | None,
-              name: str) -> Program:
-    unit = parse(source, dialect=dialect, filename=filename)
+              name: str, options: dict) -> Program:
+    unit = parse(source, dialect=dialect, filename=filename, **options)
     if unit.dialect == "guide" and bits == 64:
         raise AssemblyError("the guide dialect is 32-bit only (the CS216 guide's x86); "
                             "write 64-bit code in the nasm or gas dialect", file=name)
@@ -104,15 +108,16 @@ def _assemble(source: str, dialect: str | None, bits: int | None, filename: str 
     return Layout(unit, bits or unit.bits or unit.inferred_bits or 32).run()
 
 
-def assemble_file(path: str | Path, *, dialect: str | None = None,
-                  bits: int | None = None) -> Program:
+def assemble_file(path: str | Path, *, dialect: str | None = None, bits: int | None = None,
+                  include_paths=(), defines: dict[str, str] | None = None) -> Program:
     path = Path(path)
     try:
         source = read_source(path)
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise AssemblyError(f"cannot read source: {getattr(e, 'strerror', None) or e}",
                             file=str(path)) from None
-    return assemble(source, dialect=dialect, bits=bits, filename=str(path))
+    return assemble(source, dialect=dialect, bits=bits, filename=str(path),
+                    include_paths=include_paths, defines=defines)
 
 
 __all__ = ["DIALECTS", "assemble", "assemble_file", "parse", "sniff"]

@@ -18,8 +18,9 @@ from .lexer import Token, TokenStream, describe
 from .model import Binary, Expr, Here, Num, RegRef, Sym, Unary
 
 # Binary operators, loosest first.
-PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5, "*": 6, "/": 6,
-              "%": 6}
+PRECEDENCE = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<>": 3, "<": 3, ">": 3, "<=": 3, ">=": 3,
+              "|": 4, "^": 5, "&": 6, "<<": 7, ">>": 7, "+": 8, "-": 8, "*": 9, "/": 9,
+              "%": 9}                      # nasm's order; comparisons give 1 or 0
 
 
 class ExprError(Exception):
@@ -154,6 +155,10 @@ _BINARY = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "&": operator.and_,
     "|": operator.or_, "^": operator.xor, "<<": operator.lshift, ">>": operator.rshift,
     "/": _truncating_div, "%": lambda a, b: a - _truncating_div(a, b) * b,
+    "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
+    "<>": lambda a, b: int(a != b), "<": lambda a, b: int(a < b), ">": lambda a, b: int(a > b),
+    "<=": lambda a, b: int(a <= b), ">=": lambda a, b: int(a >= b),
+    "&&": lambda a, b: int(bool(a) and bool(b)), "||": lambda a, b: int(bool(a) or bool(b)),
 }
 
 

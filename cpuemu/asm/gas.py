@@ -82,8 +82,8 @@ def _section_for(name: str) -> str | None:
 class GasParser(IntelParser):
     dialect = "gas"
 
-    def __init__(self, source: str, filename: str):
-        super().__init__(source, filename)
+    def __init__(self, source: str, filename: str, **options):
+        super().__init__(source, filename, **options)
         self.discarding = False
         self.current = ".text"
         self.numeric: dict[str, int] = {}

@@ -124,8 +124,10 @@ class IntelParser:
 
     dialect = "intel"
 
-    def __init__(self, source: str, filename: str):
+    def __init__(self, source: str, filename: str, *, include_paths=(), defines=None):
         self.source, self.filename = source, filename
+        self.include_paths = list(include_paths)      # nasm -I
+        self.predefined = dict(defines or {})         # nasm -D NAME[=VALUE]
         self.statements: list = []
         self.entry: str | None = None
         self.entry_pos: Pos | None = None

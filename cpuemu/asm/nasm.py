@@ -1,20 +1,18 @@
-"""The `nasm` dialect: sections, db/res*/times/equ, `$`/`$$`, local `.labels`, %define.
-
-Only the single-line `%define NAME text` of the preprocessor is supported; anything else
-starting with `%` is an error here, so no such text ever reaches keystone (where
-`%define` hangs it forever).
+"""The `nasm` dialect: sections, db/res*/times/equ, `$`/`$$`, local `.labels`, absolute
+and struc, after NASM's preprocessor (preprocess.py). A `%` directive never reaches
+keystone (where `%define` hangs it forever): the preprocessor consumes or refuses it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
+from functools import partial
 
 from ..errors import AssemblyError
 from .data import RESERVE_UNITS, parse_items
 from .expr import parse_expr
 from .intel import IntelParser, parse_instruction
-from .lexer import TokenStream, tokenize
+from .lexer import TokenStream
 from .model import (
     Align,
     Binary,
@@ -31,53 +29,37 @@ from .model import (
     Times,
 )
 from .names import is_register, mnemonics, suggest
+from .preprocess import Preprocessor
 
 NASM_DATA = {"db": 1, "dw": 2, "dd": 4, "dq": 8, "dt": 10}
 SECTION_NAMES = {".text": ".text", ".data": ".data", ".bss": ".bss", ".rodata": ".rodata",
                  ".rdata": ".rodata", "text": ".text", "data": ".data", "bss": ".bss"}
 IGNORED = {"cpu"}
 UNSUPPORTED = {"extern", "org", "common", "incbin"}
-_DEFINE = re.compile(r"^\s*%\s*(x?i?define)\s+([A-Za-z_.$?][\w.$?]*)\s*(.*)$", re.I)
-_INCLUDE = re.compile(r"""^\s*%\s*include\s+(["'])(.+?)\1\s*(;.*)?$""", re.I)
 
 
 class NasmParser(IntelParser):
     dialect = "nasm"
 
-    def __init__(self, source: str, filename: str):
-        super().__init__(source, filename)
-        self.defines: dict[str, str] = {}
+    def __init__(self, source: str, filename: str, **options):
+        super().__init__(source, filename, **options)
         self.default_rel = False               # `default rel`: [sym] is RIP-relative
         self.section = ".text"                 # where statements go now
         self.absolutes = 0                     # `absolute` blocks so far (each is named)
         self.struc: tuple[str, str, Pos] | None = None    # name, section before, where
         self.istruc: tuple[str, str, Pos] | None = None   # type, start label, where
 
-    def tokenize(self, text: str, pos: Pos):
-        stripped = text.strip()
-        if stripped.startswith("%"):
-            inc = _INCLUDE.match(text)
-            if inc:
-                self.include(inc.group(2), pos, text.index(inc.group(1)) + 1)
-                return tokenize("", pos)
-            m = _DEFINE.match(text)
-            if not m:
-                word = stripped.split()[0]
-                tokens = tokenize(text, pos)
-                TokenStream(tokens, pos).error(f"unsupported preprocessor directive {word!r}")
-            self.defines[m.group(2)] = m.group(3).split(";")[0].strip()
-            return tokenize("", pos)
-        tokens = tokenize(text, pos)
-        if not self.defines:
-            return tokens
-        out = []
-        for tok in tokens:
-            if tok.kind == "id" and tok.value in self.defines:
-                out.extend(replace(t, column=tok.column)
-                           for t in tokenize(self.defines[tok.value], pos)[:-1])
-            else:
-                out.append(tok)
-        return out
+    def parse_lines(self, source: str, filename: str) -> None:
+        """The preprocessor's lines (preprocess.py), each parsed with its error kept."""
+        pre = Preprocessor(self.include_paths, self.predefined)
+        try:
+            for origin, text in pre.lines(source, filename):
+                pos = Pos(origin.file, origin.line, 1, text)     # errors show what was parsed
+                self.each_line(pos, partial(self._parse_line, pos))
+        except AssemblyError as e:
+            self.errors.append(e)
+        for origin, message in pre.state.warnings:
+            self.warn(message, origin, 1)
 
     def switch(self, section: str, pos: Pos, origin=None) -> None:
         self.section = section
