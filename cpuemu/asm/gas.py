@@ -16,8 +16,10 @@ import re
 from dataclasses import replace
 from functools import partial
 
+from ..errors import AssemblyError
 from .data import parse_items
 from .expr import parse_expr, symbols_in
+from .gas_macros import GasMacros
 from .intel import IntelParser, unknown_mnemonic
 from .lexer import TokenStream, tokenize, x87_registers
 from .model import (
@@ -95,11 +97,16 @@ class GasParser(IntelParser):
                                       octal_zero=True, comment="#"), "%")
 
     def parse_lines(self, source: str, filename: str) -> None:
-        for number, text in enumerate(source.splitlines(), 1):
-            pos = Pos(filename, number, 1, text.rstrip("\r\n"))
-            for part in _split_statements(text):
-                offset = text.find(part) if part else 0
-                self.each_line(pos, partial(self._parse_part, " " * offset + part, pos))
+        """GNU as's macro layer first (gas_macros.py), then each statement of each line."""
+        macros = GasMacros(self.include_paths, self.tokenize)
+        try:
+            for origin, text in macros.lines(source, filename):
+                pos = Pos(origin.file, origin.line, 1, text.rstrip("\r\n"))
+                for part in _split_statements(text):
+                    offset = text.find(part) if part else 0
+                    self.each_line(pos, partial(self._parse_part, " " * offset + part, pos))
+        except AssemblyError as e:
+            self.errors.append(e)
 
     def _parse_part(self, text: str, pos: Pos) -> None:
         ts = TokenStream(self.tokenize(text, pos), pos)
