@@ -26,7 +26,8 @@ MAX_CAPTURE = 64 * MiB
 MAX_SOURCE = 16 * MiB             # one source or included file
 MAX_OUTPUT = 64 * MiB
 MAX_RESERVE = 1024 * MiB
-MAX_REPEAT = 1 << 20
+MAX_REPEAT = 1 << 18
+MAX_EXPANDED_LINES = 1 << 16      # lines the nasm/gas preprocessors may produce (%rep...)
 MAX_VALUE_BITS = 128
 
 # Unicorn reserves its translation buffer up front (1 GiB by default, per machine);

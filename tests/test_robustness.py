@@ -214,7 +214,7 @@ ASSEMBLER_REPRODUCERS = [
     ("guide", ".DATA\nx DW 0ffffffffh DUP(?)", "limit of 64 MiB"),
     ("guide", ".DATA\nx DW 'abcdefghijk' DUP(?)", "limit of 64 MiB"),
     ("nasm", "dd 3 << 99999999999999999999", "shift count"),
-    ("nasm", "times 0ffffffffh dd 1", "1,048,576 repetitions"),
+    ("nasm", "times 0ffffffffh dd 1", "262,144 repetitions"),
     ("nasm", "align 0x80000000", "limit of 64 MiB"),
     ("nasm", '%include "/dev/zero"', "not a regular file"),
     ("nasm", "mov eax, " + "(" * 3000 + "1" + ")" * 3000, "nested too deeply"),

@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 from functools import partial
 
-from ..errors import AssemblyError
+from ..errors import AssemblyError, AssemblyErrors
 from .data import parse_items
 from .expr import parse_expr, symbols_in
 from .gas_macros import GasMacros
@@ -101,6 +101,8 @@ class GasParser(IntelParser):
         macros = GasMacros(self.include_paths, self.tokenize)
         try:
             for origin, text in macros.lines(source, filename):
+                if len(self.errors) > AssemblyErrors.MAX_ERRORS:
+                    break                                # enough to report
                 pos = Pos(origin.file, origin.line, 1, text.rstrip("\r\n"))
                 for part in _split_statements(text):
                     offset = text.find(part) if part else 0

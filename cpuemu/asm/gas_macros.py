@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import AssemblyError
-from ..limits import MAX_REPEAT
+from ..limits import MAX_EXPANDED_LINES
 from .files import read_source
 from .model import Pos
 
 MAX_DEPTH = 64
-MAX_LINES = 1 << 20
+MAX_LINES = MAX_EXPANDED_LINES   # lines one file may expand to (the parser's time bound)
 DIRECTIVE = re.compile(r"^\s*(?:[\w.$]+:\s*)?\.(\w+)\b\s*(.*)$")
 ASSIGN = re.compile(r"^\s*(?:\.(?:set|equ|equiv)\s+([\w.$]+)\s*,|([\w.$]+)\s*=)\s*(.*)$")
 OPENERS = {"macro": "endm", "rept": "endr", "irp": "endr", "irpc": "endr"}
@@ -97,8 +97,8 @@ class GasMacros:
             return
         if word == "rept":
             count = self._value(rest, pos)
-            if not 0 <= count <= MAX_REPEAT:
-                raise _error(pos, f".rept count {count} is out of range (0 to {MAX_REPEAT:,})")
+            if not 0 <= count <= MAX_LINES:
+                raise _error(pos, f".rept count {count} is out of range (0 to {MAX_LINES:,})")
             for _ in range(count):
                 yield from self._block(body, depth + 1)
             return

@@ -114,6 +114,8 @@ class Layout:
                     emitter.statement(stmt)
                 except AssemblyError as e:          # keep going: report them all at once
                     result.errors.append(e)
+                    if len(result.errors) > AssemblyErrors.MAX_ERRORS:
+                        raise self.all_errors(result.errors) from None
             data = bytes(emitter.out)
             if name == ".bss":
                 if any(data):

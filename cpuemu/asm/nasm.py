@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
-from ..errors import AssemblyError
+from ..errors import AssemblyError, AssemblyErrors
 from .data import RESERVE_UNITS, parse_items
 from .expr import parse_expr
 from .intel import IntelParser, parse_instruction
@@ -54,6 +54,8 @@ class NasmParser(IntelParser):
         pre = Preprocessor(self.include_paths, self.predefined)
         try:
             for origin, text in pre.lines(source, filename):
+                if len(self.errors) > AssemblyErrors.MAX_ERRORS:
+                    break                                # enough to report
                 pos = Pos(origin.file, origin.line, 1, text)     # errors show what was parsed
                 self.each_line(pos, partial(self._parse_line, pos))
         except AssemblyError as e:

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import AssemblyError
-from ..limits import MAX_REPEAT
+from ..limits import MAX_EXPANDED_LINES
 from .files import read_source
 from .model import Pos
 
 IDENT = re.compile(r"[A-Za-z_.?$@][\w.?$@#~]*")
 DIRECTIVE = re.compile(r"^\s*%\s*([a-z]+)\b\s*(.*)$", re.I)
 MAX_DEPTH = 64                  # nested includes, macro calls, expansions
-MAX_LINES = 1 << 20             # lines one file may expand to
+MAX_LINES = MAX_EXPANDED_LINES   # lines one file may expand to (the parser's time bound)
 MAX_EXPANSION = 1 << 20         # characters one line may expand to
 
 
@@ -114,8 +114,8 @@ class Preprocessor:
             elif word == "rep":
                 body, i = _body(lines, i, "rep", "endrep", pos)
                 count = self._number(rest, pos)
-                if not 0 <= count <= MAX_REPEAT:
-                    raise _error(pos, f"%rep count {count} is out of range (0 to {MAX_REPEAT:,})")
+                if not 0 <= count <= MAX_LINES:
+                    raise _error(pos, f"%rep count {count} is out of range (0 to {MAX_LINES:,})")
                 for _ in range(count):
                     try:
                         yield from self._block(body, args, depth + 1)
