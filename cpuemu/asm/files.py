@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import AssemblyError
 from ..limits import MAX_SOURCE
+from .model import Pos
+
+MAX_INCLUDE_DEPTH = 16
 
 
 def read_source(path: str | Path) -> str:
@@ -32,3 +38,31 @@ def read_source(path: str | Path) -> str:
         raise ValueError("not a text file (it holds NUL bytes, or mostly bytes that are "
                          "not UTF-8)")
     return text
+
+
+@contextmanager
+def included(name: str, pos: Pos, include_paths=(), chain: list[str] | None = None,
+             column: int = 1) -> Iterator[tuple[str, str]]:
+    """(text, path) of a file an include names: beside the including file, then in the
+    include paths (-I). `chain` holds the files being included, to refuse a loop; the
+    file is on it while the block runs. Errors point at the include at `pos`."""
+    chain = [] if chain is None else chain
+    here = Path(pos.file).parent if pos.file != "<input>" else Path.cwd()
+    tried = [here / name, *(Path(d) / name for d in include_paths)]
+    path = next((p for p in tried if p.is_file()), tried[0])
+
+    def error(message: str) -> AssemblyError:
+        return AssemblyError(message, file=pos.file, line=pos.line, column=column,
+                             text=pos.text)
+    try:
+        source = read_source(path)
+        resolved = str(path.resolve())
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise error(f"cannot include {name!r}: {getattr(e, 'strerror', None) or e}") from None
+    if resolved in chain or len(chain) >= MAX_INCLUDE_DEPTH:
+        raise error(f"include of {name!r} loops back on itself")
+    chain.append(resolved)
+    try:
+        yield source, str(path)
+    finally:
+        chain.pop()

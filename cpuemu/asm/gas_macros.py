@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 from ..errors import AssemblyError
 from ..limits import MAX_EXPANDED_LINES
-from .files import read_source
+from .files import included
 from .model import Pos
 
 MAX_DEPTH = 64
@@ -29,7 +28,7 @@ CONDITIONS = {"if", "ifdef", "ifndef", "ifeq", "ifne", "elseif", "else", "endif"
 
 class GasMacros:
     def __init__(self, include_paths=(), tokenize=None):
-        self.include_paths = [Path(p) for p in include_paths]
+        self.include_paths = list(include_paths)
         self.macros: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
         self.values: dict[str, int] = {}
         self.calls = 0
@@ -153,23 +152,8 @@ class GasMacros:
         m = re.match(r'\s*"(.+?)"\s*$', _strip(rest))
         if not m:
             raise _error(pos, '.include needs a quoted file name')
-        name = m.group(1)
-        here = Path(pos.file).parent if pos.file != "<input>" else Path.cwd()
-        tried = [here / name, *(d / name for d in self.include_paths)]
-        path = next((p for p in tried if p.is_file()), tried[0])
-        try:
-            source = read_source(path)
-            resolved = str(path.resolve())
-        except (OSError, UnicodeDecodeError, ValueError) as e:
-            raise _error(pos, f"cannot include {name!r}: {getattr(e, 'strerror', None) or e}"
-                         ) from None
-        if resolved in self.chain or len(self.chain) >= 16:
-            raise _error(pos, f"include of {name!r} loops back on itself")
-        self.chain.append(resolved)
-        try:
-            yield from self.lines(source, str(path))
-        finally:
-            self.chain.pop()
+        with included(m.group(1), pos, self.include_paths, self.chain) as (source, path):
+            yield from self.lines(source, path)
 
     def _condition(self, word: str, rest: str, pos: Pos, conditions: list) -> None:
         parent = all(c[0] for c in conditions)

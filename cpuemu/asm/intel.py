@@ -7,11 +7,10 @@ overrides outside or inside the brackets, `OFFSET sym`, and `short`/`near` on br
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 from ..errors import AssemblyError, AssemblyErrors, AssemblyWarning
 from .expr import AddressError, parse_expr, split_address
-from .files import read_source
+from .files import included
 from .lexer import TokenStream, describe, tokenize
 from .model import Binary, Imm, Insn, Label, Mem, Operand, Pos, Reg, Unit
 from .names import PREFIXES, SEGMENT_REGS, is_register, mnemonics, suggest
@@ -19,7 +18,6 @@ from .names import PREFIXES, SEGMENT_REGS, is_register, mnemonics, suggest
 SIZE_WORDS = {"byte": 8, "word": 16, "dword": 32, "qword": 64, "tbyte": 80, "tword": 80,
               "sbyte": 8, "sword": 16, "sdword": 32, "oword": 128, "xmmword": 128}
 BRANCH_HINTS = ("short", "near")
-MAX_INCLUDE_DEPTH = 16
 
 
 def parse_operand(ts: TokenStream, default_rel: bool = False) -> Operand:
@@ -190,25 +188,10 @@ class IntelParser:
             self.line(ts, pos)
 
     def include(self, name: str, pos: Pos, column: int) -> None:
-        """Parse another file here, relative to the including file; errors name that file."""
-        here = Path(pos.file).parent if pos.file != "<input>" else Path.cwd()
-        path = here / name
-        chain = self.including
-        try:
-            source = read_source(path)
-            resolved = str(path.resolve())
-        except (OSError, UnicodeDecodeError, ValueError) as e:
-            raise AssemblyError(f"cannot include {name!r}: {getattr(e, 'strerror', None) or e}",
-                                file=pos.file, line=pos.line, column=column,
-                                text=pos.text) from None
-        if resolved in chain or len(chain) >= MAX_INCLUDE_DEPTH:
-            raise AssemblyError(f"include of {name!r} loops back on itself", file=pos.file,
-                                line=pos.line, column=column, text=pos.text)
-        chain.append(resolved)
-        try:
-            self.parse_lines(source, str(path))
-        finally:
-            chain.pop()
+        """Parse another file here (beside the including file, then the -I directories);
+        errors name that file."""
+        with included(name, pos, self.include_paths, self.including, column) as (source, path):
+            self.parse_lines(source, path)
 
     def tokenize(self, text: str, pos: Pos):
         return tokenize(text, pos)

@@ -15,11 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..errors import AssemblyError
 from ..limits import MAX_EXPANDED_LINES
-from .files import read_source
+from .files import included
 from .model import Pos
 
 IDENT = re.compile(r"[A-Za-z_.?$@][\w.?$@#~]*")
@@ -55,7 +54,7 @@ class State:
 class Preprocessor:
     def __init__(self, include_paths: list[str] | None = None,
                  defines: dict[str, str] | None = None):
-        self.include_paths = [Path(p) for p in include_paths or []]
+        self.include_paths = list(include_paths or [])
         self.state = State()
         for name, value in (defines or {}).items():
             self.state.defines[name] = (None, value)
@@ -246,23 +245,8 @@ class Preprocessor:
         m = re.match(r"""\s*(["'<])(.+?)["'>]\s*$""", _code_part(rest))
         if not m:
             raise _error(pos, "%include needs a quoted file name")
-        name = m.group(2)
-        here = Path(pos.file).parent if pos.file != "<input>" else Path.cwd()
-        tried = [here / name, *(d / name for d in self.include_paths)]
-        path = next((p for p in tried if p.is_file()), tried[0])
-        try:
-            source = read_source(path)
-            resolved = str(path.resolve())
-        except (OSError, UnicodeDecodeError, ValueError) as e:
-            raise _error(pos, f"cannot include {name!r}: {getattr(e, 'strerror', None) or e}"
-                         ) from None
-        if resolved in self.chain or len(self.chain) >= 16:
-            raise _error(pos, f"include of {name!r} loops back on itself")
-        self.chain.append(resolved)
-        try:
-            yield from self._file(source, str(path))
-        finally:
-            self.chain.pop()
+        with included(m.group(2), pos, self.include_paths, self.chain) as (source, path):
+            yield from self._file(source, path)
 
     def _define_macro(self, word: str, rest: str, pos: Pos, lines: list, i: int) -> int:
         m = re.match(r"([A-Za-z_.?$@][\w.?$@]*)\s+(\d+)(?:\s*-\s*(\d+|\*))?(\+)?\s*(.*)$",
