@@ -16,7 +16,6 @@ import re
 from dataclasses import replace
 from functools import partial
 
-from ..errors import AssemblyError, AssemblyErrors
 from .data import parse_items
 from .expr import parse_expr, symbols_in
 from .gas_macros import GasMacros
@@ -98,17 +97,13 @@ class GasParser(IntelParser):
 
     def parse_lines(self, source: str, filename: str) -> None:
         """GNU as's macro layer first (gas_macros.py), then each statement of each line."""
-        macros = GasMacros(self.include_paths, self.tokenize)
-        try:
-            for origin, text in macros.lines(source, filename):
-                if len(self.errors) > AssemblyErrors.MAX_ERRORS:
-                    break                                # enough to report
-                pos = Pos(origin.file, origin.line, 1, text.rstrip("\r\n"))
-                for part in _split_statements(text):
-                    offset = text.find(part) if part else 0
-                    self.each_line(pos, partial(self._parse_part, " " * offset + part, pos))
-        except AssemblyError as e:
-            self.errors.append(e)
+        self.parse_expanded(GasMacros(self.include_paths, self.tokenize).lines(source, filename))
+
+    def parse_text(self, pos: Pos, text: str) -> None:
+        """gas allows several statements on a line (`;`)."""
+        for part in _split_statements(text):
+            offset = text.find(part) if part else 0
+            self.keep_error(partial(self._parse_part, " " * offset + part, pos))
 
     def _parse_part(self, text: str, pos: Pos) -> None:
         ts = TokenStream(self.tokenize(text, pos), pos)

@@ -162,10 +162,8 @@ class IntelParser:
         return Unit(self.statements, self.dialect, self.filename, self.entry, self.entry_pos,
                     self.globals, self.bits, self.bits_pos, self.inferred_bits, self.warnings)
 
-    def each_line(self, pos: Pos, parse) -> None:
-        """Parse one line; its error is kept and the next line parsed (up to the limit)."""
-        if len(self.errors) > AssemblyErrors.MAX_ERRORS:
-            return
+    def keep_error(self, parse) -> None:
+        """Run `parse` (one line); its error is kept so the next line is parsed too."""
         try:
             parse()
         except AssemblyErrors as e:                 # an include's own errors
@@ -178,9 +176,24 @@ class IntelParser:
                                              column=column, text=pos.text, hint=hint))
 
     def parse_lines(self, source: str, filename: str) -> None:
-        for number, text in enumerate(source.splitlines(), 1):
-            pos = Pos(filename, number, 1, text.rstrip("\r\n"))
-            self.each_line(pos, partial(self._parse_line, pos))
+        self.parse_expanded((Pos(filename, number, 1, text), text)
+                            for number, text in enumerate(source.splitlines(), 1))
+
+    def parse_expanded(self, lines) -> None:
+        """Parse (origin, text) lines as a macro layer gives them (or a file's own): each
+        line's error is kept and the next line parsed, up to MAX_ERRORS; an error of the
+        layer itself ends the file."""
+        try:
+            for origin, text in lines:
+                if len(self.errors) > AssemblyErrors.MAX_ERRORS:
+                    break                                # enough to report
+                self.parse_text(Pos(origin.file, origin.line, 1, text.rstrip("\r\n")), text)
+        except AssemblyError as e:
+            self.errors.append(e)
+
+    def parse_text(self, pos: Pos, text: str) -> None:
+        """One line (the text errors show is `pos.text`, the line as parsed)."""
+        self.keep_error(partial(self._parse_line, pos))
 
     def _parse_line(self, pos: Pos) -> None:
         ts = TokenStream(self.tokenize(pos.text, pos), pos)

@@ -6,9 +6,8 @@ keystone (where `%define` hangs it forever): the preprocessor consumes or refuse
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 
-from ..errors import AssemblyError, AssemblyErrors
+from ..errors import AssemblyError
 from .data import RESERVE_UNITS, parse_items
 from .expr import parse_expr
 from .intel import IntelParser, parse_instruction
@@ -52,14 +51,7 @@ class NasmParser(IntelParser):
     def parse_lines(self, source: str, filename: str) -> None:
         """The preprocessor's lines (preprocess.py), each parsed with its error kept."""
         pre = Preprocessor(self.include_paths, self.predefined)
-        try:
-            for origin, text in pre.lines(source, filename):
-                if len(self.errors) > AssemblyErrors.MAX_ERRORS:
-                    break                                # enough to report
-                pos = Pos(origin.file, origin.line, 1, text)     # errors show what was parsed
-                self.each_line(pos, partial(self._parse_line, pos))
-        except AssemblyError as e:
-            self.errors.append(e)
+        self.parse_expanded(pre.lines(source, filename))
         for origin, message in pre.state.warnings:
             self.warn(message, origin, 1)
 
