@@ -113,15 +113,50 @@ PREPROCESSOR = {
 }
 
 
-@pytest.mark.parametrize("name", PREPROCESSOR)
-def test_preprocessor_gives_nasms_bytes(name, tmp_path):
-    from cpuemu import assemble
-    source = "section .data\n" + PREPROCESSOR[name]
-    path = tmp_path / "p.asm"
+# GNU as's macro layer, one feature per program; each must give GNU as's bytes.
+GAS_MACROS = {
+    "macro with defaults": ".macro m a, b=7\n.byte \\a, \\b\n.endm\nm 1\nm 2, 3\nm b=9, a=4\n",
+    "rept": ".rept 3\n.byte 5\n.endr\n",
+    "irp and irpc": ".irp v, 1, 2, 3\n.byte \\v\n.endr\n.irpc c, 456\n.byte \\c\n.endr\n",
+    "if with set values": ".set n, 3\nk = 2\n.if n > k\n.byte 1\n.elseif n == k\n.byte 2\n"
+                          ".else\n.byte 3\n.endif\n.ifdef n\n.byte 4\n.endif\n"
+                          ".ifndef nothere\n.byte 5\n.endif\n",
+    "exitm and nesting": ".macro m x\n.if \\x\n.byte \\x\n.exitm\n.endif\n.byte 0\n.endm\n"
+                         "m 0\nm 6\n.rept 2\n.irp v, 7, 8\n.byte \\v\n.endr\n.endr\n",
+    "comments": "/* a */ .byte 1 # two\n.byte 2 /* three */\n",
+}
+
+
+def real_data(dialect: str, source: str, tmp_path) -> bytes:
+    """The .data bytes the real nasm or GNU as makes of `source`."""
+    path, obj = tmp_path / ("p.asm" if dialect == "nasm" else "p.s"), tmp_path / "p.o"
     path.write_text(source)
-    subprocess.run(["nasm", "-f", "bin", "-o", str(tmp_path / "p.bin"), str(path)], check=True)
-    ours = assemble(source, dialect="nasm").section(".data").data
-    assert ours == (tmp_path / "p.bin").read_bytes()
+    command = ["nasm", "-f", "elf32"] if dialect == "nasm" else ["as", "--32"]
+    subprocess.run([*command, "-o", str(obj), str(path)], check=True)
+    with open(obj, "rb") as f:
+        return ELFFile(f).get_section_by_name(".data").data()
+
+
+@pytest.mark.parametrize("dialect, name", [("nasm", n) for n in PREPROCESSOR]
+                         + [("gas", n) for n in GAS_MACROS])
+def test_preprocessors_give_the_real_tools_bytes(dialect, name, tmp_path):
+    from cpuemu import assemble
+    source = "section .data\n" + PREPROCESSOR[name] if dialect == "nasm" else \
+        ".data\n" + GAS_MACROS[name]
+    assert assemble(source, dialect=dialect).section(".data").data == \
+        real_data(dialect, source, tmp_path)
+
+
+def test_gas_include_finds_files_in_include_paths(tmp_path):
+    from cpuemu import assemble_file
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "exit.s").write_text(".macro exit code\nmovl $1, %eax\n"
+                                             "movl $\\code, %ebx\nint $0x80\n.endm\n")
+    source = tmp_path / "prog.s"
+    source.write_text('.include "exit.s"\n.text\n.globl _start\n_start:\nexit 42\n')
+    program = assemble_file(source, include_paths=[str(tmp_path / "inc")])
+    from cpuemu import Machine
+    assert Machine(program).run_to_exit() == 42
 
 
 def test_include_search_paths_and_defines_from_the_command_line(tmp_path, capsys):
@@ -146,42 +181,3 @@ def test_error_and_warning_directives_speak_at_their_line():
     with pytest.raises(AssemblyError, match="stop here") as caught:
         assemble('section .text\nnop\n%if 1\n%error "stop here"\n%endif\n', dialect="nasm")
     assert caught.value.line == 4
-
-
-# GNU as's macro layer, one feature per program; each must give GNU as's bytes.
-GAS_MACROS = {
-    "macro with defaults": ".macro m a, b=7\n.byte \\a, \\b\n.endm\nm 1\nm 2, 3\nm b=9, a=4\n",
-    "rept": ".rept 3\n.byte 5\n.endr\n",
-    "irp and irpc": ".irp v, 1, 2, 3\n.byte \\v\n.endr\n.irpc c, 456\n.byte \\c\n.endr\n",
-    "if with set values": ".set n, 3\nk = 2\n.if n > k\n.byte 1\n.elseif n == k\n.byte 2\n"
-                          ".else\n.byte 3\n.endif\n.ifdef n\n.byte 4\n.endif\n"
-                          ".ifndef nothere\n.byte 5\n.endif\n",
-    "exitm and nesting": ".macro m x\n.if \\x\n.byte \\x\n.exitm\n.endif\n.byte 0\n.endm\n"
-                         "m 0\nm 6\n.rept 2\n.irp v, 7, 8\n.byte \\v\n.endr\n.endr\n",
-    "comments": "/* a */ .byte 1 # two\n.byte 2 /* three */\n",
-}
-
-
-@pytest.mark.parametrize("name", GAS_MACROS)
-def test_gas_macro_layer_gives_gnu_as_bytes(name, tmp_path):
-    from cpuemu import assemble
-    source = ".data\n" + GAS_MACROS[name]
-    path = tmp_path / "m.s"
-    path.write_text(source)
-    obj = tmp_path / "m.o"
-    subprocess.run(["as", "--32", "-o", str(obj), str(path)], check=True)
-    with open(obj, "rb") as f:
-        theirs = ELFFile(f).get_section_by_name(".data").data()
-    assert assemble(source, dialect="gas").section(".data").data == theirs
-
-
-def test_gas_include_finds_files_in_include_paths(tmp_path):
-    from cpuemu import assemble_file
-    (tmp_path / "inc").mkdir()
-    (tmp_path / "inc" / "exit.s").write_text(".macro exit code\nmovl $1, %eax\n"
-                                             "movl $\\code, %ebx\nint $0x80\n.endm\n")
-    source = tmp_path / "prog.s"
-    source.write_text('.include "exit.s"\n.text\n.globl _start\n_start:\nexit 42\n')
-    program = assemble_file(source, include_paths=[str(tmp_path / "inc")])
-    from cpuemu import Machine
-    assert Machine(program).run_to_exit() == 42
