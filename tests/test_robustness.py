@@ -422,3 +422,12 @@ def test_a_source_the_host_will_not_let_us_read_is_one_line_of_error(tmp_path, m
     monkeypatch.setattr(cpuemu.cli, "open", refuse, raising=False)
     assert main(["run", str(source)]) == 2
     assert f"cannot read {source}: Permission denied" in capsys.readouterr().err
+
+
+def test_an_include_name_the_host_cannot_look_up_is_an_assembly_error():
+    """Found by the guide-dialect campaign after the include code became shared: a
+    name longer than the host allows raised OSError from the search."""
+    with pytest.raises(AssemblyError, match="cannot include"):
+        assemble(".DATA\nINCLUDE " + "x" * 5000 + "\n", dialect="guide")
+    with pytest.raises(AssemblyError, match="cannot include"):
+        assemble('%include "' + "y" * 5000 + '"\n', dialect="nasm")

@@ -49,7 +49,7 @@ def included(name: str, pos: Pos, include_paths=(), chain: list[str] | None = No
     chain = [] if chain is None else chain
     here = Path(pos.file).parent if pos.file != "<input>" else Path.cwd()
     tried = [here / name, *(Path(d) / name for d in include_paths)]
-    path = next((p for p in tried if p.is_file()), tried[0])
+    path = next((p for p in tried if _is_file(p)), tried[0])
 
     def error(message: str) -> AssemblyError:
         return AssemblyError(message, file=pos.file, line=pos.line, column=column,
@@ -66,3 +66,10 @@ def included(name: str, pos: Pos, include_paths=(), chain: list[str] | None = No
         yield source, str(path)
     finally:
         chain.pop()
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):       # a name too long, a NUL: not a file, said below
+        return False
