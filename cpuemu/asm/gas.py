@@ -5,9 +5,18 @@ Operands come source-first and are reversed into the Intel model; size suffixes
 (`movl`, `addq`) size memory operands; `movzbl`-style names become movzx/movsx and
 `movslq` movsxd; numeric local labels (`1:` with `1b`/`1f`) are renamed to unique ones
 while parsing. A file that names a 64-bit register (or says `.code64`) is 64-bit code.
-`sym(%rip)` is RIP-relative to sym; with nothing to link against, `call f@PLT` is
-`call f` and `movq x@GOTPCREL(%rip), %reg` loads x's address as `leaq x(%rip), %reg`
-does (the relaxation a static link makes).
+`sym(%rip)` is RIP-relative to sym.
+
+Position-independent code (what `gcc -S` writes by default) is resolved as a static
+`ld` link resolves it: `call f@PLT` is `call f`; `movq x@GOTPCREL(%rip), %reg` and
+`movl x@GOT(%ebx), %reg` load x's address as `lea` does; `x@GOTOFF` is x's distance
+from `_GLOBAL_OFFSET_TABLE_`, a 12-byte `.got.plt` section made when code names it; and
+`$_GLOBAL_OFFSET_TABLE_` is the GOT's distance from the instruction (what the
+`__x86.get_pc_thunk` call left in the register).
+
+Sections are laid out as `ld` concatenates an object's sections: each output section
+(`.text`) holds its input sections (`.text`, then `.text.foo`...) in the object's order,
+each aligned to the largest `.align` it asked for.
 """
 
 from __future__ import annotations
@@ -17,10 +26,10 @@ from dataclasses import replace
 from functools import partial
 
 from .data import parse_items
-from .expr import parse_expr, symbols_in
+from .expr import ExprError, Undefined, evaluate, parse_expr, symbols_in
 from .gas_macros import GasMacros
 from .intel import IntelParser, unknown_mnemonic
-from .lexer import TokenStream, tokenize, x87_registers
+from .lexer import Token, TokenStream, tokenize, x87_registers
 from .model import (
     Align,
     Binary,
@@ -28,6 +37,7 @@ from .model import (
     Data,
     Imm,
     Insn,
+    Label,
     Mem,
     Num,
     Operand,
@@ -55,7 +65,8 @@ RENAMED = {"cltd": "cdq", "cwtl": "cwde", "cbtw": "cbw", "cwtd": "cwd", "movsl":
            "pushfq": "pushfq", "popfq": "popfq", "leaveq": "leave", "movsq": "movsq",
            "stosq": "stosq", "lodsq": "lodsq", "cmpsq": "cmpsq", "scasq": "scasq"}
 _EXTEND = re.compile(r"^mov([sz])([bwl])([wlq])$")
-RELOCATIONS = ("@PLT", "@GOTPCREL")
+GOT = "_GLOBAL_OFFSET_TABLE_"
+GOT_SIZE = 12                   # the three words a static link reserves in .got.plt
 # The AT&T x87 quirk GNU as keeps (and gcc relies on): with a destination other than
 # %st(0), fsub means Intel's fsubr and so on, the popping forms included.
 AT_T_X87_SWAP = {"fsub": "fsubr", "fsubr": "fsub", "fdiv": "fdivr", "fdivr": "fdiv",
@@ -66,18 +77,30 @@ DATA_UNITS = {".byte": 1, ".word": 2, ".short": 2, ".value": 2, ".hword": 2, ".l
               ".int": 4, ".quad": 8}
 IGNORED = {".file", ".ident", ".loc", ".type", ".size", ".local", ".hidden", ".weak",
            ".protected", ".internal", ".addrsig", ".addrsig_sym", ".sleb128",
-           ".uleb128", ".version", ".previous", ".popsection"}
+           ".uleb128", ".version"}
+FIRST_SECTIONS = (".text", ".data", ".bss")     # what GNU as makes before the first line
 _BRANCHES = {"jmp", "call", "loop", "loope", "loopne", "loopz", "loopnz", "jecxz", "jcxz"}
 
 
 def _section_for(name: str) -> str | None:
     """Where a gas section's contents go; None for sections that are never loaded."""
-    for prefix in (".text", ".rodata", ".data", ".bss"):
+    for prefix in (".text", ".rodata", ".data.rel.ro", ".data", ".bss"):
         if name == prefix or name.startswith(prefix + "."):
             return prefix
-    if name.startswith(".data.rel"):
-        return ".data"
+    if name == "COMMON":
+        return ".bss"
     return None
+
+
+def _relocation(t: Token) -> list[Token]:
+    """The tokens for one `sym@KIND` (see the module's docstring); others unchanged."""
+    name, _, kind = str(t.value).rpartition("@")
+    if kind in ("PLT", "GOTPCREL"):
+        return [replace(t, value=name)]
+    if kind in ("GOTOFF", "GOT"):
+        return [Token("op", "(", t.column), replace(t, value=name), Token("op", "-", t.column),
+                Token("id", GOT, t.column), Token("op", ")", t.column)]
+    return [t]
 
 
 class GasParser(IntelParser):
@@ -86,10 +109,13 @@ class GasParser(IntelParser):
     def __init__(self, source: str, filename: str, **options):
         super().__init__(source, filename, **options)
         self.discarding = False
-        self.current = ".text"
         self.numeric: dict[str, int] = {}
         self.names_64 = False                   # a 64-bit register was named
-        self.got_load = False                   # this statement reads `sym@GOTPCREL`
+        self.got_load = False                   # this statement reads a GOT slot
+        self.uses_got = False                   # the code names _GLOBAL_OFFSET_TABLE_
+        self.input = ".text"                    # the object's section being written
+        self.previous_input = ".text"
+        self.stack: list[tuple[str, str]] = []  # .pushsection
 
     def tokenize(self, text: str, pos: Pos):
         return x87_registers(tokenize(_strip_comments(text), pos, suffixes=False, escapes='"',
@@ -148,20 +174,29 @@ class GasParser(IntelParser):
 
     def numeric_refs(self, ts: TokenStream) -> None:
         """`1b`/`1f` name the nearest numeric label `1:`; a lone `.` is the location;
-        `f@PLT` and `x@GOTPCREL` name f and x."""
+        relocations (`f@PLT`, `x@GOTOFF`...) become what a static link makes of them."""
         self.got_load = False
+        tokens = ts.tokens[:ts.i]
         for k in range(ts.i, len(ts.tokens)):
             t = ts.tokens[k]
-            if t.kind == "id" and str(t.value).endswith(RELOCATIONS):
-                name, _, kind = str(t.value).rpartition("@")
-                self.got_load |= kind == "GOTPCREL"
-                ts.tokens[k] = t = replace(t, value=name)
-            if t.kind == "id" and t.value == "." and k > ts.i:
-                ts.tokens[k] = replace(t, kind="op", value="$")
+            if t.kind == "id" and "@" in str(t.value)[1:]:
+                kind = str(t.value).rpartition("@")[2]
+                self.got_load |= kind in ("GOT", "GOTPCREL")
+                self.uses_got |= kind in ("GOT", "GOTOFF")
+                tokens += _relocation(t)
+            elif t.kind == "id" and t.value == GOT and k > 0 and ts.tokens[k - 1].is_op("$"):
+                self.uses_got = True             # $_GLOBAL_OFFSET_TABLE_: GOT - this insn
+                tokens += [Token("op", "(", t.column), t, Token("op", "-", t.column),
+                           Token("op", "$", t.column), Token("op", ")", t.column)]
+            elif t.kind == "id" and t.value == "." and k > ts.i:
+                tokens.append(replace(t, kind="op", value="$"))
             elif t.kind == "id" and re.fullmatch(r"\d+[bf]", t.value):
                 n, way = t.value[:-1], t.value[-1]
                 count = self.numeric.get(n, 0) + (1 if way == "f" else 0)
-                ts.tokens[k] = replace(t, value=f".L{n}${count}")
+                tokens.append(replace(t, value=f".L{n}${count}"))
+            else:
+                tokens.append(t)
+        ts.tokens[:] = tokens
 
     # -- directives --------------------------------------------------------------------
 
@@ -169,12 +204,23 @@ class GasParser(IntelParser):
         start = ts.next()
         if word in (".text", ".data", ".bss"):
             self.switch(word, pos)
+        elif word == ".previous":
+            self.switch(self.previous_input, pos)
+        elif word == ".popsection":
+            if not self.stack:
+                ts.error(".popsection without .pushsection", start)
+            self.input, self.previous_input = self.stack.pop()
+            self.discarding = _section_for(self.input) is None
         elif word in (".code32", ".code64"):
             self.set_bits(int(word[5:]), pos, start.column)
         elif word in (".section", ".pushsection"):
             name = ts.next()
-            target = _section_for(str(name.value))
-            self.switch(target, pos)
+            if name.kind not in ("id", "str"):
+                ts.error(f"{word} takes a section name", name)
+            if word == ".pushsection":
+                self.stack.append((self.input, self.previous_input))
+            self.switch(str(name.value if name.kind == "id" else name.value.decode(
+                "utf-8", "surrogateescape")), pos)
             while not ts.at_end():
                 ts.next()
             return
@@ -207,14 +253,18 @@ class GasParser(IntelParser):
                 fill = parse_expr(ts, is_register)
                 fill = fill.value & 0xFF if isinstance(fill, Num) else 0   # a byte, as as does
             self.emit(Space(count, pos, fill))
-        elif word in (".align", ".balign", ".p2align"):
+        elif word in (".align", ".balign", ".p2align"):     # .align is in bytes on x86
             boundary = parse_expr(ts, is_register)
             if word == ".p2align":
                 boundary = Binary("<<", Num(1), boundary)
-            while not ts.at_end():
-                ts.next()                       # fill and max-skip arguments
-            self.emit(Align(boundary, pos))
-            return
+            fill = skip = None
+            if ts.accept_op(","):
+                if not ts.peek().is_op(",") and not ts.at_end():
+                    fill = parse_expr(ts, is_register)
+                    fill = fill.value & 0xFF if isinstance(fill, Num) else None
+                if ts.accept_op(","):
+                    skip = parse_expr(ts, is_register)
+            self.emit(Align(boundary, pos, fill, skip, gas_nops=True))
         elif word in (".comm", ".lcomm"):
             name = ts.next()
             ts.expect_op(",")
@@ -222,12 +272,13 @@ class GasParser(IntelParser):
             align = Num(4)
             if ts.accept_op(","):
                 align = parse_expr(ts, is_register)
-            saved = self.current
-            self.switch(".bss", pos)
+            saved = self.input, self.previous_input
+            self.switch("COMMON" if word == ".comm" else ".bss", pos)
             self.emit(Align(align, pos))
             self.define(str(name.value), pos.at(name.column), "object")
             self.emit(Space(size, pos))
-            self.switch(saved, pos)
+            self.switch(saved[0], pos)
+            self.previous_input = saved[1]
         elif word in (".set", ".equ", ".equiv"):
             name = ts.next()
             ts.expect_op(",")
@@ -236,11 +287,13 @@ class GasParser(IntelParser):
             ts.error(f"unsupported directive {word!r}", start)
         ts.expect_end()
 
-    def switch(self, section: str | None, pos: Pos) -> None:
-        self.discarding = section is None
-        if section:
-            self.current = section
-            self.statements.append(SectionSwitch(section, pos))
+    def switch(self, name: str, pos: Pos) -> None:
+        """Write into the object's section `name` from here on (finish() orders them)."""
+        if name != self.input:
+            self.previous_input, self.input = self.input, name
+        self.discarding = _section_for(name) is None
+        if not self.discarding:
+            self.statements.append(SectionSwitch(name, pos))
 
     # -- instructions ------------------------------------------------------------------
 
@@ -336,6 +389,40 @@ class GasParser(IntelParser):
     def finish(self) -> None:
         if self.names_64:
             self.inferred_bits = 64
+        if self.uses_got and GOT not in self.defined:
+            pos = Pos(self.filename, 0, 1, "")
+            self.statements += [SectionSwitch(".got.plt", pos), Label(GOT, pos, "object"),
+                                Space(Num(GOT_SIZE), pos)]
+            self.defined[GOT] = pos
+        self.statements = _as_linked(self.statements)
+
+
+def _as_linked(statements: list) -> list:
+    """The statements regrouped as `ld` lays out one object: input sections in the
+    object's order within their output section, each aligned to its largest `.align`."""
+    pieces: dict[str, list] = {name: [] for name in FIRST_SECTIONS}
+    current = ".text"
+    for stmt in statements:
+        if isinstance(stmt, SectionSwitch):
+            current = stmt.name
+            pieces.setdefault(current, [])
+        else:
+            pieces[current].append(stmt)
+    common = pieces.pop("COMMON", None)
+    if common is not None:
+        pieces["COMMON"] = common                # after every .bss input, as ld puts it
+    out: list = []
+    for name, stmts in pieces.items():
+        if not stmts:
+            continue
+        first = stmts[0].pos if hasattr(stmts[0], "pos") else Pos("", 0, 1, "")
+        out.append(SectionSwitch(_section_for(name) or name, first))
+        widest = max((_constant(a.boundary) for a in stmts if isinstance(a, Align)),
+                     default=1)
+        if widest > 1:
+            out.append(Align(Num(widest), first, gas_nops=True))
+        out += stmts
+    return out
 
 
 def _intel_mnemonic(m: str) -> tuple[str | None, int | None, int | None]:
@@ -409,3 +496,16 @@ def _split_statements(text: str) -> list[str]:
             cur.append(ch)
     parts.append("".join(cur))
     return parts
+
+
+def _constant(expr) -> int:
+    """An alignment's value when the text gives it as a constant, else 1."""
+    try:
+        value = evaluate(expr, _no_symbol)
+    except (Undefined, ExprError):
+        return 1
+    return value if value > 0 and not value & (value - 1) else 1
+
+
+def _no_symbol(name: str, column: int) -> int:
+    raise Undefined(name, column)

@@ -39,11 +39,13 @@ from .model import (
     Uninit,
     Unit,
 )
+from .nops import gas_padding
 
 TEXT_BASE = 0x08048000          # where Linux i386 executables start
 TEXT_BASE64 = 0x400000          # and static x86-64 ones
-SECTION_ORDER = (".text", ".rodata", ".data", ".bss")
-PERMS = {".text": "r-x", ".rodata": "r--", ".data": "rw-", ".bss": "rw-"}
+SECTION_ORDER = (".text", ".rodata", ".data.rel.ro", ".got.plt", ".data", ".bss")  # as ld's
+PERMS = {".text": "r-x", ".rodata": "r--", ".data.rel.ro": "rw-", ".got.plt": "rw-",
+         ".data": "rw-", ".bss": "rw-"}
 MAX_PASSES = 40
 MAIN_NAMES = ("main", "_main")
 
@@ -258,13 +260,8 @@ class _Emitter:
                 if n < 0:
                     raise _error(self.pos, f"negative size {n}", 1)
                 self.fill(n, fill & 0xFF, "this reservation")
-            case Align(boundary=boundary, fill=fill):
-                n = self.eval(boundary)
-                if n <= 0 or n & (n - 1):
-                    raise _error(self.pos, f"alignment must be a power of two, not {n}", 1)
-                pad = align_up(self.loc, n) - self.loc
-                byte = fill if fill is not None else (0x90 if self.section == ".text" else 0)
-                self.fill(pad, byte & 0xFF, f"aligning to {n}")
+            case Align():
+                self.align(stmt)
             case Times(count=count, stmt=inner):
                 n = self.eval(count)
                 if n < 0:
@@ -280,6 +277,20 @@ class _Emitter:
                 self.insn(stmt)
             case _:
                 raise TypeError(stmt)
+
+    def align(self, stmt: Align) -> None:
+        n = self.eval(stmt.boundary)
+        if n <= 0 or n & (n - 1):
+            raise _error(self.pos, f"alignment must be a power of two, not {n}", 1)
+        pad = align_up(self.loc, n) - self.loc
+        if stmt.max_skip is not None and pad > self.eval(stmt.max_skip):
+            return                                   # gas: too far, so not at all
+        if stmt.fill is None and stmt.gas_nops and self.section == ".text":
+            self.room(pad, f"aligning to {n}")
+            self.out += gas_padding(pad, self.layout.bits)
+            return
+        byte = stmt.fill if stmt.fill is not None else (0x90 if self.section == ".text" else 0)
+        self.fill(pad, byte & 0xFF, f"aligning to {n}")
 
     def data(self, stmt: Data) -> None:
         for item in stmt.items:

@@ -155,7 +155,9 @@ class Space:
 class Align:
     boundary: Expr
     pos: Pos
-    fill: int | None = None     # None: nop in code, zero elsewhere
+    fill: int | None = None     # None: no-ops in code, zero elsewhere
+    max_skip: Expr | None = None    # gas: no padding at all when more would be needed
+    gas_nops: bool = False      # code padding as GNU as writes it (nops.py), not 0x90s
 
 
 @dataclass
