@@ -94,6 +94,7 @@ class COp:
     scale: int = 1
     disp: int = 0
     rip_literal: bool = False
+    disp_size: int | None = None  # bits the displacement is encoded in, when the text says
 
 
 class EncodeError(Exception):
@@ -321,7 +322,32 @@ def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: in
             code = keystone_bytes(text, 0, bits)
     code = keep_segment_override(ops, code, bits)
     verify(mnemonic, ops, prefixes, code, address, bits, text)
-    return code, text
+    return sized_displacement(ops, code, address, bits), text
+
+
+def sized_displacement(ops: list[COp], code: bytes, address: int, bits: int) -> bytes:
+    """The encoding with the displacement width the text asked for (nasm `[byte esi]`
+    is `[esi+0]` with a disp8; `[dword esi+4]` a disp32); iced re-encodes it."""
+    at = next((i for i, op in enumerate(ops) if op.kind == "mem" and op.disp_size), None)
+    if at is None:
+        return code
+    op = ops[at]
+    if op.base is None and op.index is None:
+        if op.disp_size != 32 and bits != 16:
+            raise EncodeError(f"an absolute address has a 32-bit displacement, not "
+                              f"{op.disp_size}-bit", at)
+        return code
+    if op.base == "rip":
+        raise EncodeError("a RIP-relative address always has a 32-bit displacement", at)
+    displacement = signed32(op.disp) if bits != 64 else op.disp
+    if op.disp_size == 8 and not -128 <= displacement <= 127:
+        raise EncodeError(f"displacement {hex_signed(displacement)} does not fit in a "
+                          "byte ([byte ...])", at)
+    ins = decode_one(code, address, bits)
+    ins.memory_displ_size = 1 if op.disp_size == 8 else 4
+    encoder = iced_x86.Encoder(bits)
+    encoder.encode(ins, address)
+    return bytes(encoder.take_buffer())
 
 
 # x87 control instructions whose plain spelling waits for pending exceptions first.

@@ -78,12 +78,12 @@ def _memory(ts: TokenStream, size: int | None, seg: str | None, column: int,
         base, index, scale, disp = split_address(expr)
     except AddressError as e:
         ts.error(str(e), _tok_at(ts, e.column or open_tok.column))
-    if displacement is not None and (base or index or displacement != 32):
-        ts.error(f"cpuemu cannot choose the displacement size ([{width.value} ...]): keystone "
-                 "picks the shortest; write the address without it", width)
+    if displacement is not None and displacement not in (8, 32):
+        ts.error(f"a displacement is a byte or a dword, not {width.value}", width)
     if rel and base is None and index is None and seg not in ("fs", "gs"):
-        return Mem(size, seg, "rip", None, 1, disp, column, rip_target=True)
-    return Mem(size, seg, base, index, scale, disp, column)
+        return Mem(size, seg, "rip", None, 1, disp, column, rip_target=True,
+                   disp_size=displacement)
+    return Mem(size, seg, base, index, scale, disp, column, disp_size=displacement)
 
 
 def _tok_at(ts: TokenStream, column: int):

@@ -347,7 +347,8 @@ class _Emitter:
                 disp = self.eval(op.disp, op.column) if op.disp is not None else 0
                 return COp("mem", size=op.size, seg=op.seg, base=op.base, index=op.index,
                            scale=op.scale, disp=disp,
-                           rip_literal=op.base == "rip" and not op.rip_target)
+                           rip_literal=op.base == "rip" and not op.rip_target,
+                           disp_size=op.disp_size)
         raise TypeError(op)
 
     def insn(self, insn: Insn) -> None:

@@ -96,6 +96,7 @@ class Mem:
     disp: Expr | None = None
     column: int = 0
     rip_target: bool = False
+    disp_size: int | None = None    # nasm `[byte esi]`, `[dword esi+4]`: bits to encode
 
 
 Operand = Reg | Imm | Mem
