@@ -323,7 +323,8 @@ def test_x87_register_forms_are_the_real_assemblers_bytes():
     ("mov [x], byte 5", "c6050090040805"), ("mov [x], dword 5", "c7050090040805000000"),
     ("add [x], byte 1", "80050090040801"), ("mov [x], word 5", "66c705009004080500"),
     ("cmp [x], dword 300", "813d009004082c010000"), ("mov byte bl, 7", "b307"),
-    ("mov eax, [dword x]", "a100900408"),
+    ("mov eax, [dword x]", "a100900408"), ("mov eax, [byte esi]", "8b4600"),
+    ("mov eax, [dword esi+4]", "8b8604000000"), ("add byte [byte ebx+4], 3", "80430403"),
 ])
 def test_nasm_size_keywords_where_nasm_takes_them(line, code):
     program = assemble(f"section .data\nx dd 0\nsection .text\n{line}\n", dialect="nasm")
@@ -333,7 +334,7 @@ def test_nasm_size_keywords_where_nasm_takes_them(line, code):
 @pytest.mark.parametrize("line, words", [
     ("push byte 300", "push byte takes -128..127"),
     ("add eax, strict dword 1", "honours `strict` on push only"),
-    ("mov eax, [byte esi]", "cannot choose the displacement size"),
+    ("mov eax, [byte esi+0x100]", "displacement 0x100 does not fit in a byte"),
     ("shl [x], byte 1", "operation size not specified"),
 ])
 def test_size_keywords_cpuemu_cannot_honour_are_errors_not_other_code(line, words):

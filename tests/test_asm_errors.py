@@ -41,6 +41,22 @@ CASES = {
     "imm64 where imm32 goes": ("nasm", "bits 64\nsection .text\n    add rax, 0x80000000\n", 3, 14, "sign-extended 32-bit immediate"),
     "push imm64": ("nasm", "bits 64\nsection .text\n    push 0x123456789\n", 3, 10, "sign-extended 32-bit immediate"),
     "two modes": ("nasm", "section .text\n    nop\nbits 64\n", 3, 6, "a program runs in one mode"),
+    # no encoding: the operand as written and why, never an encoder's error code
+    "sizes that differ": ("nasm", "section .text\n    mov eax, bl\n", 2, 14,
+                          "mov has no form for these operands together: `eax` (a 32-bit "
+                          "register), `bl` (an 8-bit register)"),
+    "register lea": ("nasm", "section .text\n    lea eax, ebx\n", 2, 14,
+                     "lea cannot take `ebx` (a 32-bit register) as its second operand"),
+    "two memory operands": ("nasm", "section .text\n    mov dword [eax], [ebx + 4]\n", 2, 22,
+                            "cannot take two memory operands (`dword [eax]` and `[ebx + 4]`)"),
+    "operand count": ("nasm", "section .text\n    enter 5\n", 2, 5, "enter takes 2 operands, not 1"),
+    "port too wide": ("nasm", "section .text\n    out 300, al\n", 2, 9,
+                      "out's first operand is an 8-bit immediate: `300` (300) does not fit"),
+    "AT&T operand as written": ("gas", ".text\n    movzbl %eax, %ebx\n", 2, 12,
+                                "movzx cannot take `%eax` (a 32-bit register)"),
+    "guide size hint": ("guide", ".CODE\n    inc [ebx]\n", 2, 9, "say BYTE PTR, WORD PTR or DWORD PTR"),
+    "nasm size hint": ("nasm", "section .text\n    inc [ebx]\n", 2, 9, "`inc dword [x]`"),
+    "gas size hint": ("gas", ".text\n    inc (%ebx)\n", 2, 9, "size suffix b, w, l or q"),
 }
 
 

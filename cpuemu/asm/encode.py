@@ -21,6 +21,7 @@ from functools import cache
 import iced_x86
 from keystone import KS_ARCH_X86, KS_MODE_32, KS_MODE_64, Ks, KsError
 
+from .forms import accepts, code_count, explain, forms
 from .names import (
     HIGH_BYTES,
     SHIFTS,
@@ -35,6 +36,7 @@ from .names import (
     sizing_register_bits,
 )
 
+SIZE_UNSAID = "operation size not specified"     # the layout adds the dialect's way to say it
 SIZE_PTR = {8: "byte", 16: "word", 32: "dword", 64: "qword", 80: "tbyte", 128: "xmmword"}
 
 JCC = {"j" + cc for cc in ("o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np",
@@ -98,11 +100,12 @@ class COp:
 
 
 class EncodeError(Exception):
-    """Why one instruction could not be encoded; `operand` indexes the culprit if known."""
+    """Why one instruction could not be encoded; `operand` indexes the culprit if known.
+    `unencodable`: no form was found (forms.explain says why in the user's terms)."""
 
-    def __init__(self, message: str, operand: int | None = None):
+    def __init__(self, message: str, operand: int | None = None, unencodable: bool = False):
         super().__init__(message)
-        self.operand = operand
+        self.operand, self.unencodable = operand, unencodable
 
 
 def hex_signed(value: int) -> str:
@@ -182,8 +185,9 @@ def settle_sizes(mnemonic: str, ops: list[COp], bits: int) -> list[COp]:
             else:
                 sizes = memory_sizes(mnemonic, bits)
                 if len(sizes) != 1:
-                    raise EncodeError("operation size not specified: say byte, word or "
-                                      "dword (e.g. DWORD PTR [x])", i)
+                    if not _possible(mnemonic, ops, bits):
+                        raise EncodeError("no form", i, unencodable=True)
+                    raise EncodeError(SIZE_UNSAID, i)
                 [size] = sizes                # one form only (fstcw, ldmxcsr, fxsave...)
                 if size in SIZE_PTR:
                     op = replace(op, size=size)
@@ -203,7 +207,7 @@ def _memory_forms() -> dict[str, list]:
     """mnemonic -> (memory operand bits, {32: available, 64: available}) per form."""
     names = iced_mnemonic_names()
     out: dict[str, list] = {}
-    for code in range(_code_count()):
+    for code in range(code_count()):
         info = iced_x86.OpCodeInfo(code)
         if any(info.op_kind(i) in _MEMORY_KINDS for i in range(info.op_count)):
             out.setdefault(names.get(info.mnemonic, ""), []).append(
@@ -214,10 +218,6 @@ def _memory_forms() -> dict[str, list]:
 
 _MEMORY_KINDS = frozenset(v for k, v in vars(iced_x86.OpCodeOperandKind).items()
                           if isinstance(v, int) and "MEM" in k)
-
-
-def _code_count() -> int:
-    return max(v for v in vars(iced_x86.Code).values() if isinstance(v, int)) + 1
 
 
 def check_mode(mnemonic: str, ops: list[COp], bits: int) -> None:
@@ -285,19 +285,38 @@ def keystone_bytes(text: str, address: int, bits: int) -> bytes:
         return bytes(PREFIX_BYTES[p] for p in prefixes) + bytes.fromhex(fixed)
     try:
         encoding, _ = _assembler(bits).asm(text, address)
-    except KsError as e:
-        raise EncodeError(f"cannot encode `{text}`: {e}") from None
+    except KsError:
+        encoding = None
     if not encoding:
-        raise EncodeError(f"cannot encode `{text}`")
+        raise EncodeError(f"cannot encode `{text}`", unencodable=True)
     return bytes(encoding)
 
 
+def _possible(mnemonic: str, ops: list[COp], bits: int) -> bool:
+    """Whether some form takes operands of these kinds (an unsized memory operand fits
+    any size): if none does, the size is not what is wrong."""
+    return any(len(kinds) == len(ops) and all(accepts(k, size, op) for k, op in zip(kinds, ops))
+               for kinds, size in forms(mnemonic, bits))
+
+
 def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: int,
-           bits: int = 32) -> tuple[bytes, str]:
-    """Bytes for one instruction at `address`, and the text handed to keystone."""
+           bits: int = 32, written: list[str] = ()) -> tuple[bytes, str]:
+    """Bytes for one instruction at `address`, and the text handed to keystone.
+    `written` is each operand's source text, for errors (forms.explain)."""
+    try:
+        return _encode(mnemonic, ops, prefixes, address, bits)
+    except EncodeError as e:
+        if not e.unencodable:
+            raise
+        message, operand = explain(mnemonic, ops, bits, list(written))
+        raise EncodeError(message, operand if operand is not None else e.operand) from None
+
+
+def _encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: int,
+            bits: int) -> tuple[bytes, str]:
     written = mnemonic.lower()
     if written in WAITING_FORMS:          # finit is fwait + fninit, as every assembler has it
-        code, text = encode(WAITING_FORMS[written], ops, prefixes, address + 1, bits)
+        code, text = _encode(WAITING_FORMS[written], ops, prefixes, address + 1, bits)
         return b"\x9b" + code, f"fwait; {text}"
     if bits == 64:
         written = WORD_SIZED_64.get(written, written)

@@ -15,7 +15,7 @@ from ..cpu.memory import PAGE
 from ..errors import AssemblyError, AssemblyErrors
 from ..limits import MAX_OUTPUT, MAX_REPEAT, MAX_RESERVE
 from ..program import Program, Section, SourceLine, Symbol
-from .encode import COp, EncodeError, encode
+from .encode import SIZE_UNSAID, COp, EncodeError, encode
 from .expr import ExprError, Undefined, evaluate
 from .floats import FORMATS as FLOAT_FORMATS
 from .floats import encode as encode_float
@@ -47,6 +47,11 @@ SECTION_ORDER = (".text", ".rodata", ".data.rel.ro", ".got.plt", ".data", ".bss"
 PERMS = {".text": "r-x", ".rodata": "r--", ".data.rel.ro": "rw-", ".got.plt": "rw-",
          ".data": "rw-", ".bss": "rw-"}
 MAX_PASSES = 40
+SIZE_HINTS = {     # how each dialect says the size of a memory operand
+    "nasm": ": say byte, word, dword or qword (e.g. `inc dword [x]`)",
+    "guide": ": say BYTE PTR, WORD PTR or DWORD PTR (e.g. `inc DWORD PTR [x]`)",
+    "gas": ": give the mnemonic a size suffix b, w, l or q (e.g. `incl (%ebx)`)",
+}
 MAIN_NAMES = ("main", "_main")
 
 
@@ -354,14 +359,37 @@ class _Emitter:
     def insn(self, insn: Insn) -> None:
         ops = [self.operand(op) for op in insn.operands]
         try:
-            code, _ = encode(insn.mnemonic, ops, insn.prefixes, self.loc, self.layout.bits)
+            code, _ = encode(insn.mnemonic, ops, insn.prefixes, self.loc, self.layout.bits,
+                             [written(insn.pos.text, op.column) for op in insn.operands])
         except EncodeError as e:
             column = insn.operands[e.operand].column if e.operand is not None \
                 else insn.pos.column
-            raise _error(insn.pos, str(e), column) from None
+            message = str(e)
+            if message == SIZE_UNSAID:
+                message += SIZE_HINTS.get(self.layout.unit.dialect, SIZE_HINTS["nasm"])
+            raise _error(insn.pos, message, column) from None
         p = insn.pos
         self.result.source_map[self.loc] = SourceLine(p.file, p.line, p.column, p.text)
         self.out += code
+
+
+def written(text: str, column: int) -> str:
+    """The operand that starts at `column` of a line, as the user wrote it: up to the
+    next comma outside brackets, quotes and parentheses, or a comment."""
+    depth, quote, out = 0, None, []
+    for ch in text[max(column - 1, 0):]:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+        elif (ch == "," and depth <= 0) or ch in ";#":
+            break
+        out.append(ch)
+    return "".join(out).strip()
 
 
 def _error(pos: Pos | None, message: str, column: int) -> AssemblyError:

@@ -29,6 +29,8 @@ def assembler_outcome(seed: int, dialect: str) -> str:
     except AssemblyError as e:
         if e.__cause__ is not None:          # the assembler's own backstop caught a bug
             raise e.__cause__ from e
+        if "KS_ERR" in str(e) or "cannot encode `" in str(e):
+            return "AssemblyError with an encoder's words"    # not the user's terms
         return "AssemblyError"
     return "assembled"
 
