@@ -21,7 +21,7 @@ from functools import cache
 import iced_x86
 from keystone import KS_ARCH_X86, KS_MODE_32, KS_MODE_64, Ks, KsError
 
-from .forms import accepts, code_count, explain, forms
+from .forms import code_count, explain, fits, forms
 from .names import (
     HIGH_BYTES,
     SHIFTS,
@@ -185,7 +185,7 @@ def settle_sizes(mnemonic: str, ops: list[COp], bits: int) -> list[COp]:
             else:
                 sizes = memory_sizes(mnemonic, bits)
                 if len(sizes) != 1:
-                    if not _possible(mnemonic, ops, bits):
+                    if not fits(forms(mnemonic, bits), ops):
                         raise EncodeError("no form", i, unencodable=True)
                     raise EncodeError(SIZE_UNSAID, i)
                 [size] = sizes                # one form only (fstcw, ldmxcsr, fxsave...)
@@ -291,12 +291,6 @@ def keystone_bytes(text: str, address: int, bits: int) -> bytes:
         raise EncodeError(f"cannot encode `{text}`", unencodable=True)
     return bytes(encoding)
 
-
-def _possible(mnemonic: str, ops: list[COp], bits: int) -> bool:
-    """Whether some form takes operands of these kinds (an unsized memory operand fits
-    any size): if none does, the size is not what is wrong."""
-    return any(len(kinds) == len(ops) and all(accepts(k, size, op) for k, op in zip(kinds, ops))
-               for kinds, size in forms(mnemonic, bits))
 
 
 def encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: int,

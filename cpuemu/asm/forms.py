@@ -88,11 +88,20 @@ def accepts(kind: str, memory_bits: int, op) -> bool:
     return True
 
 
+def fits(candidates, ops: list) -> bool:
+    """Whether one of these forms takes all of `ops` (an unsized memory operand fits any
+    size)."""
+    return any(len(kinds) == len(ops) and
+               all(accepts(k, size, op) for k, op in zip(kinds, ops, strict=True))
+               for kinds, size in candidates)
+
+
 def describe(op, written: str) -> str:
     if op.kind == "reg":
         bits = register_bits(op.reg)
-        what = {"seg": "a segment register", "st": "an x87 register", "gpr":
-                f"{_article(bits)} {bits}-bit register"}.get(_register_class(op.reg), f"register {op.reg}")
+        kinds = {"seg": "a segment register", "st": "an x87 register",
+                 "gpr": f"{_article(bits)} {bits}-bit register"}
+        what = kinds.get(_register_class(op.reg), f"register {op.reg}")
     elif op.kind == "imm":
         what = "an immediate"
     else:
@@ -131,13 +140,14 @@ def explain(mnemonic: str, ops: list, bits: int, written: list[str]) -> tuple[st
             widths = [int(m.group(1)) for kinds, _ in counted
                       if (m := _IMM_WIDTH.fullmatch(kinds[i]))]
             if op.kind == "imm" and widths:
-                return (f"{mnemonic}'s {ORDINALS[min(i, 3)]} operand is {_article(max(widths))} {max(widths)}-bit "
-                        f"immediate: `{text[i]}` ({op.value}) does not fit", i)
+                width = max(widths)
+                return (f"{mnemonic}'s {ORDINALS[min(i, 3)]} operand is {_article(width)} "
+                        f"{width}-bit immediate: `{text[i]}` ({op.value}) does not fit", i)
             return (f"{mnemonic} cannot take {describe(op, text[i])} as its "
                     f"{ORDINALS[min(i, 3)]} operand", i)
-    if any(all(accepts(k, size, op) for k, op in zip(kinds, ops)) for kinds, size in counted):
+    if fits(counted, ops):
         return (f"cpuemu's encoder (keystone) has no encoding for this {mnemonic}, though "
                 "the CPU has the form; please report it", None)
-    together = ", ".join(describe(op, t) for op, t in zip(ops, text))
+    together = ", ".join(describe(op, t) for op, t in zip(ops, text[:len(ops)], strict=True))
     culprit = len(ops) - 1
     return f"{mnemonic} has no form for these operands together: {together}", culprit
