@@ -84,6 +84,11 @@ def test_asm_listing_shows_address_bytes_and_source(capsys):
     out = capsys.readouterr().out
     assert "08048000  b8 04 00 00 00" in out and "mov eax, 4" in out
     assert "08049000  48 65 6c 6c 6f" in out and "entry 0x08048000 (start)" in out
+    lines = out.splitlines()                  # a line for each label, above what it names
+    at = lines.index(" " * 44 + "_start:")
+    assert lines[at + 1].startswith("  08048000  b8 04 00 00 00")
+    assert lines[lines.index(" " * 12 + "msg:") + 1].startswith("  08049000  48 65")
+    assert out.count("msg:") == 1
 
 
 def test_help_lists_commands():
