@@ -408,11 +408,9 @@ def _as_linked(statements: list) -> list:
             pieces.setdefault(current, [])
         else:
             pieces[current].append(stmt)
-    common = pieces.pop("COMMON", None)
-    if common is not None:
-        pieces["COMMON"] = common                # after every .bss input, as ld puts it
     out: list = []
-    for name, stmts in pieces.items():
+    for name in sorted(pieces, key=_link_order(list(pieces))):
+        stmts = pieces[name]
         if not stmts:
             continue
         first = stmts[0].pos if hasattr(stmts[0], "pos") else Pos("", 0, 1, "")
@@ -496,6 +494,24 @@ def _split_statements(text: str) -> list[str]:
             cur.append(ch)
     parts.append("".join(cur))
     return parts
+
+
+# ld's default script (`ld --verbose`): within an output section these input sections
+# come first, in this order; the rest follow in the object's order.
+_EARLY = (re.compile(r"\.text\.unlikely(\..*)?|\.text\..*_unlikely"),
+          re.compile(r"\.text\.exit(\..*)?"), re.compile(r"\.text\.startup(\..*)?"),
+          re.compile(r"\.text\.hot(\..*)?"), re.compile(r"\.text\.sorted\..*"),
+          re.compile(r"\.data\.rel\.ro\.local.*"))
+
+
+def _link_order(names: list[str]):
+    """Sort key placing input sections as ld's default script does (COMMON after every
+    .bss input)."""
+    def key(name: str) -> tuple[int, str, int]:
+        early = next((i for i, p in enumerate(_EARLY) if p.fullmatch(name)), len(_EARLY))
+        sorted_name = name if early == 4 else ""          # SORT(.text.sorted.*)
+        return (early + (1 if name == "COMMON" else 0), sorted_name, names.index(name))
+    return key
 
 
 def _constant(expr) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..cpu.memory import PAGE
 from ..errors import AssemblyError
 from .data import RESERVE_UNITS, parse_items
 from .expr import parse_expr
@@ -34,6 +35,7 @@ NASM_DATA = {"db": 1, "dw": 2, "dd": 4, "dq": 8, "dt": 10}
 SECTION_NAMES = {".text": ".text", ".data": ".data", ".bss": ".bss", ".rodata": ".rodata",
                  ".rdata": ".rodata", "text": ".text", "data": ".data", "bss": ".bss"}
 IGNORED = {"cpu"}
+ONE_BYTE_FILLS = {"nop": 0x90, "int3": 0xCC, "hlt": 0xF4}
 UNSUPPORTED = {"extern", "org", "common", "incbin"}
 
 
@@ -150,6 +152,19 @@ class NasmParser(IntelParser):
             ts.i = 0
         super().line(ts, pos)
 
+    def align_fill(self, ts: TokenStream) -> int:
+        """The byte `align 8, db 0xcc` (or `, nop` / `, int3`) pads with."""
+        tok = ts.next()
+        word = str(tok.value).lower() if tok.kind == "id" else ""
+        if word in ONE_BYTE_FILLS:
+            return ONE_BYTE_FILLS[word]
+        if word == "db":
+            value = parse_expr(ts, is_register)
+            if isinstance(value, Num) and -128 <= value.value <= 255:
+                return value.value & 0xFF
+        ts.error("cpuemu pads `align` with one byte: `db VALUE`, `nop` or `int3`", tok)
+        raise AssertionError  # unreachable
+
     def statement(self, ts: TokenStream, pos: Pos) -> None:
         tok = ts.peek()
         word = tok.value.lower() if tok.kind == "id" else ""
@@ -205,8 +220,23 @@ class NasmParser(IntelParser):
         elif word == "align" or word == "alignb":
             ts.next()
             boundary = parse_expr(ts, is_register)
+            fill = 0 if word == "alignb" else 0x90
+            if ts.accept_op(","):
+                fill = self.align_fill(ts)
             ts.expect_end()
-            self.statements.append(Align(boundary, pos, 0 if word == "alignb" else 0x90))
+            self.statements.append(Align(boundary, pos, fill))
+        elif word == "sectalign":
+            ts.next()                  # cpuemu starts every section on a page: aligned
+            if not (ts.peek().is_id("on", "off")):
+                boundary = parse_expr(ts, is_register)
+                if not (isinstance(boundary, Num) and boundary.value > 0
+                        and not boundary.value & (boundary.value - 1)):
+                    ts.error("sectalign takes a power of two (or on/off)")
+                if boundary.value > PAGE:
+                    ts.error(f"cpuemu aligns sections to at most a page ({PAGE} bytes)")
+            else:
+                ts.next()
+            ts.expect_end()
         elif word == "times":
             ts.next()
             count = parse_expr(ts, is_register)
