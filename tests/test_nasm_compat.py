@@ -76,7 +76,10 @@ TRICKY64 = ["push 0xff80", "push -2", "push word 0x1234", "mov rax, [0x402000]",
             "mov rcx, [0x402000]", "mov ecx, [fs:0x28]", "mov rcx, [fs:0x28]",
             "lea rsi, [0x402000]", "add eax, [0x402000]", "mov [0x402000], rax",
             "mov ah, [rax]", "mov r8b, sil", "jrcxz $", "jecxz $", "mov rax, [rel $]",
-            "movsxd rax, ecx", "mov qword [rsp + 8], -1", "cmp byte [rel $ + 0x10], 0"]
+            "movsxd rax, ecx", "mov qword [rsp + 8], -1", "cmp byte [rel $ + 0x10], 0",
+            # nasm's mov r64, imm: zero-extending mov r32 when the constant allows
+            "mov rax, 10", "mov r10, 0xffffffff", "mov rax, -1", "mov rax, dword 10",
+            "mov rax, qword 10", "mov rax, strict qword 10", "mov r15, 0x100000000"]
 
 
 @pytest.mark.parametrize("bits, line", [(32, line) for line in TRICKY]

@@ -16,10 +16,13 @@ REAL_UNITS = {"real4", "real8", "real10"}         # MASM: every item a floating-
 RESERVE_UNITS = {"resb": 1, "resw": 2, "resd": 4, "resq": 8, "rest": 10}
 
 
-def parse_items(ts: TokenStream, unit: int) -> list[DataItem]:
-    """Comma-separated data items up to the end of the line (or a closing parenthesis)."""
+def parse_items(ts: TokenStream, unit: int, trailing_comma: bool = False) -> list[DataItem]:
+    """Comma-separated data items up to the end of the line (or a closing parenthesis);
+    nasm allows a comma after the last one."""
     items: list[DataItem] = [_item(ts, unit)]
     while ts.accept_op(","):
+        if trailing_comma and ts.at_end():
+            break
         items.append(_item(ts, unit))
     return items
 

@@ -318,6 +318,8 @@ def _encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: i
     ops = [replace(op, reg=canonical_register(op.reg)) if op.kind == "reg" else op
            for op in ops]
     check_mode(written, ops, bits)
+    if written == "movabs" and len(ops) == 2 and ops[0].kind == "reg" and ops[1].kind == "imm":
+        return wide_move(ops), f"movabs {ops[0].reg}, {ops[1].value:#x}"
     strict = next((i for i, op in enumerate(ops) if op.kind == "imm" and op.strict), None)
     if strict is not None and mnemonic != "push":
         raise EncodeError("cpuemu honours `strict` on push only: keystone picks the shortest "
@@ -361,6 +363,23 @@ def sized_displacement(ops: list[COp], code: bytes, address: int, bits: int) -> 
     encoder = iced_x86.Encoder(bits)
     encoder.encode(ins, address)
     return bytes(encoder.take_buffer())
+
+
+GPR64 = ("rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+         *(f"r{i}" for i in range(8, 16)))
+
+
+def wide_move(ops: list[COp]) -> bytes:
+    """`movabs r64, imm64` (REX.W B8+r io), which keystone shortens to a sign-extended
+    imm32 whenever the value fits one."""
+    reg, value = ops[0].reg, ops[1].value
+    if reg not in GPR64:
+        raise EncodeError("movabs with an immediate moves into a 64-bit register", 0)
+    if not -(1 << 63) <= value < (1 << 64):
+        raise EncodeError(f"immediate {value} does not fit in 64 bits", 1)
+    number = GPR64.index(reg)
+    opcode = bytes([0x48 | (number >> 3), 0xB8 + (number & 7)])
+    return opcode + (value & MASK64).to_bytes(8, "little")
 
 
 # x87 control instructions whose plain spelling waits for pending exceptions first.

@@ -8,14 +8,14 @@ previous pass's symbols exactly, and that pass's bytes are the program.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from ..cpu.memory import PAGE
 from ..errors import AssemblyError, AssemblyErrors
 from ..limits import MAX_OUTPUT, MAX_REPEAT, MAX_RESERVE
 from ..program import Program, Section, SourceLine, Symbol
-from .encode import SIZE_UNSAID, COp, EncodeError, encode
+from .encode import GPR64, SIZE_UNSAID, COp, EncodeError, encode
 from .expr import ExprError, Undefined, evaluate
 from .floats import FORMATS as FLOAT_FORMATS
 from .floats import encode as encode_float
@@ -39,6 +39,7 @@ from .model import (
     Uninit,
     Unit,
 )
+from .names import register_bits
 from .nops import gas_padding
 
 TEXT_BASE = 0x08048000          # where Linux i386 executables start
@@ -47,6 +48,7 @@ SECTION_ORDER = (".text", ".rodata", ".data.rel.ro", ".got.plt", ".data", ".bss"
 PERMS = {".text": "r-x", ".rodata": "r--", ".data.rel.ro": "rw-", ".got.plt": "rw-",
          ".data": "rw-", ".bss": "rw-"}
 MAX_PASSES = 40
+DWORD_OF = {r: ("e" + r[1:] if r[1] in "abcds" else r + "d") for r in GPR64}
 SIZE_HINTS = {     # how each dialect says the size of a memory operand
     "nasm": ": say byte, word, dword or qword (e.g. `inc dword [x]`)",
     "guide": ": say BYTE PTR, WORD PTR or DWORD PTR (e.g. `inc DWORD PTR [x]`)",
@@ -297,6 +299,36 @@ class _Emitter:
         byte = stmt.fill if stmt.fill is not None else (0x90 if self.section == ".text" else 0)
         self.fill(pad, byte & 0xFF, f"aligning to {n}")
 
+    def nasm_wide_move(self, insn: Insn, ops: list[COp]) -> Insn:
+        """`mov r64, imm` as nasm encodes it: an address (a value that moves with the
+        code) or `strict qword` takes the 10-byte movabs; a constant 0..0xffffffff the
+        5-byte `mov r32, imm32` (which zero-extends); others keystone's sign-extended form."""
+        if insn.mnemonic != "mov" or len(ops) != 2 or ops[0].kind != "reg" or \
+                ops[1].kind != "imm" or register_bits(ops[0].reg) != 64:
+            return insn
+        imm = insn.operands[1]
+        if (imm.strict and imm.size in (None, 64)) or self.relocatable(imm.expr):
+            return replace(insn, mnemonic="movabs")
+        if imm.size != 32 and 0 <= ops[1].value <= 0xFFFFFFFF:
+            ops[0] = replace(ops[0], reg=DWORD_OF[ops[0].reg])
+        return insn
+
+    def relocatable(self, expr: Expr) -> bool:
+        """Whether the value moves with the program (names a label, not a difference of
+        two): what nasm emits a relocation for."""
+        shift = 0x10000
+
+        def moved(name: str, column: int) -> int:
+            value = self.lookup(name, column)
+            layout = self.layout
+            return value + shift if name in layout.labels and name not in layout.absolute \
+                else value
+        try:
+            return evaluate(expr, moved, self.loc + shift, self.base + shift) != \
+                evaluate(expr, self.lookup, self.loc, self.base)
+        except (ExprError, Undefined):
+            return False
+
     def data(self, stmt: Data) -> None:
         for item in stmt.items:
             self.item(item, stmt.unit, stmt.real)
@@ -358,6 +390,8 @@ class _Emitter:
 
     def insn(self, insn: Insn) -> None:
         ops = [self.operand(op) for op in insn.operands]
+        if self.layout.bits == 64 and self.layout.unit.dialect == "nasm":
+            insn = self.nasm_wide_move(insn, ops)
         try:
             code, _ = encode(insn.mnemonic, ops, insn.prefixes, self.loc, self.layout.bits,
                              [written(insn.pos.text, op.column) for op in insn.operands])

@@ -28,7 +28,7 @@ from .model import (
     Sym,
     Times,
 )
-from .names import is_register, mnemonics, suggest
+from .names import PREFIXES, is_register, mnemonics, suggest
 from .preprocess import Preprocessor
 
 NASM_DATA = {"db": 1, "dw": 2, "dd": 4, "dq": 8, "dt": 10}
@@ -261,7 +261,7 @@ class NasmParser(IntelParser):
             self.statement(ts, pos)
         elif word in NASM_DATA:
             ts.next()
-            items = parse_items(ts, NASM_DATA[word])
+            items = parse_items(ts, NASM_DATA[word], trailing_comma=True)
             ts.expect_end()
             self.statements.append(Data(NASM_DATA[word], items, pos))
         elif word in RESERVE_UNITS:
@@ -269,6 +269,12 @@ class NasmParser(IntelParser):
             count = parse_expr(ts, is_register)
             ts.expect_end()
             self.statements.append(Space(Binary("*", count, Num(RESERVE_UNITS[word])), pos))
+        elif tok.kind == "id" and not is_register(word) and word not in mnemonics() \
+                and word not in PREFIXES and after.kind == "id" \
+                and (second in mnemonics() or second in PREFIXES):
+            ts.next()                              # `again  add eax, 1`: a label, no colon
+            self.define(tok.value, pos.at(tok.column))
+            self.statement(ts, pos)
         elif tok.kind == "id" and after.kind == "end" and not is_register(word) \
                 and word not in mnemonics():
             ts.next()
