@@ -119,7 +119,7 @@ class GasParser(IntelParser):
 
     def tokenize(self, text: str, pos: Pos):
         return x87_registers(tokenize(_strip_comments(text), pos, suffixes=False, escapes='"',
-                                      octal_zero=True, comment="#"), "%")
+                                      octal_zero=True, comment="#", char_constants=True), "%")
 
     def parse_lines(self, source: str, filename: str) -> None:
         """GNU as's macro layer first (gas_macros.py), then each statement of each line."""

@@ -106,7 +106,7 @@ class GasMacros:
         items = [v.strip() for v in values.split(",")] if word == "irp" else \
             list(values.strip())
         for item in items:
-            substituted = [(p, re.sub(rf"\\{re.escape(symbol)}\b", lambda _m, v=item: v, t))
+            substituted = [(p, re.sub(rf"(?<!')\\{re.escape(symbol)}\b", lambda _m, v=item: v, t))
                            for p, t in body]
             yield from self._block(substituted, depth + 1)
 
@@ -130,8 +130,8 @@ class GasMacros:
         values = {}
         for n, (key, default) in enumerate(params):
             values[key] = named.get(key, positional[n] if n < len(positional) else default)
+        call = self.calls                   # \@ counts macro calls from 0, as GNU as does
         self.calls += 1
-        call = self.calls
 
         def lines():
             if label:
@@ -140,7 +140,7 @@ class GasMacros:
             for line in body:
                 line = line.replace("\\@", str(call))
                 for key, value in sorted(values.items(), key=lambda kv: -len(kv[0])):
-                    line = re.sub(rf"\\{re.escape(key)}(\(\))?", lambda _m, v=value: v, line)
+                    line = re.sub(rf"(?<!')\\{re.escape(key)}(\(\))?", lambda _m, v=value: v, line)
                 expanded.append((pos, line))
             try:
                 yield from self._block(expanded, depth + 1)

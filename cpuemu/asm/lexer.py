@@ -62,14 +62,18 @@ def parse_number(text: str, *, suffixes: bool = True, octal_zero: bool = False) 
     return int(t, 10)
 
 
-def _string(line: str, start: int, pos: Pos, escapes: str) -> tuple[bytes, int]:
-    """Read a quoted string starting at `start`; return its bytes and the index after it."""
+def _string(line: str, start: int, pos: Pos, escapes: str,
+            one_char: bool = False) -> tuple[bytes, int]:
+    """Read a quoted string starting at `start`; return its bytes and the index after it.
+    `one_char`: GNU as's character constant, `'c` or `'\n` (a closing quote optional)."""
     quote = line[start]
     out = bytearray()
     i = start + 1
     while i < len(line):
+        if one_char and out:
+            return bytes(out), i + 1 if line[i] == quote else i
         ch = line[i]
-        if ch == quote:
+        if ch == quote and not (one_char and not out):
             if quote in ("'", '"') and i + 1 < len(line) and line[i + 1] == quote \
                     and quote not in escapes:
                 out.append(ord(quote))          # MASM/nasm: a doubled quote is one quote
@@ -98,13 +102,17 @@ def _string(line: str, start: int, pos: Pos, escapes: str) -> tuple[bytes, int]:
             continue
         out += ch.encode("utf-8", "surrogateescape")      # a Latin-1 byte stays that byte
         i += 1
+    if one_char and out:
+        return bytes(out), i
     raise AssemblyError("unterminated string", file=pos.file, line=pos.line,
                         column=start + 1, text=pos.text)
 
 
 def tokenize(line: str, pos: Pos, *, suffixes: bool = True, escapes: str = "`",
-             octal_zero: bool = False, comment: str = ";") -> list[Token]:
-    """Split one line into tokens; stops at the dialect's comment character."""
+             octal_zero: bool = False, comment: str = ";",
+             char_constants: bool = False) -> list[Token]:
+    """Split one line into tokens; stops at the dialect's comment character.
+    `char_constants`: `'c` is GNU as's character constant, a number."""
     tokens: list[Token] = []
     number = _NUMBER_SUFFIXED if suffixes else _NUMBER_PLAIN
     i = 0
@@ -115,6 +123,11 @@ def tokenize(line: str, pos: Pos, *, suffixes: bool = True, escapes: str = "`",
             continue
         if ch in comment:
             break
+        if ch == "'" and char_constants:
+            value, end = _string(line, i, pos, "'", one_char=True)
+            tokens.append(Token("num", int.from_bytes(value[:1] or b"\0", "little"), i + 1))
+            i = end
+            continue
         if ch in "'\"`":
             value, end = _string(line, i, pos, escapes)
             tokens.append(Token("str", value, i + 1))
