@@ -340,3 +340,21 @@ def test_nasm_size_keywords_where_nasm_takes_them(line, code):
 def test_size_keywords_cpuemu_cannot_honour_are_errors_not_other_code(line, words):
     with pytest.raises(AssemblyError, match=re.escape(words)):
         assemble(f"section .data\nx dd 0\nsection .text\n{line}\n", dialect="nasm")
+
+
+@pytest.mark.parametrize("line, intel", [
+    ("fldl x", "fld st, qword ptr [0x8049000]"), ("flds x", "fld st, dword ptr [0x8049000]"),
+    ("fldt x", "fld st, tbyte ptr [0x8049000]"), ("fildl x", "fild st, dword ptr [0x8049000]"),
+    ("fildll x", "fild st, qword ptr [0x8049000]"), ("fistps x", "fistp word ptr [0x8049000], st"),
+    ("faddl x", "fadd st, qword ptr [0x8049000]"), ("fstpt x", "fstp tbyte ptr [0x8049000], st"),
+    ("fisttpl x", "fisttp dword ptr [0x8049000], st"), ("fcomps x", "fcomp st, dword ptr [0x8049000]"),
+])
+def test_gas_x87_suffixes_size_floats_and_integers_as_gnu_as_does(line, intel):
+    """`l` is a double for fld but a 32-bit integer for fild (GNU as's reading; a
+    plain `l` = 32 bits made `fldl` load a float: silently wrong)."""
+    import iced_x86
+
+    from cpuemu.asm.encode import format_intel
+    text = assemble(f".data\nx: .double 1.5\n.text\n{line}\n", dialect="gas").sections[0]
+    [ins] = list(iced_x86.Decoder(32, text.data, ip=text.address))
+    assert format_intel(ins) == intel

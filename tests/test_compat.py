@@ -23,8 +23,8 @@ from cpuemu import Machine, assemble_file
 COMPAT = Path(__file__).resolve().parent / "compat"
 PROGRAMS = sorted([*COMPAT.glob("nasm/*.asm"), *COMPAT.glob("gas/*.s")])
 GCC_SOURCES = sorted(COMPAT.glob("gcc/*.c"))
-GCC_BUILDS = [(c, bits, level) for c in GCC_SOURCES for bits in (32, 64)
-              for level in ("-O0", "-O2")]
+GCC_BUILDS = [(c, bits, flags) for c in GCC_SOURCES for bits in (32, 64)
+              for flags in ("-O0", "-O2", "-O1 -fPIC")]     # -fPIC: globals through the GOT
 LINKER_SYMBOLS = {"__bss_start", "_edata", "_end"}       # ld adds these to every program
 # Names an assembler keeps for itself: gas's .L labels (in the symbol table only when a
 # relocation needs one), nasm's ..@ macro-local names and cpuemu's istruc names.
@@ -65,6 +65,8 @@ def real_build(source: Path, program, tmp_path: Path) -> Path:
         command = ["as", f"--{program.bits}", *(f"-I{d}" for d in includes)]
     subprocess.run([*command, "-o", str(obj), str(source)], check=True)
     placement = [f"--section-start={s.name}={s.address:#x}" for s in program.sections]
+    below = program.sections[0].address - 0x100000      # unwind tables: out of the way
+    placement.append(f"--section-start=.eh_frame={below:#x}")
     emulation = "elf_x86_64" if program.bits == 64 else "elf_i386"
     subprocess.run(["ld", "-m", emulation, "-e", hex(program.entry), *placement, "-o",
                     str(exe), str(obj)], check=True)
@@ -123,15 +125,16 @@ def test_same_program_as_the_real_assembler(source, tmp_path):
 
 
 @pytest.mark.parametrize("c_source, bits, level", GCC_BUILDS,
-                         ids=[f"{c.stem}-m{b}{o}" for c, b, o in GCC_BUILDS])
+                         ids=[f"{c.stem}-m{b}{o.replace(' ', '')}" for c, b, o in GCC_BUILDS])
 def test_gcc_position_independent_output(c_source, bits, level, tmp_path):
     """`gcc -S` as this machine's gcc writes it by default (PIE: the pc thunk,
-    _GLOBAL_OFFSET_TABLE_, @GOTOFF, @PLT, jump tables): cpuemu resolves it as a static
-    link does, to the bytes ld makes of GNU as's object."""
+    _GLOBAL_OFFSET_TABLE_, @GOTOFF, @PLT, jump tables; with -fPIC also @GOT and
+    @GOTPCREL): cpuemu resolves it as a static link does, to the bytes ld makes of GNU
+    as's object."""
     needs("gcc", "as", "ld")
     source = tmp_path / f"{c_source.stem}.s"
-    subprocess.run(["gcc", f"-m{bits}", level, "-S", "-o", str(source), str(c_source)],
-                   check=True)
+    subprocess.run(["gcc", f"-m{bits}", *level.split(), "-S", "-o", str(source),
+                    str(c_source)], check=True)
     program = ours(source)
     exe = real_build(source, program, tmp_path)
     compare_images(program, exe)

@@ -90,6 +90,7 @@ class COp:
     value: int = 0
     size: int | None = None   # bits, memory operands (and immediates the text sized)
     strict: bool = False      # an immediate whose size is not to be shortened
+    modrm: bool = False       # mov reg, imm32 as C7 /0 (the form ld relaxes GOT loads to)
     seg: str | None = None
     base: str | None = None
     index: str | None = None
@@ -320,6 +321,8 @@ def _encode(mnemonic: str, ops: list[COp], prefixes: tuple[str, ...], address: i
     check_mode(written, ops, bits)
     if written == "movabs" and len(ops) == 2 and ops[0].kind == "reg" and ops[1].kind == "imm":
         return wide_move(ops), f"movabs {ops[0].reg}, {ops[1].value:#x}"
+    if len(ops) == 2 and ops[1].kind == "imm" and ops[1].modrm:
+        return modrm_move(ops, bits), f"mov {ops[0].reg}, {ops[1].value:#x}"
     strict = next((i for i, op in enumerate(ops) if op.kind == "imm" and op.strict), None)
     if strict is not None and mnemonic != "push":
         raise EncodeError("cpuemu honours `strict` on push only: keystone picks the shortest "
@@ -380,6 +383,24 @@ def wide_move(ops: list[COp]) -> bytes:
     number = GPR64.index(reg)
     opcode = bytes([0x48 | (number >> 3), 0xB8 + (number & 7)])
     return opcode + (value & MASK64).to_bytes(8, "little")
+
+
+def modrm_move(ops: list[COp], bits: int) -> bytes:
+    """`mov r32/r64, imm32` in the C7 /0 form (keystone would pick B8+r for r32)."""
+    reg, value = ops[0].reg, ops[1].value
+    width = register_bits(reg)
+    if width not in (32, 64) or (width == 64 and bits != 64):
+        raise EncodeError(f"a GOT load goes to a {bits}-bit register, not {reg}", 0)
+    if not -(1 << 31) <= value < (1 << (31 if width == 64 else 32)):
+        raise EncodeError(f"address {value:#x} does not fit in the 32-bit immediate a "
+                          "static link writes here", 1)
+    code = iced_x86.Code.MOV_RM64_IMM32 if width == 64 else iced_x86.Code.MOV_RM32_IMM32
+    register = getattr(iced_x86.Register, reg.upper().replace("B", "L")
+                       if reg.endswith("b") else reg.upper())
+    ins = iced_x86.Instruction.create_reg_i32(code, register, signed32(value))
+    encoder = iced_x86.Encoder(bits)
+    encoder.encode(ins, 0)
+    return bytes(encoder.take_buffer())
 
 
 # x87 control instructions whose plain spelling waits for pending exceptions first.

@@ -72,6 +72,16 @@ GOT_SIZE = 12                   # the three words a static link reserves in .got
 AT_T_X87_SWAP = {"fsub": "fsubr", "fsubr": "fsub", "fdiv": "fdivr", "fdivr": "fdiv",
                  "fsubp": "fsubrp", "fsubrp": "fsubp", "fdivp": "fdivrp", "fdivrp": "fdivp"}
 X87_DEEP = {f"st{i}" for i in range(1, 8)}
+# x87 memory operands: the suffix means a float size for floating-point operations
+# (s 32, l 64, t 80) and an integer size for integer ones (s 16, l 32, q/ll 64).
+X87_SUFFIXES = (
+    ({"fld", "fst", "fstp", "fadd", "fsub", "fsubr", "fmul", "fdiv", "fdivr", "fcom",
+      "fcomp"}, {"s": 32, "l": 64}),
+    ({"fld", "fstp"}, {"t": 80}),
+    ({"fild", "fist", "fistp", "fisttp", "fiadd", "fisub", "fisubr", "fimul", "fidiv",
+      "fidivr", "ficom", "ficomp"}, {"ll": 64, "s": 16, "l": 32}),
+    ({"fild", "fistp", "fisttp"}, {"q": 64}),
+)
 FLOAT_UNITS = {".float": 4, ".single": 4, ".double": 8, ".tfloat": 10}
 DATA_UNITS = {".byte": 1, ".word": 2, ".short": 2, ".value": 2, ".hword": 2, ".long": 4,
               ".int": 4, ".quad": 8}
@@ -95,9 +105,9 @@ def _section_for(name: str) -> str | None:
 def _relocation(t: Token) -> list[Token]:
     """The tokens for one `sym@KIND` (see the module's docstring); others unchanged."""
     name, _, kind = str(t.value).rpartition("@")
-    if kind in ("PLT", "GOTPCREL"):
+    if kind in ("PLT", "GOTPCREL", "GOT"):
         return [replace(t, value=name)]
-    if kind in ("GOTOFF", "GOT"):
+    if kind == "GOTOFF":
         return [Token("op", "(", t.column), replace(t, value=name), Token("op", "-", t.column),
                 Token("id", GOT, t.column), Token("op", ")", t.column)]
     return [t]
@@ -182,7 +192,7 @@ class GasParser(IntelParser):
             if t.kind == "id" and "@" in str(t.value)[1:]:
                 kind = str(t.value).rpartition("@")[2]
                 self.got_load |= kind in ("GOT", "GOTPCREL")
-                self.uses_got |= kind in ("GOT", "GOTOFF")
+                self.uses_got |= kind == "GOTOFF"
                 tokens += _relocation(t)
             elif t.kind == "id" and t.value == GOT and k > 0 and ts.tokens[k - 1].is_op("$"):
                 self.uses_got = True             # $_GLOBAL_OFFSET_TABLE_: GOT - this insn
@@ -209,8 +219,9 @@ class GasParser(IntelParser):
         elif word == ".popsection":
             if not self.stack:
                 ts.error(".popsection without .pushsection", start)
-            self.input, self.previous_input = self.stack.pop()
-            self.discarding = _section_for(self.input) is None
+            name, previous = self.stack.pop()
+            self.switch(name, pos)
+            self.previous_input = previous
         elif word in (".code32", ".code64"):
             self.set_bits(int(word[5:]), pos, start.column)
         elif word in (".section", ".pushsection"):
@@ -264,7 +275,7 @@ class GasParser(IntelParser):
                     fill = fill.value & 0xFF if isinstance(fill, Num) else None
                 if ts.accept_op(","):
                     skip = parse_expr(ts, is_register)
-            self.emit(Align(boundary, pos, fill, skip, gas_nops=True))
+            self.emit(Align(boundary, pos, fill, skip, padding="gas"))
         elif word in (".comm", ".lcomm"):
             name = ts.next()
             ts.expect_op(",")
@@ -326,10 +337,8 @@ class GasParser(IntelParser):
             mnemonic = AT_T_X87_SWAP[mnemonic]
         if mnemonic in SHIFTS and len(operands) == 1:     # `shrq %rax` shifts by one
             operands.append(Imm(Num(1), operands[0].column))
-        if self.got_load and mnemonic == "mov":     # the address the GOT slot would hold
-            mnemonic = "lea"
-            operands = [replace(op, size=None) if isinstance(op, Mem) else op
-                        for op in operands]
+        if self.got_load:
+            operands = _got_load(ts, tok, mnemonic, operands)
         return Insn(mnemonic, operands, pos.at(tok.column), tuple(prefixes))
 
     def operand(self, ts: TokenStream, branch: bool) -> Operand:
@@ -418,7 +427,7 @@ def _as_linked(statements: list) -> list:
         widest = max((_constant(a.boundary) for a in stmts if isinstance(a, Align)),
                      default=1)
         if widest > 1:
-            out.append(Align(Num(widest), first, gas_nops=True))
+            out.append(Align(Num(widest), first, padding="ld"))
         out += stmts
     return out
 
@@ -427,6 +436,10 @@ def _intel_mnemonic(m: str) -> tuple[str | None, int | None, int | None]:
     """AT&T mnemonic -> (Intel mnemonic, operand bits from the suffix, source bits)."""
     if m in RENAMED:
         return RENAMED[m], None, None
+    for table, suffixes in X87_SUFFIXES:            # flds, fldl, fldt, fildll, fistps...
+        for suffix, bits in suffixes.items():
+            if m.endswith(suffix) and m[:-len(suffix)] in table:
+                return m[:-len(suffix)], bits, None
     if m == "movq":                   # MMX/SSE's movq too; general registers are far commoner
         return "mov", 64, None
     ext = _EXTEND.match(m)
@@ -462,6 +475,18 @@ def _check_suffix(ts: TokenStream, tok, mnemonic: str, bits: int, operands: list
             at = next((t for t in ts.tokens if t.column == op.column), tok)
             ts.error(f"incorrect register `%{op.name}' used with `{letter}' suffix "
                      f"(`{letter}' is {bits}-bit; %{op.name} is {width}-bit)", at)
+
+
+def _got_load(ts: TokenStream, tok, mnemonic: str, operands: list) -> list:
+    """`mov x@GOT(%ebx), %eax` / `movq x@GOTPCREL(%rip), %rax` (Intel order here): the
+    slot holds x's address, so a static link writes `mov $x, %reg` in the same six or
+    seven bytes (the ModRM form of mov), as ld relaxes it."""
+    if mnemonic != "mov" or len(operands) != 2 or not isinstance(operands[0], Reg) or \
+            not isinstance(operands[1], Mem):
+        ts.error("cpuemu resolves sym@GOT and sym@GOTPCREL only in a mov to a register "
+                 "(what a static link rewrites)", tok)
+    source = operands[1]
+    return [operands[0], Imm(source.disp, source.column, modrm=True)]
 
 
 def _sized(op: Operand, bits: int | None) -> Operand:

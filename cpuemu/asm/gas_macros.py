@@ -21,6 +21,7 @@ from .model import Pos
 MAX_DEPTH = 64
 MAX_LINES = MAX_EXPANDED_LINES   # lines one file may expand to (the parser's time bound)
 DIRECTIVE = re.compile(r"^\s*(?:[\w.$]+:\s*)?\.(\w+)\b\s*(.*)$")
+LABELS = re.compile(r"^\s*([A-Za-z_.$][\w.$]*):")
 ASSIGN = re.compile(r"^\s*(?:\.(?:set|equ|equiv)\s+([\w.$]+)\s*,|([\w.$]+)\s*=)\s*(.*)$")
 OPENERS = {"macro": "endm", "rept": "endr", "irp": "endr", "irpc": "endr"}
 CONDITIONS = {"if", "ifdef", "ifndef", "ifeq", "ifne", "elseif", "else", "endif"}
@@ -31,6 +32,7 @@ class GasMacros:
         self.include_paths = list(include_paths)
         self.macros: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
         self.values: dict[str, int] = {}
+        self.defined: set[str] = set()      # every symbol so far (.ifdef), valued or not
         self.calls = 0
         self.count = 0
         self.chain: list[str] = []
@@ -175,15 +177,19 @@ class GasMacros:
     def _test(self, word: str, rest: str, pos: Pos) -> bool:
         rest = _strip(rest).strip()
         if word in ("ifdef", "ifndef"):
-            known = rest in self.values or rest.lower() in self.macros
+            known = rest in self.defined or rest.lower() in self.macros
             return known if word == "ifdef" else not known
         value = self._value(rest, pos)
         return value == 0 if word == "ifeq" else value != 0
 
     def _remember(self, text: str) -> None:
-        """`.set x, 5` / `x = 5`: an absolute value `.if` and `.rept` may use later."""
-        m = ASSIGN.match(_strip(text))
+        """`.set x, 5` / `x = 5`: an absolute value `.if` and `.rept` may use later;
+        labels and assignments of any value for `.ifdef`."""
+        code = _strip(text)
+        self.defined.update(LABELS.findall(code))
+        m = ASSIGN.match(code)
         if m:
+            self.defined.add(m.group(1) or m.group(2))
             try:
                 self.values[m.group(1) or m.group(2)] = self._value(m.group(3), None)
             except AssemblyError:

@@ -40,7 +40,7 @@ from .model import (
     Unit,
 )
 from .names import register_bits
-from .nops import gas_padding
+from .nops import padding
 
 TEXT_BASE = 0x08048000          # where Linux i386 executables start
 TEXT_BASE64 = 0x400000          # and static x86-64 ones
@@ -292,12 +292,11 @@ class _Emitter:
         pad = align_up(self.loc, n) - self.loc
         if stmt.max_skip is not None and pad > self.eval(stmt.max_skip):
             return                                   # gas: too far, so not at all
-        if stmt.fill is None and stmt.gas_nops and self.section == ".text":
+        if stmt.fill is None and self.section == ".text":
             self.room(pad, f"aligning to {n}")
-            self.out += gas_padding(pad, self.layout.bits)
+            self.out += padding(stmt.padding, pad, self.layout.bits)
             return
-        byte = stmt.fill if stmt.fill is not None else (0x90 if self.section == ".text" else 0)
-        self.fill(pad, byte & 0xFF, f"aligning to {n}")
+        self.fill(pad, (stmt.fill or 0) & 0xFF, f"aligning to {n}")
 
     def nasm_wide_move(self, insn: Insn, ops: list[COp]) -> Insn:
         """`mov r64, imm` as nasm encodes it: an address (a value that moves with the
@@ -378,8 +377,9 @@ class _Emitter:
         match op:
             case Reg(name=name):
                 return COp("reg", reg=name)
-            case Imm(expr=expr, column=column, size=size, strict=strict):
-                return COp("imm", value=self.eval(expr, column), size=size, strict=strict)
+            case Imm(expr=expr, column=column, size=size, strict=strict, modrm=modrm):
+                return COp("imm", value=self.eval(expr, column), size=size, strict=strict,
+                           modrm=modrm)
             case Mem():
                 disp = self.eval(op.disp, op.column) if op.disp is not None else 0
                 return COp("mem", size=op.size, seg=op.seg, base=op.base, index=op.index,

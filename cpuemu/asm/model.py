@@ -80,6 +80,7 @@ class Imm:
     offset: bool = False        # written `OFFSET sym`: an address, never a memory access
     size: int | None = None     # nasm `push dword 5`: the operand size the text gave
     strict: bool = False        # nasm `push strict dword 5`: that size, not a shorter one
+    modrm: bool = False         # mov reg, imm32 in the C7 /0 form (a relaxed GOT load)
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ class Align:
     pos: Pos
     fill: int | None = None     # None: no-ops in code, zero elsewhere
     max_skip: Expr | None = None    # gas: no padding at all when more would be needed
-    gas_nops: bool = False      # code padding as GNU as writes it (nops.py), not 0x90s
+    padding: str = "nop"        # code padding (nops.py): "nop" 0x90s, "gas" or "ld"
 
 
 @dataclass

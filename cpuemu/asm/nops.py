@@ -1,9 +1,13 @@
-"""Code padding as GNU as 2.40 writes it for `.p2align`/`.balign` in code (measured on
-this machine with `as --32`/`--64`, every count from 1 to 255): the longest no-op
-instruction repeated, the rest as one shorter one; past a length, a jump over them.
+"""Code padding as the GNU tools write it (measured on this machine, binutils 2.40):
+
+- GNU as, for `.p2align`/`.balign` in code (`as --32`/`--64`, every count 1..255): the
+  longest no-op instruction repeated, the rest as one shorter one; past a length, a
+  jump over them;
+- ld, between an object's input sections of one code section (counts 1..63, 100, 200,
+  255): `66 90` pairs in 32-bit code, 10-byte no-ops in 64-bit code, never a jump.
 
 nasm pads with single 0x90 bytes (its `align` macro is `times ... nop`), so only the
-gas dialect uses this.
+gas dialect uses these.
 """
 
 from __future__ import annotations
@@ -19,6 +23,25 @@ NOPS = {
         "662e0f1f840000000000", "66662e0f1f840000000000")],
 }
 JUMP_PAST = {32: 20, 64: 87}     # longer padding starts with a jmp over the rest
+
+
+def padding(kind: str, count: int, bits: int) -> bytes:
+    """`count` bytes of code that do nothing: kind "nop" (0x90s, nasm), "gas" or "ld"."""
+    if kind == "gas":
+        return gas_padding(count, bits)
+    if kind == "ld":
+        return ld_padding(count, bits)
+    return b"\x90" * count
+
+
+def ld_padding(count: int, bits: int) -> bytes:
+    if bits == 32:
+        return b"\x66\x90" * (count // 2) + b"\x90" * (count % 2)
+    whole, rest = divmod(count, LD_LONGEST)
+    return NOPS[64][LD_LONGEST - 1] * whole + (NOPS[64][rest - 1] if rest else b"")
+
+
+LD_LONGEST = 10
 
 
 def gas_padding(count: int, bits: int) -> bytes:
