@@ -272,3 +272,13 @@ def test_a_binary_file_is_not_taken_for_source(tmp_path):
     source.write_bytes(b"\x7fELF\x01\x00\x00\xff\xfe binary \x80\x81")
     with pytest.raises(AssemblyError, match="not a text file"):
         assemble_file(source)
+
+
+def test_absolute_names_offsets_and_takes_no_memory():
+    """nasm's `absolute`: labels after it count from its origin over reservations; before,
+    cpuemu ignored it and the labels became real .bss addresses, silently."""
+    program = assemble("absolute 0\nfield_a: resd 1\nfield_b: resw 1\nfield_c: resb 1\n"
+                       "section .text\nmov eax, field_c\n", dialect="nasm")
+    assert [program.symbols[n].address for n in ("field_a", "field_b", "field_c")] == [0, 4, 6]
+    assert [s.name for s in program.sections] == [".text"]
+    assert program.section(".text").data == bytes.fromhex("b806000000")

@@ -127,6 +127,13 @@ GAS_MACROS = {
     "exitm and nesting": ".macro m x\n.if \\x\n.byte \\x\n.exitm\n.endif\n.byte 0\n.endm\n"
                          "m 0\nm 6\n.rept 2\n.irp v, 7, 8\n.byte \\v\n.endr\n.endr\n",
     "comments": "/* a */ .byte 1 # two\n.byte 2 /* three */\n",
+    "vararg, req, ifb and ifc": ".macro m first:req, rest:vararg\n.byte \\first\n"
+                                ".ifnb \\rest\n.byte \\rest\n.endif\n.ifc \\first,4\n"
+                                ".byte 9\n.endif\n.ifnc \\first, 4\n.byte 8\n.endif\n"
+                                ".endm\nm 1, 2, 3\nm 4\n.ifb\n.byte 7\n.endif\n",
+    "character constants": ".byte 'A, '\\n, 'b', 0\n.irpc c, xy\n.byte '\\c'\n"
+                           ".ascii \"\\c\"\n.endr\n",
+    "macro call counter": ".macro m\n.byte \\@\n.endm\n.rept 2\nm\n.endr\nm\n",
 }
 
 

@@ -24,7 +24,8 @@ DIRECTIVE = re.compile(r"^\s*(?:[\w.$]+:\s*)?\.(\w+)\b\s*(.*)$")
 LABELS = re.compile(r"^\s*([A-Za-z_.$][\w.$]*):")
 ASSIGN = re.compile(r"^\s*(?:\.(?:set|equ|equiv)\s+([\w.$]+)\s*,|([\w.$]+)\s*=)\s*(.*)$")
 OPENERS = {"macro": "endm", "rept": "endr", "irp": "endr", "irpc": "endr"}
-CONDITIONS = {"if", "ifdef", "ifndef", "ifeq", "ifne", "elseif", "else", "endif"}
+OPENING_CONDITIONS = {"if", "ifdef", "ifndef", "ifeq", "ifne", "ifb", "ifnb", "ifc", "ifnc"}
+CONDITIONS = OPENING_CONDITIONS | {"elseif", "else", "endif"}
 
 
 class GasMacros:
@@ -93,7 +94,8 @@ class GasMacros:
             for p in re.split(r"\s*,\s*|\s+", parts[1].strip()) if len(parts) > 1 else []:
                 if p:
                     key, _, default = p.partition("=")
-                    params.append((key.split(":")[0], default))
+                    name_, _, qualifier = key.partition(":")
+                    params.append((name_, default, qualifier.lower()))
             self.macros[name.lower()] = (params, [t for _, t in body])
             return
         if word == "rept":
@@ -123,15 +125,22 @@ class GasMacros:
             return None
         params, body = self.macros[m.group(1).lower()]
         given = [a.strip() for a in _arguments(m.group(2))] if m.group(2).strip() else []
-        if len(given) > len(params):
+        vararg = bool(params) and params[-1][2] == "vararg"
+        if len(given) > len(params) and not vararg:
             raise _error(pos, f"macro {m.group(1)} takes {len(params)} arguments, "
                               f"not {len(given)}")
+        keys = {key for key, _, _ in params}
         named = {k: v for k, v in (g.split("=", 1) for g in given if "=" in g and
-                                   g.split("=", 1)[0].strip() in dict(params))}
+                                   g.split("=", 1)[0].strip() in keys)}
         positional = [g for g in given if g not in [f"{k}={v}" for k, v in named.items()]]
         values = {}
-        for n, (key, default) in enumerate(params):
-            values[key] = named.get(key, positional[n] if n < len(positional) else default)
+        for n, (key, default, qualifier) in enumerate(params):
+            if qualifier == "vararg":               # the rest of the arguments
+                values[key] = ", ".join(positional[n:]) if n < len(positional) else default
+            else:
+                values[key] = named.get(key, positional[n] if n < len(positional) else default)
+            if qualifier == "req" and not values[key]:
+                raise _error(pos, f"macro {m.group(1)} needs a value for {key}")
         call = self.calls                   # \@ counts macro calls from 0, as GNU as does
         self.calls += 1
 
@@ -159,7 +168,7 @@ class GasMacros:
 
     def _condition(self, word: str, rest: str, pos: Pos, conditions: list) -> None:
         parent = all(c[0] for c in conditions)
-        if word in ("if", "ifdef", "ifndef", "ifeq", "ifne"):
+        if word in OPENING_CONDITIONS:
             on = parent and self._test(word, rest, pos)
             conditions.append([on, on, parent])
             return
@@ -176,6 +185,12 @@ class GasMacros:
 
     def _test(self, word: str, rest: str, pos: Pos) -> bool:
         rest = _strip(rest).strip()
+        if word in ("ifb", "ifnb"):                 # blank: a macro argument left empty
+            return (rest == "") == (word == "ifb")
+        if word in ("ifc", "ifnc"):                 # two strings, compared as written
+            left, _, right = rest.partition(",")
+            same = _unquoted(left) == _unquoted(right)
+            return same if word == "ifc" else not same
         if word in ("ifdef", "ifndef"):
             known = rest in self.defined or rest.lower() in self.macros
             return known if word == "ifdef" else not known
@@ -221,6 +236,11 @@ class GasMacros:
 
 class _ExitMacro(Exception):
     pass
+
+
+def _unquoted(text: str) -> str:
+    text = text.strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else text
 
 
 def _error(pos: Pos, message: str) -> AssemblyError:
