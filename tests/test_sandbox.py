@@ -114,3 +114,33 @@ def test_huge_lengths(guest, world):
     written = syscall(guest, SYS_WRITE, out, buf, 0x7FFFFFFF)        # up to the unmapped end
     assert 0 < written < 0x7FFFFFFF
     assert (root / "big.txt").stat().st_size == written
+
+
+def test_stat_is_the_sandbox_own_and_engines_agree(tmp_path):
+    """Inode numbers, the device and the times come from the sandbox (inodes.py), not
+    the host: `cpuemu diff` agrees on a program that creates, stats and renames files,
+    and two runs print the same."""
+    import shutil
+    import subprocess
+
+    from cpuemu import Machine
+    from cpuemu.diff import Lockstep
+    from cpuemu.elf import load_elf
+    if not shutil.which("gcc"):
+        pytest.skip("needs gcc -m32 (.ci/run installs gcc-multilib)")
+    exe = tmp_path / "stat_rename"
+    subprocess.run(["gcc", "-m32", "-static", "-O1", "-o", str(exe),
+                    str(Path(__file__).parent / "sandbox" / "stat_rename.c")], check=True)
+    program = load_elf(exe)
+    outcome = Lockstep(program).run(2_000_000)
+    assert outcome.agreed, outcome.divergence.report()
+    assert outcome.stop.reason == "exited" and outcome.stop.status == 0
+    runs = []
+    for engine in ("interp", "unicorn", "interp"):
+        machine = Machine(program, engine=engine)
+        assert machine.run(max_instructions=2_000_000).status == 0
+        runs.append(machine.stdout)
+    assert runs[0] == runs[1] == runs[2]
+    assert runs[0] == (b"ino 3 dev 2049 size 5 mtime 1767225600\n"
+                       b"ino 3 size 6 mtime 1767225601 ctime 1767225601\n"
+                       b"root 2\nsum 11\n")

@@ -153,12 +153,15 @@ class PathCalls:
 
     def sys_stat64(self, machine: Machine, path: int, buf: int, *_) -> int:
         host = self.sandbox.resolve(self.path(machine, path))
-        store(machine, buf, stat_bytes(host_errors(lambda: os.stat(host)), self.abi.bits))
+        self._store_stat(machine, buf, host_errors(lambda: os.stat(host)))
         return 0
+
+    def _store_stat(self, machine: Machine, buf: int, info) -> None:
+        store(machine, buf, stat_bytes(self.sandbox.inodes.view(info), self.abi.bits))
 
     def sys_lstat64(self, machine: Machine, path: int, buf: int, *_) -> int:
         host = self.sandbox.resolve(self.path(machine, path), follow=False)
-        store(machine, buf, stat_bytes(host_errors(lambda: os.lstat(host)), self.abi.bits))
+        self._store_stat(machine, buf, host_errors(lambda: os.lstat(host)))
         return 0
 
     def sys_fstatat64(self, machine: Machine, dirfd: int, path: int, buf: int, flags: int,
@@ -169,7 +172,7 @@ class PathCalls:
         host = self.sandbox.resolve(name, follow=not flags & AT_SYMLINK_NOFOLLOW,
                                     base=self._base(dirfd))
         look = os.lstat if flags & AT_SYMLINK_NOFOLLOW else os.stat
-        store(machine, buf, stat_bytes(host_errors(lambda: look(host)), self.abi.bits))
+        self._store_stat(machine, buf, host_errors(lambda: look(host)))
         return 0
 
     def sys_readlink(self, machine: Machine, path: int, buf: int, size: int, *_) -> int:
@@ -183,7 +186,9 @@ class PathCalls:
         info = file.stat()
         if info is None:
             info = FakeStat((st.S_IFIFO | 0o600) if file.kind == "pipe" else (st.S_IFCHR | 0o620))
-        store(machine, buf, stat_bytes(info, self.abi.bits))
+            store(machine, buf, stat_bytes(info, self.abi.bits))
+        else:
+            self._store_stat(machine, buf, info)
         return 0
 
     def sys_getdents64(self, machine: Machine, fd: int, buf: int, count: int, *_) -> int:
@@ -202,7 +207,7 @@ class PathCalls:
                 if not out:
                     raise KernelError(EINVAL)
                 break
-            record = struct.pack("<QqHB", info.st_ino & (2**64 - 1), at + 1, length,
+            record = struct.pack("<QqHB", self.sandbox.inodes.number(info), at + 1, length,
                                  DT.get(st.S_IFMT(info.st_mode), 0)) + raw
             out += record.ljust(length, b"\0")
             at += 1

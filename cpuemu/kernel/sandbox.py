@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from .errno import ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, KernelError
+from .inodes import Inodes
 
 PATH_MAX = 4096
 NAME_MAX = 255
@@ -29,6 +30,8 @@ class Sandbox:
         if not os.path.isdir(self.root):
             raise FileNotFoundError(f"sandbox root {root} is not a directory")
         self.cwd = "/"                         # the guest's current directory, guest path
+        self.inodes = Inodes()                 # what stat says (inodes.py)
+        self.inodes.number(os.stat(self.root))     # the root is inode 2
 
     def guest_path(self, parts: list[str]) -> str:
         return "/" + "/".join(parts)
