@@ -407,11 +407,14 @@ def cmd_debug(args) -> int:
             commands = Path(args.commands).read_text().splitlines()
         except OSError as e:
             raise CpuemuError(f"cannot read --commands file: {e}") from None
-    machine = Machine(program, engine=args.engine, argv=[args.file, *args.args],
-                      stdin=_read_stdin_file(args.stdin) or b"", stdout=sys.stdout.buffer,
-                      stderr=sys.stderr.buffer, capture=False, log=sys.stderr.buffer,
-                      cpu=args.cpu)
-    return Debugger(machine, out=lambda line: print(line, flush=True)).run(commands)
+    stdin = _read_stdin_file(args.stdin) or b""
+
+    def machine() -> Machine:                 # `run` and `start` begin again with a new one
+        return Machine(program, engine=args.engine, argv=[args.file, *args.args],
+                       stdin=stdin, stdout=sys.stdout.buffer, stderr=sys.stderr.buffer,
+                       capture=False, log=sys.stderr.buffer, cpu=args.cpu)
+    return Debugger(machine(), out=lambda line: print(line, flush=True),
+                    restart=machine).run(commands)
 
 
 def cmd_asm(args) -> int:

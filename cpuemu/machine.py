@@ -13,8 +13,8 @@ from typing import BinaryIO
 
 from .cpu.lanes import lanes
 from .cpu.memory import PAGE, RW, RX, MemoryFault, W, perms_from_text
-from .cpu.registers import EFLAGS_RESET, FLAG_BITS, FULL, MASK, REGS, gprs, pc_name
-from .cpu.segments import Segment, decode_descriptor
+from .cpu.registers import EFLAGS_RESET, FLAG_BITS, FP, FULL, MASK, REGS, gprs, pc_name
+from .cpu.segments import GDT_ENTRIES, Segment, decode_descriptor
 from .errors import CpuemuError, GuestFault, LoadError
 from .kernel import Kernel
 from .kernel.streams import Streams
@@ -25,6 +25,7 @@ from .stop import Stop
 
 ENGINES = ("interp", "unicorn")
 TIMEOUT_SLICE = 200_000          # instructions between looks at the clock in run(timeout=)
+SWITCH_CHUNK = 1 << 20           # bytes copied at a time by switch_engine
 
 
 class Registers:
@@ -146,6 +147,7 @@ class Machine:
         self.streams = Streams(stdin, stdout, stderr, capture, log)
         self.kernel = Kernel(self.streams, root=root, strace=strace)
         self.bits = program.bits
+        self.cpu_model = cpu
         self.engine = make_engine(engine, self._trap, self.bits, cpu)
         self.regs = Registers(self.engine, self.bits)
         self.flags = Flags(self.regs)
@@ -288,6 +290,33 @@ class Machine:
         regions = [(r.start, r.size, r.perms, self.engine.read(r.start, r.size, need=0))
                    for r in self.engine.regions()]
         return self.regs.as_dict(), regions
+
+    def switch_engine(self, name: str) -> None:
+        """Go on running this process on the other engine: registers (x87 and SSE too),
+        memory with its permissions, the GDT (TLS entries), breakpoints and the
+        instruction count move over; the kernel (files, brk, streams) stays. A debugger
+        runs to a breakpoint on Unicorn and steps on the interpreter this way."""
+        if name == self.engine.name:
+            return
+        old, new = self.engine, make_engine(name, self._trap, self.bits, self.cpu_model)
+        for region in old.regions():
+            new.map(region.start, region.size, region.perms)
+            for at in range(region.start, region.start + region.size, SWITCH_CHUNK):
+                size = min(SWITCH_CHUNK, region.start + region.size - at)
+                data = old.read(at, size, need=0)
+                if any(data):                           # new memory is zeros already
+                    new.write(at, data, need=0)
+        for index in range(GDT_ENTRIES):
+            new.set_gdt_entry(index, old.gdt_entry(index))
+        fp = FP[self.bits]
+        ordered = ["fsw", *(n for n in fp if n != "fsw")]     # TOP first: st(i) count from it
+        for name_ in (*ordered, *FULL[self.bits]):
+            new.set_reg(name_, old.reg(name_))
+        new.set_breakpoints(self._breakpoints)
+        if hasattr(new, "set_retired"):
+            new.set_retired(old.retired() if hasattr(old, "retired") else 0)
+        self.engine = new
+        object.__setattr__(self.regs, "_engine", new)
 
     # -- calling guest functions -------------------------------------------------------
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cpuemu.cli import main
@@ -10,15 +12,20 @@ from cpuemu.cli import main
 from .conftest import ROOT
 
 SESSIONS = sorted((ROOT / "tests" / "debugger").glob("*.cmd"))
-PROGRAMS = {"registers64": "asm_samples/recursion64.asm"}     # else guide_cdecl.asm
+PROGRAMS = {"registers64": "asm_samples/recursion64.asm",       # else guide_cdecl.asm
+            "gdb_recursion": "asm_samples/cdecl_factorial.asm",
+            "gdb_reverse": "asm_samples/cdecl_factorial.asm"}
 
 
 @pytest.mark.parametrize("commands", SESSIONS, ids=lambda p: p.stem)
 def test_transcript(commands, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     program = PROGRAMS.get(commands.stem, "asm_samples/guide_cdecl.asm")
-    assert main(["debug", "--commands", str(commands), program]) == 0
-    assert capsys.readouterr().out == commands.with_suffix(".expected").read_text()
+    expected = commands.with_suffix(".expected").read_text()
+    ended = re.search(r"program stopped: exited with status (\d+)", expected)
+    assert main(["debug", "--commands", str(commands), program]) == \
+        (int(ended.group(1)) if ended else 0)
+    assert capsys.readouterr().out == expected
 
 
 def test_bad_commands_are_reported_not_fatal(capsys, monkeypatch, tmp_path):
@@ -30,7 +37,8 @@ def test_bad_commands_are_reported_not_fatal(capsys, monkeypatch, tmp_path):
     out = capsys.readouterr().out
     assert "error: unknown command 'frobnicate' (try `help`)" in out
     assert "error: no symbol named 'nowhere'" in out
-    assert "error: x/NU: U is b (byte), w (word), d (dword) or g (qword)" in out
+    assert "error: undefined output format 'q': formats are x, d, u, o, t, c, a, s, i; " \
+        "sizes b h w g" in out
     assert "error: not a count: 'lots'" in out
     assert "error: time travel needs the interp engine" in out
     assert "program stopped: exited with status 65" in out

@@ -71,12 +71,20 @@ def test_guest_inputs_end_in_a_stop_or_a_load_error(kind, share, engine):
     check()
 
 
-COMMANDS = ["step", "s", "next", "n", "finish", "continue", "c", "back", "rc", "break",
-            "b", "delete", "watch", "info", "print", "p", "x", "x/4w", "x/99999999d",
-            "x/3q", "list", "bt", "help", "frobnicate", "", "reverse-continue"]
+COMMANDS = ["step", "s", "si", "next", "n", "ni", "finish", "continue", "c", "back", "rc",
+            "break", "b", "tbreak", "delete", "watch", "rwatch", "info", "info registers",
+            "info frame", "info symbol", "info display", "print", "p", "p/x", "p/c", "x",
+            "x/4w", "x/99999999d", "x/3q", "x/2s", "x/3i", "list", "bt", "help",
+            "frobnicate", "", "reverse-continue", "reverse-step", "reverse-next",
+            "reverse-finish", "rsi", "until", "advance", "display", "display/i",
+            "undisplay", "set", "set var", "up", "down", "frame", "disassemble",
+            "condition", "condition 1", "enable", "disable", "start", "run", "kill"]
 ARGUMENTS = ["", "0xzz", "abc", "_start", "msg", "1", "-1", "99999999999999999999", "0x0",
              "0xffffffffffffffff", "$esp", "$eax", "regs", "flags", "stack", "frames",
-             "hello_nasm.asm:9", ":", "all", "eax", "\x1b[A", "'", "[", "1 2 3"]
+             "hello_nasm.asm:9", ":", "all", "eax", "\x1b[A", "'", "[", "1 2 3", "if",
+             "if $eax == 4", "$eax = 7", "{int}$esp = 1", "*(int*)$esp", "*(char*)0",
+             "(int)", "$1", "$", "1/0", "$pc", "*$pc", "&msg", "{int}msg", "(char*)msg",
+             "1 << 200", "== =", "$eflags", "$xmm0", "$st0", "*_start", "'a'", "'\\n'"]
 
 
 @settings(max_examples=max(EXAMPLES // 4, 1), deadline=None, derandomize=True,

@@ -53,13 +53,25 @@ def decode_at(machine: Machine, address: int) -> Instruction | None:
     return None if insn.is_invalid else insn
 
 
+READS = {OpAccess.READ, OpAccess.COND_READ, OpAccess.READ_WRITE, OpAccess.READ_COND_WRITE}
+
+
 def memory_writes(insn: Instruction, machine: Machine) -> list[tuple[int, int]]:
     """(address, size) of each memory operand `insn` writes, from the current registers
     (call it before the instruction runs)."""
+    return memory_accesses(insn, machine, WRITES)
+
+
+def memory_reads(insn: Instruction, machine: Machine) -> list[tuple[int, int]]:
+    """(address, size) of each memory operand `insn` reads (a debugger's rwatch)."""
+    return memory_accesses(insn, machine, READS)
+
+
+def memory_accesses(insn: Instruction, machine: Machine, kinds) -> list[tuple[int, int]]:
     out = []
     regs = machine.regs
     for used in _INFO.info(insn).used_memory():
-        if used.access not in WRITES:
+        if used.access not in kinds:
             continue
         address = used.displacement
         for reg, scale in ((used.base, 1), (used.index, used.scale)):

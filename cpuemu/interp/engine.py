@@ -208,6 +208,9 @@ class InterpEngine:
         """Instructions executed so far (rdtsc reads this)."""
         return self.cpu.icount
 
+    def set_retired(self, count: int) -> None:
+        self.cpu.icount = count
+
     # -- memory ------------------------------------------------------------------------
 
     def map(self, addr: int, size: int, perms: int) -> None:
