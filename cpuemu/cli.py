@@ -111,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     debug.add_argument("--stdin", metavar="FILE", help="the guest's stdin")
     debug.add_argument("args", nargs="*", help="arguments for the guest (after --)")
 
+    tui = sub.add_parser("tui", help="a live terminal view: source, registers, flags, "
+                         "stack, memory; step with keys",
+                         description="A live terminal view of the machine (Textual). Keys: "
+                                     "s step, n next, c continue, f finish, b back, "
+                                     "r reverse-continue, p register parts, : a gdb command, "
+                                     "q quit; select a source line to toggle a breakpoint.")
+    _source_args(tui)
+    tui.add_argument("--stdin", metavar="FILE", help="the guest's stdin")
+    tui.add_argument("args", nargs="*", help="arguments for the guest (after --)")
+
     asm = sub.add_parser("asm", help="assemble and show the result",
                          description="Assemble FILE and print what it became.")
     _source_args(asm)
@@ -217,7 +227,7 @@ def _main(argv: list[str] | None, closed: set[str]) -> int:
     try:
         args.closed = closed
         return {"run": cmd_run, "asm": cmd_asm, "diff": cmd_diff,
-                "debug": cmd_debug}[args.command](args)
+                "debug": cmd_debug, "tui": cmd_tui}[args.command](args)
     except AssemblyError as e:
         print(e.render(), file=sys.stderr)
         return EXIT_USAGE
@@ -415,6 +425,17 @@ def cmd_debug(args) -> int:
                        capture=False, log=sys.stderr.buffer, cpu=args.cpu)
     return Debugger(machine(), out=lambda line: print(line, flush=True),
                     restart=machine).run(commands)
+
+
+def cmd_tui(args) -> int:
+    from .tui import CpuemuTUI
+    program = load_program(args.file, args.dialect, args.bits, args)
+    stdin = _read_stdin_file(args.stdin) or b""
+
+    def machine() -> Machine:                      # the guest's output goes to its pane
+        return Machine(program, argv=[args.file, *args.args], stdin=stdin)
+    CpuemuTUI(machine(), restart=machine).run()
+    return 0
 
 
 def cmd_asm(args) -> int:
