@@ -17,7 +17,7 @@ import shlex
 from .asm import assemble
 from .errors import CpuemuError
 from .machine import ENGINES, Machine
-from .views.machine import machine_html
+from .views.machine import STYLE, machine_html
 
 STEP_LIMIT = 500
 
@@ -46,7 +46,7 @@ class Result:
                 f"<tr><td>{html.escape(text)}</td><td style='text-align:left'>"
                 + ", ".join(f"{n}: {a:#x} &rarr; <b>{b:#x}</b>" for n, (a, b) in changed.items())
                 + "</td></tr>" for text, changed in self.steps)
-            out += f'<table class="cpuemu-steps">{rows}</table>'
+            out += f'<div class="cpuemu">{STYLE}<table class="cpuemu-steps">{rows}</table></div>'
         if self.machine.stdout:
             out += f"<pre>{html.escape(self.machine.stdout.decode(errors='replace'))}</pre>"
         return out + machine_html(self.machine)

@@ -396,7 +396,7 @@ class Machine:
         if self.exit_status is not None:
             return self.last_stop
         budget = max_instructions if max_instructions is not None else self.max_instructions
-        self._before = self.regs.as_dict()
+        self._before = None             # "changed" means by the previous step, not a run
         deadline = None if timeout is None else time.monotonic() + timeout
         if self.checker is not None:                 # one instruction at a time, checked
             return self.checker.run(budget, deadline)

@@ -67,3 +67,28 @@ def test_asm_cell_magic_in_64_bit():
         "mov rax, 0xffffffffffffffff", "mov eax, 2", "int3"]
     assert result.steps[1][1]["rax"] == ((1 << 64) - 1, 2)
     assert "<th>rax</th><td>0000000000000002</td>" in result._repr_html_()
+
+
+def test_views_show_segments_eflags_parts_labels_and_source():
+    """What the CPU has, all of it: segment registers with their bases, EFLAGS as a
+    value, AX/AH/AL on demand, the code with its labels and the learner's lines."""
+    m = Machine(assemble_file(SAMPLES / "guide_cdecl.asm"))
+    m.step()                                              # mov eax, 100
+    html = machine_html(m, parts=True)
+    assert "<tr><th>cs</th><td>0023</td><td>00000000</td></tr>" in html
+    assert "<tr><th>ss</th><td>002b</td><td>00000000</td></tr>" in html
+    assert "<b class=\"\">eflags 00000202</b>" in html
+    assert '<th>ah</th><td>00</td><td>0</td>' in html and '<th>al</th><td>64</td><td>100</td>' in html
+    assert "<b>_myFunc:</b>" in html or "<b>main:</b>" in html   # labels in the code pane
+    assert "38: push [var]" in html                       # the source line beside it
+    assert "step at 0x08048025 (main+0x5)" in html        # the title names where
+    text = machine_text(m, parts=True)
+    assert "eflags 00000202" in text and "cs 0023 (base 00000000)" in text
+    assert " al " in text and "38: push [var]" in text
+
+
+def test_changed_means_changed_by_the_previous_step():
+    m = Machine(assemble_file(SAMPLES / "guide_cdecl.asm"))
+    m.run()                                               # a whole run: no step to compare
+    assert m.changed == set()
+    assert 'class="changed"' not in machine_html(m)

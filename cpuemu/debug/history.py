@@ -166,13 +166,11 @@ class History:
                     return Stop("breakpoint", machine.pc)
             return stop
         end = self.now + max_steps
-        before = machine.regs.as_dict()
         while True:
             budget = min(end, self.checkpoints[-1].retired + self.interval) - self.now
             stop = machine.run(max(budget, 1))
             self._maybe_checkpoint()
             if stop.reason != "budget" or self.now >= end:
-                machine._before = before             # `changed` covers the whole run
                 if stop.reason == "budget":
                     return Stop("budget", machine.pc, detail=f"{max_steps} steps")
                 return stop
