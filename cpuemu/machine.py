@@ -493,5 +493,16 @@ class Machine:
         except MemoryFault as e:
             raise CpuemuError(f"no code to translate at {self.address(where):#x}: {e}") from None
 
+    def symbolize(self, address: int) -> str:
+        """`name+off` for an address: a program label, or the names of what cpuemu
+        put in the process (the exit stub main returns to)."""
+        from .abi.call import RETURN_ADDRESS
+        stub = IMAGES[self.bits].exit_stub_code
+        if EXIT_STUB <= address < EXIT_STUB + len(stub):
+            return "(exit)" if address == EXIT_STUB else f"(exit)+{address - EXIT_STUB:#x}"
+        if address == RETURN_ADDRESS:
+            return "(python caller)"
+        return self.program.symbolize(address)
+
     def source_line(self, address: int):
         return self.program.line_at(address)

@@ -78,7 +78,10 @@ class Program:
         return self.source_map.get(address)
 
     def symbolize(self, address: int) -> str:
-        """`name+off` for the nearest symbol at or below address, else hex."""
+        """`name+off` for the nearest symbol at or below address in the same section,
+        else hex (the stack, the heap and the exit stub are no label's)."""
+        if not any(s.address <= address < s.end for s in self.sections):
+            return f"{address:#x}"
         labels = sorted((s.address, s.name) for s in self.symbols.values() if s.type != "abs")
         i = bisect.bisect_right(labels, (address, "\uffff")) - 1
         if i < 0:

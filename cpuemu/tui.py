@@ -185,7 +185,7 @@ class CpuemuTUI(App):
 
     def _title(self) -> str:
         stop = self.m.last_stop
-        where = self.m.program.symbolize(self.m.pc)
+        where = self.m.symbolize(self.m.pc)
         return f"{where}" + (f" ({stop})" if stop is not None and stop.reason not in
                              ("step", "budget", "breakpoint") else "")
 

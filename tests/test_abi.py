@@ -136,7 +136,7 @@ SEEDED = {
     "caller-frame": ("scribble: push ebp\n mov ebp, esp\n mov dword [ebp + 12], 0\n"
                      " pop ebp\n ret\n", "scribble writes 4 bytes at"),
     "register": ("smash: mov esi, 0\n mov edi, 1\n ret\n",
-                 "smash returns with ESI changed"),
+                 "smash returns with ESI, EDI changed"),          # both, at once
 }
 
 
@@ -298,3 +298,14 @@ def test_system_v_checker_is_quiet_on_gcc_o2(tmp_path, engine):
     m = Machine(assemble_file(asm), engine=engine, check_cdecl=True)
     assert m.run().status == 32
     assert m.cdecl_violations == []
+
+
+def test_the_checker_names_every_clobbered_register_of_a_return_at_once():
+    program = assemble("section .text\nglobal _start\n_start:\n call smash\n mov eax, 1\n"
+                       " int 0x80\nsmash:\n mov ebx, 1\n mov esi, 2\n mov edi, 3\n ret\n",
+                       dialect="nasm")
+    machine = Machine(program, check_cdecl=True)
+    machine.run()
+    [violation] = machine.cdecl_violations
+    assert "smash returns with EBX, ESI, EDI changed (EBX was 0x0, now 0x1; ESI was 0x0, " \
+        "now 0x2; EDI was 0x0, now 0x3)" in str(violation)

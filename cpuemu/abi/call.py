@@ -82,6 +82,8 @@ def call_function(machine: Machine, where: int | str, args, *, wide: bool = Fals
     """Run the function at `where` to its return; EAX/RAX (or EDX:EAX, RDX:RAX when
     `wide`)."""
     address = machine.address(where)
+    from .frames import declare_function  # (frames imports this module)
+    declare_function(machine.program, address)
     _ensure_return_page(machine)
     values = [pass_argument(machine, a) for a in args]
     regs, wide64 = machine.regs, machine.bits == 64

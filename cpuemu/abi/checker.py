@@ -142,11 +142,14 @@ class CdeclChecker:
         regs, sp = self.machine.regs, self.convention.sp
         top = self.active.pop()
         where = self._where(eip)
-        for reg in self.convention.callee_saved:
-            if regs[reg] != top.saved[reg]:
-                self._report(eip, top.function, "register",
-                             f"{top.function} returns with {reg.upper()} changed "
-                             f"(was {top.saved[reg]:#x}, now {regs[reg]:#x}){where}")
+        clobbered = [reg for reg in self.convention.callee_saved
+                     if regs[reg] != top.saved[reg]]
+        if clobbered:                                 # every one, in one report
+            names = ", ".join(r.upper() for r in clobbered)
+            values = "; ".join(f"{r.upper() + ' ' if len(clobbered) > 1 else ''}was "
+                               f"{top.saved[r]:#x}, now {regs[r]:#x}" for r in clobbered)
+            self._report(eip, top.function, "register",
+                         f"{top.function} returns with {names} changed ({values}){where}")
         if regs[sp] != top.entry_esp:
             self._report(eip, top.function, "esp",
                          f"{top.function} returns with {sp.upper()} not restored (entry "

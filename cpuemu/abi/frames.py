@@ -74,9 +74,7 @@ class Symbols:
     def __init__(self, program: Program):
         code = [s for s in program.sections if "x" in s.perms]
         self.program = program
-        funcs = sorted((s.address, s.name) for s in program.symbols.values()
-                       if s.type != "abs" and "." not in s.name
-                       and any(c.address <= s.address < c.end for c in code))
+        funcs = function_starts(program)
         self.addresses = [a for a, _ in funcs]
         self.names = [n for _, n in funcs]
         self.lines = sorted(program.source_map)
@@ -103,6 +101,74 @@ class Symbols:
 
     def in_code(self, address: int) -> bool:
         return any(c.address <= address < c.end for c in self.code)
+
+
+def function_starts(program: Program) -> list[tuple[int, str]]:
+    """(address, name) of each function, in address order. A function is a symbol the
+    source calls one (PROC, `.type f, @function`, an ELF STT_FUNC), an exported one
+    (`global`), a `call` target, or the entry point; a plain label inside one (a loop
+    top) is not, nor a nasm `.local` label. Computed once per program."""
+    cached = getattr(program, "_function_starts", None)
+    if cached is not None:
+        return cached
+    code = [s for s in program.sections if "x" in s.perms]
+    targets = call_targets(program) | getattr(program, "_entered", set())
+    names = set(program.symbols)
+    best: dict[int, tuple[int, str]] = {}
+    for sym in program.symbols.values():
+        if sym.type == "abs" or not any(c.address <= sym.address < c.end for c in code):
+            continue
+        if sym.name.startswith(".L") or ("." in sym.name.strip(".")
+                                         and sym.name.rsplit(".", 1)[0] in names):
+            continue                                     # .L and nasm's parent.local
+        rank = 0 if sym.type == "func" else 1 if sym.exported else \
+            2 if sym.address == program.entry else 3 if sym.address in targets else None
+        if rank is not None and (sym.address not in best or rank < best[sym.address][0]):
+            best[sym.address] = (rank, sym.name)
+    starts = sorted((address, name) for address, (_, name) in best.items())
+    program._function_starts = starts
+    return starts
+
+
+def declare_function(program: Program, address: int) -> None:
+    """Something outside the code starts a function at `address` (Machine.call, a
+    coroutine's entry): its label is a function's name from now on."""
+    entered = program.__dict__.setdefault("_entered", set())
+    if address not in entered:
+        entered.add(address)
+        program.__dict__.pop("_function_starts", None)
+
+
+def call_targets(program: Program) -> set[int]:
+    """Addresses code may call: direct call targets, and addresses the program takes as
+    values (`push f`, `mov eax, f`, `lea rdi, [rel f]`, `dd f` in data: callbacks,
+    coroutine entries, function tables). A jump target alone is a label, not these."""
+    targets: set[int] = set()
+    word = program.bits // 8
+    for section in program.sections:
+        if not section.data:
+            continue
+        if "x" not in section.perms:
+            data = section.data
+            targets.update(int.from_bytes(data[i:i + word], "little")
+                           for i in range(0, len(data) - word + 1, word))
+            continue
+        for insn in Decoder(program.bits, section.data, ip=section.address):
+            if insn.mnemonic == Mnemonic.CALL and insn.op0_kind in BRANCHES:
+                targets.add(insn.near_branch_target)
+            elif insn.mnemonic not in JUMPS:
+                for i in range(insn.op_count):
+                    if insn.op_kind(i) in IMMEDIATES:
+                        targets.add(insn.immediate(i) & ((1 << program.bits) - 1))
+                    elif insn.op_kind(i) == OpKind.MEMORY:
+                        targets.add(insn.memory_displacement)
+    return targets
+
+
+BRANCHES = {OpKind.NEAR_BRANCH16, OpKind.NEAR_BRANCH32, OpKind.NEAR_BRANCH64}
+IMMEDIATES = {OpKind.IMMEDIATE32, OpKind.IMMEDIATE64, OpKind.IMMEDIATE32TO64,
+              OpKind.IMMEDIATE8TO32}
+JUMPS = {Mnemonic.JMP, Mnemonic.JE, Mnemonic.JNE, Mnemonic.LOOP, Mnemonic.JECXZ}
 
 
 @dataclass

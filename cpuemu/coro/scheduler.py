@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..abi.call import SYSV_REGISTERS
+from ..abi.frames import declare_function
 from ..cpu.memory import PAGE, RW, RX
 from ..cpu.registers import EAX, EBP, ESP, flags_name, gpr, pc_name
 from ..errors import CpuemuError
@@ -92,6 +93,7 @@ class Scheduler:
         machine.write(sp, frame)
         context.update({pc_name(bits): address, gpr(bits, ESP): sp, gpr(bits, EBP): 0,
                         flags_name(bits): 0x202})
+        declare_function(machine.program, address)
         task = Coroutine(len(self.tasks), name or machine.program.symbolize(address),
                          address, context, (base, size))
         self.tasks.append(task)

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 
 from iced_x86 import Mnemonic
 
+from ..abi.frames import function_starts
 from ..cpu.instruction import code_bytes, decode_at, memory_reads
 from ..cpu.memory import MemoryFault
 from ..cpu.registers import EAX, ESP, FLAG_BITS, REGS, SEGMENTS, flags_name, gpr, pc_name, signed
@@ -272,7 +273,7 @@ class Debugger:
             if hit:
                 point = hit[0]
                 kind = "temporary breakpoint" if point.temporary else "breakpoint"
-                self.out(f"{kind} {point.number} at {self.m.program.symbolize(stop.eip)}")
+                self.out(f"{kind} {point.number} at {self.m.symbolize(stop.eip)}")
                 for p in hit:
                     if p.temporary:
                         self.points.remove(p.number)
@@ -512,7 +513,7 @@ class Debugger:
         if stop.reason == "breakpoint" and self._breakpoint_holds() and \
                 not _calls_to(self.m, ret):
             point = self.points.breakpoints_at(self.m.pc)[0]
-            self.out(f"breakpoint {point.number} at {self.m.program.symbolize(self.m.pc)}")
+            self.out(f"breakpoint {point.number} at {self.m.symbolize(self.m.pc)}")
         self._rewatch()
         if stop.detail == "start of history":
             self.out("reached the start of the recorded history")
@@ -534,7 +535,7 @@ class Debugger:
             else:
                 point = self.points.breakpoints_at(self.m.pc)
                 self.out(f"breakpoint {point[0].number if point else '?'} at "
-                         f"{self.m.program.symbolize(self.m.pc)}")
+                         f"{self.m.symbolize(self.m.pc)}")
         else:
             self.out("reached the start of the recorded history")
         self.where()
@@ -979,7 +980,7 @@ class Debugger:
 
     def cmd_disassemble(self, arg: str) -> None:
         address = self.resolve(arg) if arg else self.m.pc
-        functions = _function_starts(self.m.program)
+        functions = [a for a, _ in function_starts(self.m.program)]
         starts = [a for a in functions if a <= address]
         start = starts[-1] if starts else address
         name = self._symbol(start)
@@ -1046,7 +1047,7 @@ class Debugger:
     def _place(self, address: int) -> str:
         line = self.m.program.line_at(address)
         where = f"{line.file}:{line.line}: {line.text.strip()}" if line else ""
-        return f"{self.m.program.symbolize(address)}" + (f", {where}" if where else "")
+        return f"{self.m.symbolize(address)}" + (f", {where}" if where else "")
 
     def _symbol(self, address: int) -> str:
         """gdb's `name+offset` (decimal), or "" away from every label."""
@@ -1082,14 +1083,6 @@ def _cell(raw: int, fmt: str, unit: int, symbolize) -> str:
     if fmt == "x":
         return f"0x{raw:0{unit * 2}x}"
     return integer(raw, fmt, unit, symbolize)
-
-
-def _function_starts(program) -> list[int]:
-    """Addresses of the labels that begin functions: not `parent.local` labels (nasm's
-    `.loop` inside a function) and not constants."""
-    names = set(program.symbols)
-    return sorted({s.address for s in program.symbols.values() if s.type != "abs" and not
-                   ("." in s.name.strip(".") and s.name.rsplit(".", 1)[0] in names)})
 
 
 def _calls_to(machine: Machine, address: int) -> bool:

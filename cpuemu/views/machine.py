@@ -156,9 +156,9 @@ def machine_html(machine: Machine, *, memory: tuple | None = None,
         for a, t, here, labels, src in code_rows(machine))
     line = machine.source_line(machine.pc)
     source = html.escape(f"{line.file}:{line.line}: {line.text.strip()}") if line else ""
-    stop = (html.escape(f"{machine.last_stop} ({machine.program.symbolize(machine.pc)})")
+    stop = (html.escape(f"{machine.last_stop} ({machine.symbolize(machine.pc)})")
             if machine.last_stop else
-            f"not started: at {html.escape(machine.program.symbolize(machine.pc))}")
+            f"not started: at {html.escape(machine.symbolize(machine.pc))}")
     extra = memory_html(machine, *memory) if memory else ""
     if uses_fp(machine):
         extra = "<table><tr><th>x87/SSE</th><th>hex</th><th>value</th></tr>" + "".join(
@@ -196,7 +196,7 @@ def machine_text(machine: Machine, width: int = 100, parts: bool = False) -> str
         code.add_row(f"{'>' if here else ' '} {a:08x}", Text(t), Text(src),
                      style="bold cyan" if here else "")
     console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
-    title = f"{machine.last_stop or 'not started'} ({machine.program.symbolize(machine.pc)})"
+    title = f"{machine.last_stop or 'not started'} ({machine.symbolize(machine.pc)})"
     console.print(title, markup=False, highlight=False)
     console.print(table)
     console.print(f"{flags_name(machine.bits)} {eflags:08x}: " + flags)
