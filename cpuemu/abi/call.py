@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..cpu.memory import RW, RX
-from ..cpu.registers import EAX, EDX, ESP, gpr
+from ..cpu.registers import EAX, EDX, ESP, gpr, pc_name
 from ..errors import CpuemuError, LimitExceeded
 
 if TYPE_CHECKING:
@@ -80,13 +80,15 @@ def pass_argument(machine: Machine, value) -> int:
 def call_function(machine: Machine, where: int | str, args, *, wide: bool = False,
                   max_instructions: int | None = None) -> int:
     """Run the function at `where` to its return; EAX/RAX (or EDX:EAX, RDX:RAX when
-    `wide`)."""
+    `wide`). Afterwards the program counter and stack are where they were, so `run()`
+    goes on with the program (the call's result stays in EAX, its writes in memory)."""
     address = machine.address(where)
     from .frames import declare_function  # (frames imports this module)
     declare_function(machine.program, address)
     _ensure_return_page(machine)
     values = [pass_argument(machine, a) for a in args]
     regs, wide64 = machine.regs, machine.bits == 64
+    resume = machine.pc                     # where the program goes on after the call
     if wide64:
         for name, value in zip(SYSV_REGISTERS, values, strict=False):
             regs[name] = value
@@ -116,6 +118,7 @@ def call_function(machine: Machine, where: int | str, args, *, wide: bool = Fals
         word = machine.bits // 8
         sp = gpr(machine.bits, ESP)
         regs[sp] = regs[sp] + word * len(pushed) + undo          # the caller's cleanup
+        regs[pc_name(machine.bits)] = resume                     # run() goes on from there
         acc, data = gpr(machine.bits, EAX), gpr(machine.bits, EDX)
         return regs[data] << machine.bits | regs[acc] if wide else regs[acc]
     if stop.reason == "fault":
