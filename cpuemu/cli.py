@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .cpu.registers import flags_name
 from .errors import SIGNAL_NAMES, AssemblyError, CpuemuError, GuestFault
 from .limits import MAX_MEMORY
 from .machine import ENGINES, Machine
@@ -68,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--strace-file", metavar="FILE", help="write the --strace lines to FILE")
     run.add_argument("--frames", action="store_true",
                      help="print the stack frames (to stderr) when the program ends")
+    run.add_argument("--summary", action="store_true",
+                     help="at the end, print (to stderr) how the run ended, the instructions "
+                          "it took, the registers and the flags")
     run.add_argument("--check-cdecl", action="store_true",
                      help="check the cdecl convention at every ret (runs one instruction "
                           "at a time) and report violations on stderr")
@@ -308,11 +312,22 @@ def cmd_run(args) -> int:
                       capture=False, log=guest_err,
                       max_instructions=args.max_instructions, check_cdecl=args.check_cdecl,
                       root=args.root, strace=strace, cpu=args.cpu, max_memory=args.max_memory)
+    if args.summary:
+        machine.count_instructions()
     try:
         stop = machine.run(timeout=args.timeout)
+    except KeyboardInterrupt:                   # Ctrl-C: say where the guest was, as gdb does
+        print(f"\ncpuemu: interrupted at {machine.pc_name}={machine.pc:#010x}"
+              f"{_where(machine, machine.pc)}", file=sys.stderr)
+        from .views.stack import backtrace
+        for line in backtrace(machine):
+            print(f"  {line}", file=sys.stderr)
+        return 130
     finally:
         if trace_file is not None:
             trace_file.close()
+    if args.summary:
+        print(summary(machine, stop), file=sys.stderr)
     for violation in machine.cdecl_violations:
         print(violation, file=sys.stderr)
     if args.frames:
@@ -346,6 +361,23 @@ def cmd_run(args) -> int:
         return EXIT_BUDGET
     print(f"cpuemu: error: run ended unexpectedly: {stop}", file=sys.stderr)
     return EXIT_USAGE
+
+
+def summary(machine: Machine, stop) -> str:
+    """`--summary`: how the run ended, its instruction count, registers and flags."""
+    from .views.machine import register_rows
+    count = machine.instructions
+    where = "" if stop.reason in ("exited", "signal") else _where(machine, machine.pc)
+    lines = [f"summary: {stop}{where}",
+             f"  instructions: {count:,}" if count is not None else
+             "  instructions: not counted on this engine"]
+    rows = register_rows(machine)
+    for i in range(0, len(rows), 3):
+        lines.append("  " + "  ".join(f"{name:>3} {hex_} {signed_:>{len(hex_) + 3}}"
+                                      for name, hex_, _, signed_ in rows[i:i + 3]))
+    flags = flags_name(machine.bits)
+    lines.append(f"  {flags}={machine.regs[flags]:08x} [{machine.flags}]")
+    return "\n".join(lines)
 
 
 def _where(machine: Machine, eip: int) -> str:

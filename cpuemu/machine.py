@@ -291,6 +291,28 @@ class Machine:
                    for r in self.engine.regions()]
         return self.regs.as_dict(), regions
 
+    @property
+    def instructions(self) -> int | None:
+        """Instructions retired so far: always on the interpreter; on Unicorn once
+        `count_instructions()` asked for it (it costs speed), else None."""
+        retired = getattr(self.engine, "retired", None)
+        return retired() if retired is not None else None
+
+    def count_instructions(self) -> None:
+        if hasattr(self.engine, "count_instructions"):
+            self.engine.count_instructions()
+
+    def events(self, max_instructions: int | None = None):
+        """The run as a generator of Stops: each breakpoint, watch or budget stop is
+        yielded and the run resumes on next(); it ends after the guest is gone (exit,
+        signal, fault or deadlock). Notebooks and asyncio drivers step machines this way."""
+        while True:
+            stop = self.run(max_instructions)
+            yield stop
+            if stop.reason in ("exited", "signal", "fault", "deadlock") or \
+                    self.exit_status is not None:
+                return
+
     def switch_engine(self, name: str) -> None:
         """Go on running this process on the other engine: registers (x87 and SSE too),
         memory with its permissions, the GDT (TLS entries), breakpoints and the
@@ -313,8 +335,9 @@ class Machine:
         for name_ in (*ordered, *FULL[self.bits]):
             new.set_reg(name_, old.reg(name_))
         new.set_breakpoints(self._breakpoints)
-        if hasattr(new, "set_retired"):
-            new.set_retired(old.retired() if hasattr(old, "retired") else 0)
+        retired = old.retired() if hasattr(old, "retired") else None
+        if retired is not None and hasattr(new, "set_retired"):
+            new.set_retired(retired)
         self.engine = new
         object.__setattr__(self.regs, "_engine", new)
 

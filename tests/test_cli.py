@@ -241,3 +241,32 @@ def test_asm_translated_prints_each_block_as_python(capsys):
     assert out.startswith("# block at 0x8048000 (_start)\ndef block(limit=0):")
     assert "# 0x8048000: mov eax,4" in out and "int 80h  (closure)" in out
     compile(out, "translated", "exec")             # what it prints is Python
+
+
+def test_summary_says_how_the_run_ended_with_registers_flags_and_count(capsys):
+    for engine in ("interp", "unicorn"):
+        assert main(["run", "--summary", "--engine", engine,
+                     str(SAMPLES / "guide_cdecl.asm")]) == 65
+        err = capsys.readouterr().err
+        assert "summary: exited with status 65" in err
+        assert "instructions: 26\n" in err                 # counted on both engines
+        assert "ebx 00000141         321" in err
+        assert "eflags=00000292 [AF SF IF]" in err
+
+
+def test_ctrl_c_during_run_says_where_the_guest_was(tmp_path):
+    import signal
+    import time
+    source = tmp_path / "spin.asm"
+    source.write_text("section .text\nglobal _start\n_start:\n    call spin\nspin:\n"
+                      "    push ebp\n    mov ebp, esp\n.again:\n    inc eax\n    jmp .again\n")
+    for engine in ("interp", "unicorn"):
+        proc = subprocess.Popen([sys.executable, "-m", "cpuemu", "run", "--engine", engine,
+                                 str(source)], stderr=subprocess.PIPE, text=True)
+        time.sleep(2.0)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert "cpuemu: interrupted at eip=0x0804800" in err and "spin.asm:" in err
+        assert "#0 spin()" in err and "#1 _start()" in err
+        assert "Traceback" not in err

@@ -307,7 +307,7 @@ def frames(machine: Machine) -> list[Frame]:
         if ret is None or ret in (EXIT_STUB, RETURN_ADDRESS) or not symbols.in_code(ret) \
                 or len(out) >= MAX_FRAMES:
             break
-        name, start = symbols.function(ret)
+        name, start = symbols.function(ret - 1)      # the call is before its return address
         program = machine.program
         if start == program.entry and program.entry_kind == "start":
             frame = Frame(name, start, "start", None, None, None, low=_frame_top(frame, word))

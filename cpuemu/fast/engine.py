@@ -27,6 +27,7 @@ from unicorn import (
     UC_ERR_READ_UNMAPPED,
     UC_ERR_WRITE_PROT,
     UC_ERR_WRITE_UNMAPPED,
+    UC_HOOK_BLOCK,
     UC_HOOK_CODE,
     UC_HOOK_INSN,
     UC_HOOK_INTR,
@@ -141,6 +142,9 @@ class UnicornEngine:
         self._bad_access: tuple[int, str] | None = None
         self._breakpoints: dict[int, object] = {}   # address -> hook handle
         self._skip: int | None = None               # a breakpoint the run starts on
+        self._counted: int | None = None            # retired instructions, when counting
+        self._block: tuple[int, int] | None = None  # the block running (address, size)
+        self._lengths: dict[tuple[int, int], int] = {}
         self._pc_bias = 0                           # inside a syscall hook (see _syscall)
         self._pair = (ctypes.c_uint64(), ctypes.c_uint64())
         self._pair_refs = (ctypes.c_void_p * 2)(*(ctypes.addressof(v) for v in self._pair))
@@ -341,6 +345,48 @@ class UnicornEngine:
             if not self.uc.query(UC_QUERY_TIMEOUT):
                 return Stop("stopped", self.reg(self.pc), detail="emulation ended")
 
+    # -- counting (only when asked: a Python call per block) ------------------------------
+
+    def count_instructions(self) -> None:
+        """From now on, count the instructions this engine retires (`retired()`): each
+        block that starts adds the one before it whole; a run that ends inside a block
+        adds that block up to the stop."""
+        if self._counted is None:
+            self._counted, self._block, self._lengths = 0, None, {}
+            self.uc.hook_add(UC_HOOK_BLOCK, self._on_block)
+
+    def retired(self) -> int | None:
+        """Instructions retired since counting began, or None when not counting."""
+        return self._counted
+
+    def set_retired(self, count: int) -> None:
+        self.count_instructions()
+        self._counted = count
+
+    def _on_block(self, uc, address: int, size: int, data) -> None:
+        if self._block is not None:
+            self._counted += self._instructions(*self._block, None)
+        self._block = (address, size)
+
+    def _settle(self) -> None:
+        """A run ended: count the current block up to where it stopped."""
+        if self._counted is not None and self._block is not None:
+            self._counted += self._instructions(*self._block, self.reg(self.pc))
+            self._block = None
+
+    def _instructions(self, address: int, size: int, stop: int | None) -> int:
+        key = (address, size)
+        if stop is None and key in self._lengths:
+            return self._lengths[key]
+        count = 0
+        for insn in Decoder(self.bits, bytes(self.uc.mem_read(address, size)), ip=address):
+            if stop is not None and insn.ip >= stop:
+                break
+            count += 1
+        if stop is None:
+            self._lengths[key] = count
+        return count
+
     def step(self) -> Stop:
         eip = self.reg(self.pc)
         stop = self._start(eip, count=1, timeout=0)
@@ -356,7 +402,10 @@ class UnicornEngine:
             self._x87.scan()
             self._code_changed = False
         try:
-            self.uc.emu_start(eip, UNTIL[self.bits], timeout=timeout, count=count)
+            try:
+                self.uc.emu_start(eip, UNTIL[self.bits], timeout=timeout, count=count)
+            finally:
+                self._settle()
         except UcError as e:
             if self._error is not None:
                 raise self._error from None
