@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "are (default: this machine's vendor)")
     debug.add_argument("--engine", choices=ENGINES, default="interp",
                        help="CPU engine (default: %(default)s; time travel needs interp)")
+    debug.add_argument("--no-record", action="store_true",
+                       help="no time travel: `continue` then runs on Unicorn (at native "
+                            "speed) unless a watchpoint needs every step")
     debug.add_argument("--commands", metavar="FILE",
                        help="read debugger commands from FILE instead of the terminal")
     debug.add_argument("--stdin", metavar="FILE", help="the guest's stdin")
@@ -456,7 +459,7 @@ def cmd_debug(args) -> int:
                        stdin=stdin, stdout=sys.stdout.buffer, stderr=sys.stderr.buffer,
                        capture=False, log=sys.stderr.buffer, cpu=args.cpu)
     return Debugger(machine(), out=lambda line: print(line, flush=True),
-                    restart=machine).run(commands)
+                    restart=machine, record=not args.no_record).run(commands)
 
 
 def cmd_tui(args) -> int:

@@ -42,3 +42,28 @@ def test_bad_commands_are_reported_not_fatal(capsys, monkeypatch, tmp_path):
     assert "error: not a count: 'lots'" in out
     assert "error: time travel needs the interp engine" in out
     assert "program stopped: exited with status 65" in out
+
+
+def test_without_recording_continue_runs_on_unicorn_and_steps_on_the_interpreter(capsys,
+                                                                                monkeypatch):
+    """--no-record: `continue` moves the machine to Unicorn and back (switch_engine), so
+    a breakpoint far into a program is reached at native speed; steps stay exact."""
+    from cpuemu import Machine, assemble_file
+    from cpuemu.debug.debugger import Debugger
+    monkeypatch.chdir(ROOT)
+    machine = Machine(assemble_file("asm_samples/cdecl_fib.asm"))
+    engines = []
+    original = machine.switch_engine
+    monkeypatch.setattr(machine, "switch_engine",
+                        lambda name: (engines.append(name), original(name)))
+    out: list[str] = []
+    debugger = Debugger(machine, out=out.append, record=False)
+    debugger.run(["break fib if *(int*)($esp + 4) == 1", "continue", "stepi", "p $eax",
+                  "reverse-stepi", "continue", "bt"])
+    assert engines == ["unicorn", "interp", "unicorn", "interp"]
+    assert machine.engine.name == "interp"
+    text = "\n".join(out)
+    assert "no time travel; continue runs on unicorn" in text
+    assert "breakpoint 1 at fib" in text
+    assert "error: time travel needs recording (not --no-record)" in text
+    assert text.count("#0 fib(0x1)") == 1                   # the second stop, n == 1 again

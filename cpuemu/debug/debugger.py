@@ -66,9 +66,12 @@ class Interrupted(Exception):
 
 class Debugger:
     def __init__(self, machine: Machine, out: Callable[[str], None] = print,
-                 restart: Callable[[], Machine] | None = None):
-        """`restart` makes a fresh machine for `run`/`start` (the same program)."""
+                 restart: Callable[[], Machine] | None = None, record: bool = True):
+        """`restart` makes a fresh machine for `run`/`start` (the same program);
+        `record`: keep the history time travel needs (on the interpreter). Without it,
+        `continue` runs on Unicorn whenever no watchpoint needs every step."""
         self.out = out
+        self.record = record
         self.restart_machine = restart
         self.points = Points()
         self.displays: list[Display] = []
@@ -84,7 +87,8 @@ class Debugger:
     def attach(self, machine: Machine) -> None:
         self.m = machine
         self.sp = gpr(machine.bits, ESP)
-        self.history = History(machine) if machine.engine.name == "interp" else None
+        self.history = History(machine) if machine.engine.name == "interp" and self.record \
+            else None
         self.eval = Evaluator(machine, self.values)
         self.selected = 0                        # frame `up`/`down` chose
         for point in self.points.points.values():
@@ -96,8 +100,10 @@ class Debugger:
 
     def run(self, commands: Iterable[str] | None = None) -> int:
         """Execute commands (or read them from the terminal); returns an exit status."""
+        fast = " (no time travel; continue runs on unicorn)" if self.history is None and \
+            self.m.engine.name == "interp" else " (no time travel)"
         self.out(f"cpuemu debugger: {self.m.program.filename}, engine {self.m.engine.name}"
-                 f"{'' if self.history is not None else ' (no time travel)'}; "
+                 f"{'' if self.history is not None else fast}; "
                  "`help` lists commands")
         self.where()
         if commands is None:
@@ -418,7 +424,9 @@ class Debugger:
 
     def _recorded(self) -> History:
         if self.history is None:
-            raise CpuemuError("time travel needs the interp engine")
+            raise CpuemuError("time travel needs the interp engine, recording"
+                              if self.record else "time travel needs recording (not "
+                              "--no-record)")
         return self.history
 
     def cmd_back(self, arg: str) -> None:
