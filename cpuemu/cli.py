@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check-cdecl", action="store_true",
                      help="check the cdecl convention at every ret (runs one instruction "
                           "at a time) and report violations on stderr")
+    _environment_args(run)
     run.add_argument("args", nargs="*", help="arguments for the guest (after --)")
 
     diff = sub.add_parser(
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     debug.add_argument("--commands", metavar="FILE",
                        help="read debugger commands from FILE instead of the terminal")
     debug.add_argument("--stdin", metavar="FILE", help="the guest's stdin")
+    _environment_args(debug)
     debug.add_argument("args", nargs="*", help="arguments for the guest (after --)")
 
     tui = sub.add_parser("tui", help="a live terminal view: source, registers, flags, "
@@ -126,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "q quit; select a source line to toggle a breakpoint.")
     _source_args(tui)
     tui.add_argument("--stdin", metavar="FILE", help="the guest's stdin")
+    _environment_args(tui)
     tui.add_argument("args", nargs="*", help="arguments for the guest (after --)")
 
     asm = sub.add_parser("asm", help="assemble and show the result",
@@ -152,6 +155,25 @@ def _source_args(p: argparse.ArgumentParser) -> None:
                    help="nasm: also look for %%include files in DIR (as nasm -I)")
     p.add_argument("-D", dest="define", action="append", default=[], metavar="NAME[=VALUE]",
                    help="nasm: define a single-line macro before the source (as nasm -D)")
+
+
+def _environment_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                   help="put NAME=VALUE in the guest's environment (repeatable; the guest "
+                        "starts with an empty one)")
+    p.add_argument("--env-inherit", action="store_true",
+                   help="start the guest's environment from cpuemu's own")
+
+
+def environment(args) -> dict[str, str]:
+    """The guest's environment: empty (or cpuemu's, --env-inherit), then each --env."""
+    env = dict(os.environ) if getattr(args, "env_inherit", False) else {}
+    for item in getattr(args, "env", []):
+        name, sep, value = item.partition("=")
+        if not sep or not name or "\0" in item:
+            raise CpuemuError(f"--env {item!r}: write NAME=VALUE")
+        env[name] = value
+    return env
 
 
 def _engine_pair(text: str) -> tuple[str, str]:
@@ -227,7 +249,16 @@ def _flush_quietly() -> None:
 
 def _main(argv: list[str] | None, closed: set[str]) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    guest: list[str] = []
+    if "--" in argv:                    # everything after `--` is the guest's, wherever
+        at = argv.index("--")          # the options before it stand (before or after FILE)
+        argv, guest = argv[:at], argv[at + 1:]
     args = parser.parse_args(argv)
+    if guest and hasattr(args, "args"):
+        args.args = [*args.args, *guest]
+    elif guest:
+        parser.error(f"{args.command or 'cpuemu'} takes no guest arguments")
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -311,7 +342,7 @@ def cmd_run(args) -> int:
     guest_out = None if "stdout" in args.closed else sys.stdout.buffer
     guest_err = None if "stderr" in args.closed else sys.stderr.buffer
     machine = Machine(program, engine=args.engine, argv=[args.file, *args.args],
-                      stdin=stdin, stdout=guest_out, stderr=guest_err,
+                      env=environment(args), stdin=stdin, stdout=guest_out, stderr=guest_err,
                       capture=False, log=guest_err,
                       max_instructions=args.max_instructions, check_cdecl=args.check_cdecl,
                       root=args.root, strace=strace, cpu=args.cpu, max_memory=args.max_memory)
@@ -456,8 +487,9 @@ def cmd_debug(args) -> int:
 
     def machine() -> Machine:                 # `run` and `start` begin again with a new one
         return Machine(program, engine=args.engine, argv=[args.file, *args.args],
-                       stdin=stdin, stdout=sys.stdout.buffer, stderr=sys.stderr.buffer,
-                       capture=False, log=sys.stderr.buffer, cpu=args.cpu)
+                       env=environment(args), stdin=stdin, stdout=sys.stdout.buffer,
+                       stderr=sys.stderr.buffer, capture=False, log=sys.stderr.buffer,
+                       cpu=args.cpu)
     return Debugger(machine(), out=lambda line: print(line, flush=True),
                     restart=machine, record=not args.no_record).run(commands)
 
@@ -468,7 +500,8 @@ def cmd_tui(args) -> int:
     stdin = _read_stdin_file(args.stdin) or b""
 
     def machine() -> Machine:                      # the guest's output goes to its pane
-        return Machine(program, argv=[args.file, *args.args], stdin=stdin)
+        return Machine(program, argv=[args.file, *args.args], env=environment(args),
+                       stdin=stdin)
     CpuemuTUI(machine(), restart=machine).run()
     return 0
 

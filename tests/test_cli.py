@@ -270,3 +270,36 @@ def test_ctrl_c_during_run_says_where_the_guest_was(tmp_path):
         assert "cpuemu: interrupted at eip=0x0804800" in err and "spin.asm:" in err
         assert "#0 spin()" in err and "#1 _start()" in err
         assert "Traceback" not in err
+
+
+def test_guest_arguments_after_dashes_and_options_after_the_file(tmp_path):
+    source = tmp_path / "argc.asm"          # exits with argc
+    source.write_text("section .text\nglobal _start\n_start:\n mov ebx, [esp]\n"
+                      " mov eax, 1\n int 0x80\n")
+    assert main(["run", str(source), "--engine", "unicorn", "--", "a", "-b", "--c"]) == 4
+    assert main(["run", "--engine", "interp", str(source), "x", "y"]) == 3
+    assert main(["run", str(source), "--strace-file", str(tmp_path / "t"), "--", "z"]) == 2
+
+
+def test_env_gives_the_guest_an_environment(tmp_path, capsys):
+    source = tmp_path / "env.asm"           # exits with the length of the first variable
+    source.write_text("section .text\nglobal _start\n_start:\n mov eax, [esp]\n"
+                      " mov esi, [esp + eax*4 + 8]\n xor ebx, ebx\n test esi, esi\n jz .done\n"
+                      ".count:\n cmp byte [esi + ebx], 0\n je .done\n inc ebx\n jmp .count\n"
+                      ".done:\n mov eax, 1\n int 0x80\n")
+    assert main(["run", str(source)]) == 0                       # empty by default
+    assert main(["run", str(source), "--env", "GREETING=hello"]) == len("GREETING=hello")
+    assert main(["run", str(source), "--env", "BAD"]) == 2
+    assert "--env 'BAD': write NAME=VALUE" in capsys.readouterr().err
+
+
+def test_every_i386_call_has_its_name_in_strace_even_when_unsupported(tmp_path, capsys):
+    from cpuemu.kernel.table import I386, X86_64
+    assert len(I386) >= 430 and len(X86_64) >= 350
+    assert (I386[106], I386[67], I386[104], I386[142], I386[80]) == \
+        ("stat", "sigaction", "setitimer", "_newselect", "getgroups")
+    source = tmp_path / "calls.asm"
+    source.write_text("section .text\nglobal _start\n_start:\n mov eax, 426\n int 0x80\n"
+                      " mov eax, 1\n xor ebx, ebx\n int 0x80\n")
+    assert main(["run", "--strace", str(source)]) == 0
+    assert "unknown" not in capsys.readouterr().err
