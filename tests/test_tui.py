@@ -17,7 +17,9 @@ textual = pytest.importorskip("textual", reason="the TUI needs textual (pip inst
 def run_app(steps):
     from cpuemu.tui import CpuemuTUI
     program = assemble_file(SAMPLES / "guide_cdecl.asm")
-    app = CpuemuTUI(Machine(program), restart=lambda: Machine(program))
+    def machine():                  # a fixed argv: the stack's addresses do not move
+        return Machine(program, argv=["guide_cdecl"])
+    app = CpuemuTUI(machine(), restart=machine)
     seen = []
 
     async def drive():
@@ -43,7 +45,7 @@ def test_stepping_forward_and_back_updates_every_pane():
     # 2. five steps: three pushes and the call; _myFunc's frame is on the stack
     assert "*eip  08048000" in at_call["registers"]          # changed by the last step
     assert " eax  00000064" in at_call["registers"]
-    assert "*esp  bfffff30" in at_call["registers"]
+    assert "*esp  bfffff40" in at_call["registers"]
     assert "-- frame #0: _myFunc (entry)" in at_call["stack"]
     assert "return -> main+0x16 (line 41)" in at_call["stack"]
     assert "_myFunc:" in at_call["code"]                      # labels beside the code
@@ -63,7 +65,7 @@ def test_stepping_forward_and_back_updates_every_pane():
 def test_a_command_and_a_breakpoint_from_the_source_pane():
     from cpuemu.tui import CpuemuTUI
     program = assemble_file(SAMPLES / "guide_cdecl.asm")
-    app = CpuemuTUI(Machine(program))
+    app = CpuemuTUI(Machine(program, argv=["guide_cdecl"]))
 
     async def drive():
         async with app.run_test(size=(160, 60)) as pilot:
