@@ -28,7 +28,9 @@ pread64 pwrite64 dup dup2 dup3 pipe pipe2 unlink mkdir rmdir rename access stat6
 lstat64 getdents64 getcwd chdir brk mmap2 old_mmap munmap mprotect getpid getppid gettid
 getuid32 geteuid32 getgid32 getegid32 time gettimeofday clock_gettime times nanosleep uname
 set_thread_area set_tid_address rt_sigaction rt_sigprocmask ioctl fcntl64 sched_yield kill
-tgkill getrandom""".split())
+tgkill getrandom stat lstat fstat chmod fchmod fchmodat chown32 lchown32 fchown32 link linkat
+symlink symlinkat readlink readlinkat umask utime utimes utimensat getgroups32 poll ppoll
+_newselect setpgid getpgid getpgrp setsid getsid""".split())
 # Every x86-64 call the kernel carries out, read off its own table.
 SYSCALLS64 = {name for name in X86_64.values() if X86_64_ABI.implementation(name)}
 

@@ -25,9 +25,11 @@ from .errno import EFAULT, EINVAL, ENOMEM, ENOSYS, KernelError, from_host
 from .files import ConsoleIn, ConsoleOut, FdTable
 from .io import IOCalls
 from .memory import MemoryCalls
+from .metadata import MetadataCalls, host_umask
 from .paths import PathCalls
 from .pipes import WouldBlock
 from .process import ProcessCalls
+from .readiness import ReadinessCalls
 from .sandbox import Sandbox
 from .streams import Streams
 from .table import I386, X86_64, X86_64_RENAMED, X86_64_SAME
@@ -76,13 +78,14 @@ def abi_of(trap: int) -> Abi:
     return X86_64_ABI if trap == SYSCALL_TRAP else I386_ABI
 
 
-class Kernel(IOCalls, PathCalls, MemoryCalls, ProcessCalls):
+class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, ProcessCalls):
     """Carries out system calls for one process."""
 
     def __init__(self, streams: Streams, *, root=None, strace=None):
         self.streams = streams
         self.log_lines: list[str] = []
         self.fds = FdTable()
+        self.umask = host_umask()             # the guest's, from cpuemu's as a child's is
         self.fds.install(0, ConsoleIn(streams))
         for fd, sink in ((1, streams.out), (2, streams.err)):
             if sink.target is not None or sink.captured is not None:   # else: closed

@@ -44,6 +44,11 @@ class OpenFile:
     def isatty(self) -> bool:
         return False
 
+    def events(self) -> int:
+        """What poll would report now (POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP 16): a file
+        that is not a pipe never makes a reader or a writer wait."""
+        return 1 | 4
+
     def release(self) -> None:
         """The last descriptor on this file closed."""
 

@@ -70,6 +70,18 @@ class Inodes:
                          size, getattr(info, "st_rdev", 0), 4096, -(-size // 4096) * 8,
                          mtime, mtime, ctime)
 
+    def set_times(self, info, mtime: int | None, *, now: bool) -> None:
+        """The guest set this file's times (utime): stat shows `mtime` (or, for "now",
+        the next tick); the change time is the next tick either way."""
+        ino = self.number(info)
+        old = self.seen.get(ino)
+        ctime = self._next()
+        if now:
+            mtime = ctime
+        elif mtime is None:
+            mtime = old[2] if old else EPOCH
+        self.seen[ino] = (info.st_mtime_ns, info.st_ctime_ns, mtime, ctime)
+
     def _next(self) -> int:
         self.tick += 1
         return EPOCH + self.tick

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import stat as st
 import struct
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ..cpu.registers import c_int
@@ -27,6 +28,17 @@ from .errno import (
 )
 from .files import HostFile
 from .io import store
+
+
+@contextmanager
+def guest_umask_only():
+    """Create with the mode the guest asked for (its umask applied by the caller), the
+    host's own umask out of the way."""
+    saved = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(saved)
 
 if TYPE_CHECKING:
     from ..machine import Machine
@@ -114,7 +126,9 @@ class PathCalls:
         for guest_bit, host_bit in HOST_FLAGS:
             if flags & guest_bit:
                 host_flags |= host_bit
-        fd = host_errors(lambda: os.open(host, host_flags | os.O_CLOEXEC, mode & 0o7777))
+        with guest_umask_only():
+            fd = host_errors(lambda: os.open(host, host_flags | os.O_CLOEXEC,
+                                             mode & 0o7777 & ~self.umask))
         file = HostFile(fd, host, flags & (O_APPEND | O_NONBLOCK | O_ACCMODE),
                         readable=access != 1, writable=access != 0)
         return self.fds.add(file, cloexec=bool(flags & O_CLOEXEC))
@@ -126,7 +140,8 @@ class PathCalls:
 
     def sys_mkdir(self, machine: Machine, path: int, mode: int, *_) -> int:
         host = self.sandbox.resolve(self.path(machine, path), follow=False)
-        host_errors(lambda: os.mkdir(host, mode & 0o7777))
+        with guest_umask_only():
+            host_errors(lambda: os.mkdir(host, mode & 0o7777 & ~self.umask))
         return 0
 
     def sys_rmdir(self, machine: Machine, path: int, *_) -> int:

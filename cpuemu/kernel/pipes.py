@@ -40,6 +40,14 @@ class PipeEnd(OpenFile):
         else:
             pipe.writers += 1
 
+    def events(self) -> int:
+        """As Linux's pipe_poll: data to read (POLLIN), no writer left (POLLHUP), room to
+        write (POLLOUT), no reader left (POLLERR)."""
+        pipe = self.pipe
+        if self.reading:
+            return (1 if pipe.buffer else 0) | (16 if pipe.writers == 0 else 0)
+        return (4 if len(pipe.buffer) < CAPACITY else 0) | (8 if pipe.readers == 0 else 0)
+
     def read(self, count: int) -> bytes:
         if not self.reading:
             return super().read(count)

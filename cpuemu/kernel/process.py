@@ -41,6 +41,7 @@ CLOCKS = {0: "realtime", 1: "monotonic", 2: "process", 3: "thread", 4: "monotoni
 class ProcessCalls:
     def __init__(self):
         self.slept_ns = 0
+        self.process_group = self.session = PPID    # a shell's child, until it asks
         self.started = time.monotonic_ns()
         self.signal_handlers: dict[int, int] = {}
         self.signal_mask = 0
@@ -90,6 +91,40 @@ class ProcessCalls:
 
     def sys_getppid(self, machine: Machine, *_) -> int:
         return PPID
+
+    # One process: its group and session are its own once it asks (setpgid, setsid);
+    # before that, its parent's (PPID), as a shell's child starts.
+
+    def sys_getpgid(self, machine: Machine, pid: int, *_) -> int:
+        if c_int(pid) not in (0, PID):
+            raise KernelError(ESRCH)
+        return self.process_group
+
+    def sys_getpgrp(self, machine: Machine, *_) -> int:
+        return self.process_group
+
+    def sys_setpgid(self, machine: Machine, pid: int, pgid: int, *_) -> int:
+        if c_int(pid) not in (0, PID):
+            raise KernelError(ESRCH)
+        if c_int(pgid) < 0:
+            raise KernelError(EINVAL)
+        if c_int(pgid) not in (0, PID, self.process_group):
+            raise KernelError(EPERM)
+        if self.session == PID and c_int(pgid) not in (0, PID):
+            raise KernelError(EPERM)                 # a session leader stays its group's
+        self.process_group = PID if c_int(pgid) in (0, PID) else c_int(pgid)
+        return 0
+
+    def sys_getsid(self, machine: Machine, pid: int, *_) -> int:
+        if c_int(pid) not in (0, PID):
+            raise KernelError(ESRCH)
+        return self.session
+
+    def sys_setsid(self, machine: Machine, *_) -> int:
+        if self.process_group == PID:
+            raise KernelError(EPERM)                 # a group leader cannot start a session
+        self.process_group = self.session = PID
+        return PID
 
     def sys_getuid32(self, machine: Machine, *_) -> int:
         return os.getuid()

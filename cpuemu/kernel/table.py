@@ -195,10 +195,15 @@ X86_64_SAME = {
     "getppid", "gettid", "getdents64", "set_tid_address", "exit_group", "tgkill", "openat",
     "dup3", "pipe2", "getrandom", "arch_prctl", "mmap", "readv", "writev", "pread64",
     "pwrite64", "nanosleep", "gettimeofday", "time", "times", "rt_sigaction",
-    "rt_sigprocmask", "set_robust_list", "prlimit64",
+    "rt_sigprocmask", "set_robust_list", "prlimit64", "chmod", "fchmod", "fchmodat",
+    "link", "linkat", "symlink", "symlinkat", "readlinkat", "umask", "utime", "utimes",
+    "utimensat", "poll", "ppoll", "select", "setpgid", "getpgid", "getpgrp", "setsid",
+    "getsid",
 }
 # x86-64 names of calls whose i386 implementation is named differently.
 X86_64_RENAMED = {"getuid": "getuid32", "getgid": "getgid32", "geteuid": "geteuid32",
                   "getegid": "getegid32", "fcntl": "fcntl64",
                   "clock_gettime": "clock_gettime64", "stat": "stat64", "lstat": "lstat64",
-                  "fstat": "fstat64", "newfstatat": "fstatat64", "getrlimit": "ugetrlimit"}
+                  "fstat": "fstat64", "newfstatat": "fstatat64", "getrlimit": "ugetrlimit",
+                  "chown": "chown32", "lchown": "lchown32", "fchown": "fchown32",
+                  "getgroups": "getgroups32"}
