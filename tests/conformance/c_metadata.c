@@ -1,7 +1,8 @@
 /* What a file is: stat lstat fstat (the old i386 struct), chmod fchmod fchmodat chown32
  * lchown32 fchown32 link linkat symlink symlinkat readlink readlinkat umask utime utimes
  * utimensat getgroups32; and waiting: poll ppoll _newselect on a pipe; process groups:
- * getpgrp getpgid setpgid setsid getsid. Built for i386 (c64_metadata.c: x86-64). */
+ * getpgrp getpgid setpgid setsid getsid. Built for i386, and for x86-64 through
+ * c64_metadata.c. */
 #include "sys.h"
 
 #ifdef __x86_64__
