@@ -423,20 +423,37 @@ class Machine:
         deadline = None if timeout is None else time.monotonic() + timeout
         if self.checker is not None:                 # one instruction at a time, checked
             return self.checker.run(budget, deadline)
-        if timeout is None:
-            return self._finish(self.engine.run(budget))
-        return self._finish(self._run_until(deadline, budget))
+        return self._finish(self._run_signalled(budget, deadline))
 
-    def _run_until(self, deadline: float, budget: int | None) -> Stop:
-        """Run in slices of the budget, looking at the clock between them."""
+    def _run_signalled(self, budget: int | None, deadline: float | None) -> Stop:
+        """The engine's run, with what the kernel adds between instructions: a fault the
+        guest has a handler for runs the handler; a timer is looked at between slices
+        (as is the host clock for `timeout`)."""
+        kernel, limit = self.kernel, budget
         while True:
-            size = TIMEOUT_SLICE if budget is None else min(budget, TIMEOUT_SLICE)
+            sliced = deadline is not None or kernel.timer_armed()
+            size = budget if not sliced else TIMEOUT_SLICE if budget is None \
+                else min(budget, TIMEOUT_SLICE)
+            before = self.instructions
             stop = self.engine.run(size)
-            if stop.reason != "budget" or budget == size:
+            if budget is not None:                  # what this run spent of the budget
+                after = self.instructions
+                spent = after - before if after is not None and before is not None \
+                    else size if stop.reason == "budget" else 1
+                budget -= max(spent, 1)
+            if stop.reason in ("fault", "signal"):
+                stop = kernel.handle(self, stop)        # a handler runs, or the stop stands
+                if stop is not None:
+                    return stop
+            elif stop.reason != "budget" or not sliced:
                 return stop
-            if budget is not None:
-                budget -= size
-            if time.monotonic() >= deadline:
+            elif kernel.alarm_at is not None and kernel.signal_due(self):
+                stop = kernel.deliver_pending(self)     # a timer expired while computing
+                if stop is not None:
+                    return stop
+            if budget is not None and budget <= 0:
+                return Stop("budget", self.pc, detail=f"{limit} instructions")
+            if deadline is not None and time.monotonic() >= deadline:
                 return Stop("timeout", self.pc, detail="host time limit")
 
     def step(self) -> Stop:
@@ -446,7 +463,13 @@ class Machine:
         self._before = self.regs.as_dict()
         if self.checker is not None:
             return self.checker.step()
-        return self._finish(self.engine.step())
+        stop = self.engine.step()
+        if stop.reason in ("fault", "signal"):
+            stop = self.kernel.handle(self, stop) or Stop("step", self.pc)
+        elif stop.reason == "step" and self.kernel.alarm_at is not None and \
+                self.kernel.signal_due(self):
+            stop = self.kernel.deliver_pending(self) or stop
+        return self._finish(stop)
 
     def run_to_exit(self, max_instructions: int | None = None) -> int:
         """Run and return the exit status; raise GuestFault or LimitExceeded otherwise."""
@@ -522,7 +545,10 @@ class Machine:
         from .abi.call import RETURN_ADDRESS
         stub = IMAGES[self.bits].exit_stub_code
         if EXIT_STUB <= address < EXIT_STUB + len(stub):
-            return "(exit)" if address == EXIT_STUB else f"(exit)+{address - EXIT_STUB:#x}"
+            offset = address - EXIT_STUB
+            name = "(signal return)" if offset >= 0x10 else "(exit)"
+            start = (0x20 if offset >= 0x20 else 0x10) if offset >= 0x10 else 0
+            return name if offset == start else f"{name}+{offset - start:#x}"
         if address == RETURN_ADDRESS:
             return "(python caller)"
         return self.program.symbolize(address)

@@ -19,10 +19,14 @@ STACK_TOP64 = 0x7FFFFFFFF000
 STACK_SIZE = 8 << 20
 EXIT_STUB = 0xFFFFE000               # exit(eax) after `main` returns
 GDT_ADDRESS = 0xFFFFF000
-# mov ebx, eax ; mov eax, 1 ; int 0x80
-EXIT_STUB_CODE = bytes.fromhex("89c3b801000000cd80")
-# mov edi, eax ; mov eax, 60 ; syscall
-EXIT_STUB_CODE64 = bytes.fromhex("89c7b83c0000000f05")
+# mov ebx, eax ; mov eax, 1 ; int 0x80; then, at +0x10, the signal trampolines a handler
+# returns to without SA_RESTORER (Linux keeps them in the vDSO): pop eax ; mov eax, 119
+# (sigreturn) ; int 0x80, and at +0x20 mov eax, 173 (rt_sigreturn) ; int 0x80.
+EXIT_STUB_CODE = bytes.fromhex("89c3b801000000cd80").ljust(16, b"\xcc") + \
+    bytes.fromhex("58b877000000cd80").ljust(16, b"\xcc") + bytes.fromhex("b8ad000000cd80")
+# mov edi, eax ; mov eax, 60 ; syscall; at +0x20 mov rax, 15 (rt_sigreturn) ; syscall
+EXIT_STUB_CODE64 = bytes.fromhex("89c7b83c0000000f05").ljust(32, b"\xcc") + \
+    bytes.fromhex("48c7c00f0000000f05")
 
 
 @dataclass(frozen=True)

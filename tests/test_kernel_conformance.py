@@ -30,7 +30,8 @@ getuid32 geteuid32 getgid32 getegid32 time gettimeofday clock_gettime times nano
 set_thread_area set_tid_address rt_sigaction rt_sigprocmask ioctl fcntl64 sched_yield kill
 tgkill getrandom stat lstat fstat chmod fchmod fchmodat chown32 lchown32 fchown32 link linkat
 symlink symlinkat readlink readlinkat umask utime utimes utimensat getgroups32 poll ppoll
-_newselect setpgid getpgid getpgrp setsid getsid""".split())
+_newselect setpgid getpgid getpgrp setsid getsid rt_sigreturn sigreturn rt_sigpending
+rt_sigsuspend pause alarm setitimer getitimer sigaltstack clock_nanosleep""".split())
 # Every x86-64 call the kernel carries out, read off its own table.
 SYSCALLS64 = {name for name in X86_64.values() if X86_64_ABI.implementation(name)}
 
@@ -90,6 +91,12 @@ def test_every_listed_syscall_is_exercised(build_dir, tmp_path, bits, wanted):
     """The programs above, traced once on the interpreter, make every call the issues
     list; strace names them by the ABI's own names (stat64 in i386, newfstatat in x86-64)."""
     seen: set[str] = set()
+    if shutil.which("gcc"):                           # and the glibc signals program
+        exe = build_dir / f"signals-trace{bits}"
+        subprocess.run(["gcc", f"-m{bits}", "-static", "-O2", "-o", str(exe),
+                        str(HERE.parent / "glibc" / "signals.c")], check=True)
+        Machine(load_elf(exe), strace=lambda line: seen.add(line.split("(")[0])).run(
+            50_000_000)
     for name in PROGRAMS:
         program = load_elf(build(name, build_dir))
         if program.bits != bits:
@@ -149,6 +156,21 @@ def test_glibc_large_allocations_run_as_natively(glibc, engine, bits):
     stop = machine.run(50_000_000)
     assert (machine.stdout, stop.status) == (native.stdout, native.returncode)
     assert b"256 MiB: 6" in machine.stdout and b"3 GiB: refused" in machine.stdout
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+def test_glibc_signals_are_delivered_as_linux_delivers_them(glibc, engine, bits):
+    """Handlers run in Linux's signal frames and return through sigreturn: raise, kill,
+    SA_SIGINFO, blocking and unblocking, recovering from SIGSEGV and SIGFPE, alarm with
+    pause, setitimer, a nanosleep a timer cuts short, SIGPIPE ignored, SIGTERM's default:
+    the same output and status natively and on both engines."""
+    exe = glibc("signals", bits)
+    native = subprocess.run([str(exe)], capture_output=True, timeout=60)
+    machine = Machine(load_elf(exe), engine=engine, argv=[str(exe)])
+    stop = machine.run(50_000_000)
+    assert native.returncode == -15                       # killed by SIGTERM
+    assert (machine.stdout, stop.status) == (native.stdout, 128 + 15)
+    assert b"segv at 0x1234" in machine.stdout and b"ticks 4" in machine.stdout
 
 
 @pytest.mark.parametrize("args", [[], ["float"]])

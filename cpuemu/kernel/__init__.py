@@ -31,6 +31,7 @@ from .pipes import WouldBlock
 from .process import ProcessCalls
 from .readiness import ReadinessCalls
 from .sandbox import Sandbox
+from .signals import KeepResult, SignalCalls
 from .streams import Streams
 from .table import I386, X86_64, X86_64_RENAMED, X86_64_SAME
 
@@ -78,7 +79,8 @@ def abi_of(trap: int) -> Abi:
     return X86_64_ABI if trap == SYSCALL_TRAP else I386_ABI
 
 
-class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, ProcessCalls):
+class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, SignalCalls,
+             ProcessCalls):
     """Carries out system calls for one process."""
 
     def __init__(self, streams: Streams, *, root=None, strace=None):
@@ -131,19 +133,22 @@ class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, Pro
                 result = -ENOMEM
             except WouldBlock as blocked:
                 return self._blocked(machine, blocked, number, abi)
-        if self.pending_signal is not None:           # e.g. SIGPIPE from a write
-            signal, self.pending_signal = self.pending_signal, None
-            result = self.kill_stop(machine, signal)
         if isinstance(result, Stop):
             if self.strace is not None:
                 self.strace(self.describe_call(machine, number, args, None, abi) + " = ?")
             return result
+        if isinstance(result, KeepResult):            # sigreturn: the machine restores
+            if self.strace is not None:
+                self.strace(self.describe_call(machine, number, args, None, abi) + " = ?")
+            return Stop("signal", machine.pc, detail="return")
         if self.strace is not None:
             self.strace(self.describe_call(machine, number, args, result, abi))
         if machine.bits == 32:
             engine.set_reg("eax", result & 0xFFFFFFFF)
         else:                                  # an i386 result is sign-extended into RAX
             engine.set_reg("rax", signed(result & MASK[abi.bits], abi.bits) & MASK[64])
+        if (self.pending or self.alarm_at) and self.signal_due(machine):
+            return Stop("signal", machine.pc, detail="pending")   # the machine delivers it
         return None
 
     def _entry(self, abi: Abi, number: int) -> tuple:

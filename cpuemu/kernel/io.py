@@ -68,8 +68,8 @@ class IOCalls:
         try:
             return file.write(data)
         except KernelError as e:
-            if e.errno == EPIPE and not self.ignores(SIGPIPE):    # SIGPIPE kills
-                self.pending_signal = SIGPIPE
+            if e.errno == EPIPE:                  # and SIGPIPE, delivered on the way out
+                self.raise_signal(SIGPIPE)
             raise
 
     def _iovecs(self, machine: Machine, iov: int, count: int) -> list[tuple[int, int]]:

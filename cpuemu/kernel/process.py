@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ..cpu.registers import MASK, c_int
 from ..cpu.segments import TLS_ENTRY, descriptor
 from ..stop import Stop
-from .errno import EINVAL, EPERM, ESRCH, KernelError
+from .errno import EINTR, EINVAL, EPERM, ESRCH, KernelError
 from .io import store
 
 if TYPE_CHECKING:
@@ -25,11 +25,13 @@ if TYPE_CHECKING:
 
 PID, PPID = 1000, 999
 TLS_ENTRIES = (TLS_ENTRY, TLS_ENTRY + 1, TLS_ENTRY + 2)
-SIG_DFL, SIG_IGN = 0, 1
 SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP",
                 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1",
-                11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM"}
-IGNORED_BY_DEFAULT = {17, 23, 28}          # SIGCHLD SIGURG SIGWINCH
+                11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM",
+                16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP",
+                21: "SIGTTIN", 22: "SIGTTOU", 23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ",
+                26: "SIGVTALRM", 27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO", 30: "SIGPWR",
+                31: "SIGSYS"}
 UNAME = (b"Linux", b"cpuemu", b"6.1.0-cpuemu", b"#1 SMP cpuemu", b"i686", b"(none)")
 # arch_prctl codes: (base register, read it rather than set it)
 ARCH_PRCTL = {0x1001: ("gs_base", False), 0x1002: ("fs_base", False),
@@ -43,9 +45,7 @@ class ProcessCalls:
         self.slept_ns = 0
         self.process_group = self.session = PPID    # a shell's child, until it asks
         self.started = time.monotonic_ns()
-        self.signal_handlers: dict[int, int] = {}
-        self.signal_mask = 0
-        self.pending_signal: int | None = None
+        self.init_signals()                # signals.py
         self.random = random.Random(0)
         self.tid_address = 0
         self.on_yield = None               # callable(machine, why, wake_ns=0) -> Stop | None
@@ -56,31 +56,6 @@ class ProcessCalls:
         return Stop("exited", machine.regs.eip, status=status & 0xFF)
 
     sys_exit_group = sys_exit
-
-    def ignores(self, signal: int) -> bool:
-        handler = self.signal_handlers.get(signal, SIG_DFL)
-        return handler == SIG_IGN or handler == SIG_DFL and signal in IGNORED_BY_DEFAULT
-
-    def kill_stop(self, machine: Machine, signal: int) -> Stop:
-        name = SIGNAL_NAMES.get(signal, f"signal {signal}")
-        detail = name
-        if self.signal_handlers.get(signal, SIG_DFL) not in (SIG_DFL, SIG_IGN):
-            detail += " (a handler is installed, but cpuemu does not deliver signals)"
-        return Stop("signal", machine.regs.eip, status=128 + signal, detail=detail)
-
-    def sys_kill(self, machine: Machine, pid: int, signal: int, *_) -> int | Stop:
-        if c_int(pid) not in (PID, 0, -1):
-            raise KernelError(ESRCH)
-        if not 0 <= signal <= 64:
-            raise KernelError(EINVAL)
-        if signal == 0 or self.ignores(signal):
-            return 0
-        return self.kill_stop(machine, signal)
-
-    def sys_tgkill(self, machine: Machine, tgid: int, tid: int, signal: int, *_):
-        if tgid != PID or tid != PID:
-            raise KernelError(ESRCH)
-        return self.sys_kill(machine, PID, signal)
 
     # -- identity ------------------------------------------------------------------
 
@@ -194,20 +169,45 @@ class ProcessCalls:
         return (self.now_ns("monotonic") - self.started) // 10**7 & 0x7FFFFFFF
 
     def sys_nanosleep(self, machine: Machine, req: int, rem: int, *_) -> int | Stop:
-        timespec = "<" + 2 * self.abi.slong
+        return self._sleep(machine, req, rem, "<" + 2 * self.abi.slong, absolute=None)
+
+    def sys_clock_nanosleep(self, machine: Machine, clock: int, flags: int, req: int,
+                            rem: int, *_) -> int | Stop:
+        return self._clock_sleep(machine, clock, flags, req, rem, "<" + 2 * self.abi.slong)
+
+    def sys_clock_nanosleep_time64(self, machine: Machine, clock: int, flags: int, req: int,
+                                   rem: int, *_) -> int | Stop:
+        return self._clock_sleep(machine, clock, flags, req, rem, "<qq")
+
+    def _clock_sleep(self, machine: Machine, clock: int, flags: int, req: int, rem: int,
+                     timespec: str) -> int | Stop:
+        if CLOCKS.get(clock) not in ("realtime", "monotonic"):
+            raise KernelError(EINVAL)
+        return self._sleep(machine, req, rem, timespec,
+                           absolute=CLOCKS[clock] if flags & 1 else None)  # TIMER_ABSTIME
+
+    def _sleep(self, machine: Machine, req: int, rem: int, timespec: str,
+               absolute: str | None) -> int | Stop:
+        """Sleep on the virtual clock (to an absolute time of `absolute`'s clock, else for
+        the time asked); a timer's signal first interrupts it (EINTR, the rest in `rem`)."""
         size = struct.calcsize(timespec)
         seconds, nanos = struct.unpack(timespec, machine.read(req, size))
         if seconds < 0 or not 0 <= nanos < 10**9:
             raise KernelError(EINVAL)
-        if rem:
-            store(machine, rem, bytes(size))
         duration = seconds * 10**9 + nanos
+        if absolute is not None:
+            duration = max(duration - self.now_ns(absolute), 0)
         if self.on_yield is not None:             # a scheduler runs someone else meanwhile
             machine.regs.eax = 0
             stop = self.on_yield(machine, "sleep", self.now_ns("monotonic") + duration)
             if stop is not None:
                 return stop
-        self.slept_ns += duration
+        wake = self.now_ns("monotonic") + duration
+        if self.sleep_until(machine, wake):       # a timer's signal: its handler runs next
+            if rem and absolute is None:
+                left = max(wake - self.now_ns("monotonic"), 0)
+                store(machine, rem, struct.pack(timespec, left // 10**9, left % 10**9))
+            raise KernelError(EINTR)
         return 0
 
     def sys_sched_yield(self, machine: Machine, *_) -> int | Stop:
@@ -259,31 +259,6 @@ class ProcessCalls:
     def sys_set_tid_address(self, machine: Machine, address: int, *_) -> int:
         self.tid_address = address
         return PID
-
-    def sys_rt_sigaction(self, machine: Machine, signal: int, act: int, old: int,
-                         size: int, *_) -> int:
-        if not 1 <= signal <= 64 or size != 8 or act and signal in (9, 19):
-            raise KernelError(EINVAL)
-        long = self.abi.long                 # {handler, flags, restorer, mask}
-        if old:
-            store(machine, old, struct.pack(f"<{long}{long}{long}8s",
-                                            self.signal_handlers.get(signal, 0), 0, 0,
-                                            bytes(8)))
-        if act:
-            (handler,) = struct.unpack("<" + long, machine.read(act, struct.calcsize(long)))
-            self.signal_handlers[signal] = handler
-        return 0
-
-    def sys_rt_sigprocmask(self, machine: Machine, how: int, new: int, old: int,
-                           size: int, *_) -> int:
-        if size != 8 or how > 2:
-            raise KernelError(EINVAL)
-        if old:
-            store(machine, old, struct.pack("<Q", self.signal_mask))
-        if new:
-            (mask,) = struct.unpack("<Q", machine.read(new, 8))
-            self.signal_mask = (self.signal_mask | mask, self.signal_mask & ~mask, mask)[how]
-        return 0
 
     def sys_set_robust_list(self, machine: Machine, head: int, size: int, *_) -> int:
         if size != 3 * self.abi.bits // 8:        # three pointers

@@ -198,7 +198,8 @@ X86_64_SAME = {
     "rt_sigprocmask", "set_robust_list", "prlimit64", "chmod", "fchmod", "fchmodat",
     "link", "linkat", "symlink", "symlinkat", "readlinkat", "umask", "utime", "utimes",
     "utimensat", "poll", "ppoll", "select", "setpgid", "getpgid", "getpgrp", "setsid",
-    "getsid",
+    "getsid", "rt_sigreturn", "rt_sigpending", "rt_sigsuspend", "pause", "alarm",
+    "setitimer", "getitimer", "sigaltstack", "clock_nanosleep",
 }
 # x86-64 names of calls whose i386 implementation is named differently.
 X86_64_RENAMED = {"getuid": "getuid32", "getgid": "getgid32", "geteuid": "geteuid32",
