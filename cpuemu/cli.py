@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--strace-file", metavar="FILE", help="write the --strace lines to FILE")
     run.add_argument("--frames", action="store_true",
                      help="print the stack frames (to stderr) when the program ends")
+    run.add_argument("--ltrace", action="store_true",
+                     help="print each call into cpuemu's C library (extern printf...) to "
+                          "stderr, ltrace-style")
     run.add_argument("--summary", action="store_true",
                      help="at the end, print (to stderr) how the run ended, the instructions "
                           "it took, the registers and the flags")
@@ -348,6 +351,8 @@ def cmd_run(args) -> int:
                       root=args.root, strace=strace, cpu=args.cpu, max_memory=args.max_memory)
     if args.summary:
         machine.count_instructions()
+    if args.ltrace and machine.kernel.libc is not None:
+        machine.kernel.libc.ltrace = lambda line: print(line, file=sys.stderr, flush=True)
     try:
         stop = machine.run(timeout=args.timeout)
     except KeyboardInterrupt:                   # Ctrl-C: say where the guest was, as gdb does

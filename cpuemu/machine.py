@@ -175,6 +175,12 @@ class Machine:
         self.engine.map(image.stack_top - STACK_SIZE, STACK_SIZE, RW)
         self.engine.map(EXIT_STUB, len(image.exit_stub_code), RX)
         self.engine.write(EXIT_STUB, image.exit_stub_code, need=0)
+        if program.imports:                       # `extern printf`: the C library's stubs
+            from .libc import LIBC_BASE, Libc, stub_page
+            code = stub_page()
+            self.engine.map(LIBC_BASE, len(code), RX)
+            self.engine.write(LIBC_BASE, code, need=0)
+            self.kernel.libc = Libc(self.kernel)
         envp = [f"{k}={v}".encode() for k, v in env.items()]
         auxv = default_auxv(program.entry) + sorted(program.auxv.items())
         sp = build_stack(lambda a, d: self.engine.write(a, d, need=0),
@@ -551,6 +557,12 @@ class Machine:
             return name if offset == start else f"{name}+{offset - start:#x}"
         if address == RETURN_ADDRESS:
             return "(python caller)"
+        if self.program.imports:
+            from .libc import FUNCTIONS, LIBC_BASE, STUB
+            if LIBC_BASE <= address < LIBC_BASE + STUB * len(FUNCTIONS):
+                name = FUNCTIONS[(address - LIBC_BASE) // STUB]
+                offset = (address - LIBC_BASE) % STUB
+                return name if not offset else f"{name}+{offset:#x}"
         return self.program.symbolize(address)
 
     def source_line(self, address: int):

@@ -61,6 +61,7 @@ class Program:
     filename: str = "<input>"
     auxv: dict[int, int] = field(default_factory=dict)   # extra auxv entries (ELF: AT_PHDR...)
     warnings: list = field(default_factory=list)         # the assembler's AssemblyWarnings
+    imports: dict[str, int] = field(default_factory=dict)  # C library functions it calls
 
     def section(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)

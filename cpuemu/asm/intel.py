@@ -137,6 +137,7 @@ class IntelParser:
         self.bits_pos: Pos | None = None
         self.inferred_bits: int | None = None     # the mode its text implies
         self.warnings: list[AssemblyWarning] = []
+        self.externs: dict[str, Pos] = {}             # nasm `extern`
         self.errors: list[AssemblyError] = []      # every line's error, reported together
 
     def set_bits(self, bits: int, pos: Pos, column: int) -> None:
@@ -160,7 +161,8 @@ class IntelParser:
             raise self.errors[0] if len(self.errors) == 1 else \
                 AssemblyErrors(self.errors[:limit], len(self.errors) > limit)
         return Unit(self.statements, self.dialect, self.filename, self.entry, self.entry_pos,
-                    self.globals, self.bits, self.bits_pos, self.inferred_bits, self.warnings)
+                    self.globals, self.bits, self.bits_pos, self.inferred_bits, self.warnings,
+                    self.externs)
 
     def keep_error(self, parse) -> None:
         """Run `parse` (one line); its error is kept so the next line is parsed too."""

@@ -68,6 +68,7 @@ class PassResult:
     source_map: dict[int, SourceLine] = field(default_factory=dict)
     guessed: bool = False
     errors: list = field(default_factory=list)      # every statement's AssemblyError
+    imports: dict[str, int] = field(default_factory=dict)   # C library functions used
 
 
 class Layout:
@@ -91,6 +92,23 @@ class Layout:
         for name, const in self.consts.items():
             if name in self.labels:
                 raise _error(const.pos, f"{name!r} is both a label and a constant", 1)
+
+    def imported(self, name: str, pos: Pos | None, column: int) -> int:
+        """An undefined name the C library has (libc/): `extern` in nasm, any undefined
+        name in GNU as (which has no extern); else the undefined-symbol error."""
+        from ..libc import FUNCTIONS, address_of
+        unit = self.unit
+        declared = name in unit.externs
+        address = address_of(name)
+        if address is None or not (declared or unit.dialect == "gas"):
+            if declared:
+                raise _error(unit.externs[name], f"extern {name}: cpuemu's C library has no "
+                             f"{name} (it has {', '.join(FUNCTIONS)})", 1)
+            raise _error(pos, f"undefined symbol {name!r}", column)
+        if self.bits == 64:
+            raise _error(pos, f"{name}: cpuemu's C library serves 32-bit programs only, "
+                         "so far", column)
+        return address
 
     def run(self) -> Program:
         previous: dict[str, int] = {}
@@ -177,7 +195,8 @@ class Layout:
         entry, kind = self.entry(result, symbols)
         sections = [s for s in result.sections if s.size or s.name == ".text"]
         return Program(sections, symbols, entry, kind, result.source_map, self.bits,
-                       self.unit.filename, warnings=list(self.unit.warnings))
+                       self.unit.filename, warnings=list(self.unit.warnings),
+                       imports=dict(result.imports))
 
     def entry(self, result: PassResult, symbols: dict[str, Symbol]) -> tuple[int, str]:
         unit = self.unit
@@ -239,7 +258,9 @@ class _Emitter:
             return symbols[name]
         layout = self.layout
         if name not in layout.labels and name not in layout.consts:
-            raise _error(self.pos, f"undefined symbol {name!r}", column)
+            address = layout.imported(name, self.pos, column)
+            self.result.imports[name] = address
+            return address
         if name in self.previous:
             return self.previous[name]
         self.result.guessed = True

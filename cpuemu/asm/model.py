@@ -208,3 +208,4 @@ class Unit:
     bits_pos: Pos | None = None
     inferred_bits: int | None = None    # what it implies (AT&T naming 64-bit registers)
     warnings: list = field(default_factory=list)    # AssemblyWarning, in line order
+    externs: dict = field(default_factory=dict)     # nasm `extern` names -> Pos

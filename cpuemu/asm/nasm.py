@@ -36,7 +36,7 @@ SECTION_NAMES = {".text": ".text", ".data": ".data", ".bss": ".bss", ".rodata": 
                  ".rdata": ".rodata", "text": ".text", "data": ".data", "bss": ".bss"}
 IGNORED = {"cpu"}
 ONE_BYTE_FILLS = {"nop": 0x90, "int3": 0xCC, "hlt": 0xF4}
-UNSUPPORTED = {"extern", "org", "common", "incbin"}
+UNSUPPORTED = {"org", "common", "incbin"}
 
 
 class NasmParser(IntelParser):
@@ -189,6 +189,18 @@ class NasmParser(IntelParser):
             self.absolute(origin, pos)
         elif word in ("struc", "endstruc", "istruc", "at", "iend"):
             self.structure(ts, pos, word)
+        elif word == "extern":                   # resolved to cpuemu's C library (libc/)
+            ts.next()
+            while True:
+                name = ts.next()
+                if name.kind != "id":
+                    ts.error("extern takes names", name)
+                self.externs[str(name.value)] = pos.at(name.column)
+                if ts.accept_op(":"):
+                    ts.next()                    # extern printf:function
+                if not ts.accept_op(","):
+                    break
+            ts.expect_end()
         elif word in ("global", "globl"):
             ts.next()
             while True:

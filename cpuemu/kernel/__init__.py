@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from ..cpu.memory import MemoryFault
 from ..cpu.registers import MASK, signed
+from ..errors import GuestFault
+from ..libc import FUNCTIONS, LIBC_TRAP
 from ..stop import SYSCALL_TRAP, Stop
 from .errno import EFAULT, EINVAL, ENOMEM, ENOSYS, KernelError, from_host
 from .files import ConsoleIn, ConsoleOut, FdTable
@@ -88,6 +90,7 @@ class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, Sig
         self.log_lines: list[str] = []
         self.fds = FdTable()
         self.umask = host_umask()             # the guest's, from cpuemu's as a child's is
+        self.libc = None                      # libc.Libc, for programs that call it
         self.fds.install(0, ConsoleIn(streams))
         for fd, sink in ((1, streams.out), (2, streams.err)):
             if sink.target is not None or sink.captured is not None:   # else: closed
@@ -108,6 +111,8 @@ class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, Sig
         # The engine's full registers, or their low halves for int 0x80 in 64-bit code.
         read = engine.reg if abi.bits == machine.bits else machine.regs.__getitem__
         number = read(abi.number)
+        if self.libc is not None and LIBC_TRAP <= number < LIBC_TRAP + len(FUNCTIONS):
+            return self._libc_call(machine, number)
         entry = self._entries.get((trap, number))
         if entry is None:
             entry = self._entries[(trap, number)] = self._entry(abi, number)
@@ -149,6 +154,22 @@ class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, Sig
             engine.set_reg("rax", signed(result & MASK[abi.bits], abi.bits) & MASK[64])
         if (self.pending or self.alarm_at) and self.signal_due(machine):
             return Stop("signal", machine.pc, detail="pending")   # the machine delivers it
+        return None
+
+    def _libc_call(self, machine: Machine, number: int) -> Stop | None:
+        """A function of the C library (libc/): its result in EAX; a bad pointer it was
+        given is the guest's page fault, at the call."""
+        try:
+            result = self.libc.call(machine, number)
+        except MemoryFault as e:
+            return Stop("fault", machine.pc, fault=GuestFault(
+                "page-fault", machine.pc, e.address, e.access,
+                detail=f"in {FUNCTIONS[number - LIBC_TRAP]}"))
+        if isinstance(result, Stop):
+            return result
+        machine.engine.set_reg("eax", result & 0xFFFFFFFF)
+        if (self.pending or self.alarm_at) and self.signal_due(machine):
+            return Stop("signal", machine.pc, detail="pending")
         return None
 
     def _entry(self, abi: Abi, number: int) -> tuple:

@@ -53,6 +53,9 @@ class ProcessCalls:
     # -- ending --------------------------------------------------------------------
 
     def sys_exit(self, machine: Machine, status: int, *_) -> Stop:
+        from ..process import EXIT_STUB
+        if self.libc is not None and EXIT_STUB <= machine.pc < EXIT_STUB + 16:
+            self.libc.flush(machine)             # main returned: exit() flushes stdio
         return Stop("exited", machine.regs.eip, status=status & 0xFF)
 
     sys_exit_group = sys_exit
