@@ -113,6 +113,24 @@ class Flags:
 GPR64_SET = frozenset(gprs(64))
 
 
+def copy_engine(old, new, bits: int) -> None:
+    """Everything of a process's CPU and memory from one engine to a fresh one: memory
+    with its permissions (chunks of zeros are skipped: new memory is zeros), the GDT,
+    the x87 state (FSW first: st(i) count from its TOP), SSE, every full register."""
+    for region in old.regions():
+        new.map(region.start, region.size, region.perms)
+        for at in range(region.start, region.start + region.size, SWITCH_CHUNK):
+            size = min(SWITCH_CHUNK, region.start + region.size - at)
+            data = old.read(at, size, need=0)
+            if any(data):
+                new.write(at, data, need=0)
+    for index in range(GDT_ENTRIES):
+        new.set_gdt_entry(index, old.gdt_entry(index))
+    fp = FP[bits]
+    for name in ("fsw", *(n for n in fp if n != "fsw"), *FULL[bits]):
+        new.set_reg(name, old.reg(name))
+
+
 def make_engine(name: str, trap, bits: int = 32, cpu: str | None = None):
     """`cpu` ("intel", "amd"; the host's vendor by default) is the interpreter's CPU
     model; Unicorn's undefined results are its own (QEMU's), whatever it says."""
@@ -326,26 +344,48 @@ class Machine:
         runs to a breakpoint on Unicorn and steps on the interpreter this way."""
         if name == self.engine.name:
             return
-        old, new = self.engine, make_engine(name, self._trap, self.bits, self.cpu_model)
-        for region in old.regions():
-            new.map(region.start, region.size, region.perms)
-            for at in range(region.start, region.start + region.size, SWITCH_CHUNK):
-                size = min(SWITCH_CHUNK, region.start + region.size - at)
-                data = old.read(at, size, need=0)
-                if any(data):                           # new memory is zeros already
-                    new.write(at, data, need=0)
-        for index in range(GDT_ENTRIES):
-            new.set_gdt_entry(index, old.gdt_entry(index))
-        fp = FP[self.bits]
-        ordered = ["fsw", *(n for n in fp if n != "fsw")]     # TOP first: st(i) count from it
-        for name_ in (*ordered, *FULL[self.bits]):
-            new.set_reg(name_, old.reg(name_))
+        new = make_engine(name, self._trap, self.bits, self.cpu_model)
+        copy_engine(self.engine, new, self.bits)
         new.set_breakpoints(self._breakpoints)
-        retired = old.retired() if hasattr(old, "retired") else None
+        retired = self.engine.retired() if hasattr(self.engine, "retired") else None
         if retired is not None and hasattr(new, "set_retired"):
             new.set_retired(retired)
         self.engine = new
         object.__setattr__(self.regs, "_engine", new)
+
+    # -- processes ---------------------------------------------------------------------
+
+    def fork(self, pid: int) -> Machine:
+        """A child process: a copy of this one (memory, registers, engine of the same
+        kind) with a copy of its kernel state (descriptors sharing the open files, the
+        signal actions, the sandbox's cwd), as fork() makes."""
+        child = object.__new__(Machine)
+        child.program, child.bits, child.cpu_model = self.program, self.bits, self.cpu_model
+        child.max_instructions, child.max_memory = self.max_instructions, self.max_memory
+        child.streams = self.streams
+        child.kernel = self.kernel.forked(pid)
+        child.engine = make_engine(self.engine.name, child._trap, self.bits, self.cpu_model)
+        copy_engine(self.engine, child.engine, self.bits)
+        if hasattr(child.engine, "set_retired") and self.instructions is not None:
+            child.engine.set_retired(0)
+        child.regs = Registers(child.engine, self.bits)
+        child.flags = Flags(child.regs)
+        child.exit_status = child.last_stop = child.calls = child._before = None
+        child.checker = None
+        child._breakpoints = set()
+        return child
+
+    def exec_program(self, program: Program, argv: list[str], env: dict[str, str]) -> None:
+        """execve: this process now runs `program` from its start, with a new memory
+        image; the kernel keeps its descriptors (but close-on-exec ones), its pid and
+        cwd; caught signals go back to their defaults."""
+        self.program, self.bits = program, program.bits
+        self.engine = make_engine(self.engine.name, self._trap, self.bits, self.cpu_model)
+        self.regs = Registers(self.engine, self.bits)
+        self.flags = Flags(self.regs)
+        self.kernel.exec_reset()
+        self._breakpoints = set()
+        self._load(argv, env)
 
     # -- calling guest functions -------------------------------------------------------
 
@@ -429,7 +469,24 @@ class Machine:
         deadline = None if timeout is None else time.monotonic() + timeout
         if self.checker is not None:                 # one instruction at a time, checked
             return self.checker.run(budget, deadline)
-        return self._finish(self._run_signalled(budget, deadline))
+        table = self.kernel.processes
+        if table is not None:                        # several processes: run them in turn
+            return self._finish(table.run(self, budget, deadline))
+        stop = self._run_signalled(budget, deadline)
+        if stop.reason == "process" and self.kernel.processes is not None:
+            stop = self.kernel.processes.run(self, budget, deadline)      # the first fork
+        return self._finish(stop)
+
+    def _process_call(self, stop: Stop) -> Stop | None:
+        """fork or execve, made outside the engine: None when this process goes on as
+        before (exec'd), the Stop to pass up when a new process exists (forked)."""
+        from .processes import ProcessTable
+        if stop.detail == "exec":
+            self.exec_program(*self.kernel.exec_request)
+            return None
+        table = self.kernel.processes or ProcessTable(self)
+        table.fork(self)
+        return Stop("process", self.pc, detail="forked")
 
     def _run_signalled(self, budget: int | None, deadline: float | None) -> Stop:
         """The engine's run, with what the kernel adds between instructions: a fault the
@@ -447,7 +504,11 @@ class Machine:
                 spent = after - before if after is not None and before is not None \
                     else size if stop.reason == "budget" else 1
                 budget -= max(spent, 1)
-            if stop.reason in ("fault", "signal"):
+            if stop.reason == "process":
+                stop = self._process_call(stop)
+                if stop is not None:
+                    return stop
+            elif stop.reason in ("fault", "signal"):
                 stop = kernel.handle(self, stop)        # a handler runs, or the stop stands
                 if stop is not None:
                     return stop
@@ -470,7 +531,10 @@ class Machine:
         if self.checker is not None:
             return self.checker.step()
         stop = self.engine.step()
-        if stop.reason in ("fault", "signal"):
+        if stop.reason == "process":
+            self._process_call(stop)
+            stop = Stop("step", self.pc)
+        elif stop.reason in ("fault", "signal"):
             stop = self.kernel.handle(self, stop) or Stop("step", self.pc)
         elif stop.reason == "step" and self.kernel.alarm_at is not None and \
                 self.kernel.signal_due(self):

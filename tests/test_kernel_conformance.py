@@ -31,7 +31,8 @@ set_thread_area set_tid_address rt_sigaction rt_sigprocmask ioctl fcntl64 sched_
 tgkill getrandom stat lstat fstat chmod fchmod fchmodat chown32 lchown32 fchown32 link linkat
 symlink symlinkat readlink readlinkat umask utime utimes utimensat getgroups32 poll ppoll
 _newselect setpgid getpgid getpgrp setsid getsid rt_sigreturn sigreturn rt_sigpending
-rt_sigsuspend pause alarm setitimer getitimer sigaltstack clock_nanosleep""".split())
+rt_sigsuspend pause alarm setitimer getitimer sigaltstack clock_nanosleep clone fork vfork
+execve wait4""".split())
 # Every x86-64 call the kernel carries out, read off its own table.
 SYSCALLS64 = {name for name in X86_64.values() if X86_64_ABI.implementation(name)}
 
@@ -91,11 +92,16 @@ def test_every_listed_syscall_is_exercised(build_dir, tmp_path, bits, wanted):
     """The programs above, traced once on the interpreter, make every call the issues
     list; strace names them by the ABI's own names (stat64 in i386, newfstatat in x86-64)."""
     seen: set[str] = set()
-    if shutil.which("gcc"):                           # and the glibc signals program
-        exe = build_dir / f"signals-trace{bits}"
+
+    def trace(line: str) -> None:
+        seen.add(line.split("] ")[-1].split("(")[0])        # `[pid N] ` once forked
+    for name in ("signals", "processes") if shutil.which("gcc") else ():
+        root = tmp_path / f"glibc-{name}"                    # the glibc programs too
+        root.mkdir()
+        exe = root / name
         subprocess.run(["gcc", f"-m{bits}", "-static", "-O2", "-o", str(exe),
-                        str(HERE.parent / "glibc" / "signals.c")], check=True)
-        Machine(load_elf(exe), strace=lambda line: seen.add(line.split("(")[0])).run(
+                        str(HERE.parent / "glibc" / f"{name}.c")], check=True)
+        Machine(load_elf(exe), strace=trace, root=str(root), argv=[f"./{name}"]).run(
             50_000_000)
     for name in PROGRAMS:
         program = load_elf(build(name, build_dir))
@@ -103,8 +109,7 @@ def test_every_listed_syscall_is_exercised(build_dir, tmp_path, bits, wanted):
             continue
         root = tmp_path / name
         root.mkdir()
-        machine = Machine(program, stdin=STDIN, root=str(root),
-                          strace=lambda line: seen.add(line.split("(")[0]))
+        machine = Machine(program, stdin=STDIN, root=str(root), strace=trace)
         machine.run(5_000_000)
     assert wanted - seen == set()
 
@@ -171,6 +176,28 @@ def test_glibc_signals_are_delivered_as_linux_delivers_them(glibc, engine, bits)
     assert native.returncode == -15                       # killed by SIGTERM
     assert (machine.stdout, stop.status) == (native.stdout, 128 + 15)
     assert b"segv at 0x1234" in machine.stdout and b"ticks 4" in machine.stdout
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+def test_glibc_processes_fork_exec_wait_pipes_and_a_shell(glibc, engine, bits, tmp_path):
+    """fork, pipes between processes, wait statuses (an exit code, a fault, SIGTERM),
+    execve of a program in the sandbox, a tiny shell's `producer | consumer`, kill with a
+    handler in the child, SIGCHLD: natively and on both engines alike (the program execs
+    itself as ./processes, so both run it from the directory that holds it)."""
+    exe = glibc("processes", bits)
+    roots = {name: tmp_path / name for name in ("native", "emulated")}
+    for root in roots.values():
+        root.mkdir()
+        shutil.copy(exe, root / "processes")
+    native = subprocess.run(["./processes"], cwd=roots["native"], capture_output=True,
+                            timeout=60)
+    machine = Machine(load_elf(roots["emulated"] / "processes"), engine=engine,
+                      root=str(roots["emulated"]), argv=["./processes"])
+    stop = machine.run(50_000_000)
+    assert (machine.stdout, stop.status) == (native.stdout, native.returncode == 0 and 0)
+    assert b"pipeline: producer 0, consumer 5" in machine.stdout
+    assert b"terminated: 1 by 15" in machine.stdout
+    assert files_in(roots["emulated"]) == files_in(roots["native"])
 
 
 @pytest.mark.parametrize("args", [[], ["float"]])

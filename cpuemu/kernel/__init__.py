@@ -23,9 +23,10 @@ from ..cpu.registers import MASK, signed
 from ..errors import GuestFault
 from ..libc import FUNCTIONS, LIBC_TRAP
 from ..stop import SYSCALL_TRAP, Stop
-from .errno import EFAULT, EINVAL, ENOMEM, ENOSYS, KernelError, from_host
+from .errno import EFAULT, EINTR, EINVAL, ENOMEM, ENOSYS, KernelError, from_host
 from .files import ConsoleIn, ConsoleOut, FdTable
 from .io import IOCalls
+from .lifecycle import LifecycleCalls
 from .memory import MemoryCalls
 from .metadata import MetadataCalls, host_umask
 from .paths import PathCalls
@@ -82,7 +83,7 @@ def abi_of(trap: int) -> Abi:
 
 
 class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, SignalCalls,
-             ProcessCalls):
+             LifecycleCalls, ProcessCalls):
     """Carries out system calls for one process."""
 
     def __init__(self, streams: Streams, *, root=None, strace=None):
@@ -137,7 +138,9 @@ class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, Sig
             except MemoryError:
                 result = -ENOMEM
             except WouldBlock as blocked:
-                return self._blocked(machine, blocked, number, abi)
+                if self.deliverable() is None:
+                    return self._blocked(machine, blocked, number, abi)
+                result = -EINTR                   # a signal came first: its handler runs
         if isinstance(result, Stop):
             if self.strace is not None:
                 self.strace(self.describe_call(machine, number, args, None, abi) + " = ?")
@@ -148,6 +151,8 @@ class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, Sig
             return Stop("signal", machine.pc, detail="return")
         if self.strace is not None:
             self.strace(self.describe_call(machine, number, args, result, abi))
+        if self.processes is not None:
+            self.processes.progress += 1            # another process may be able to go on
         if machine.bits == 32:
             engine.set_reg("eax", result & 0xFFFFFFFF)
         else:                                  # an i386 result is sign-extended into RAX

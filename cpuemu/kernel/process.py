@@ -43,6 +43,12 @@ CLOCKS = {0: "realtime", 1: "monotonic", 2: "process", 3: "thread", 4: "monotoni
 class ProcessCalls:
     def __init__(self):
         self.slept_ns = 0
+        self.pid, self.ppid = PID, PPID
+        self.processes = None              # processes.ProcessTable, after the first fork
+        self.children: list[int] = []
+        self.zombies: dict[int, int] = {}    # pid -> wait status
+        self.fork_request: dict = {}
+        self.exec_request = None
         self.process_group = self.session = PPID    # a shell's child, until it asks
         self.started = time.monotonic_ns()
         self.init_signals()                # signals.py
@@ -63,18 +69,18 @@ class ProcessCalls:
     # -- identity ------------------------------------------------------------------
 
     def sys_getpid(self, machine: Machine, *_) -> int:
-        return PID
+        return self.pid
 
     sys_gettid = sys_getpid
 
     def sys_getppid(self, machine: Machine, *_) -> int:
-        return PPID
+        return self.ppid
 
     # One process: its group and session are its own once it asks (setpgid, setsid);
-    # before that, its parent's (PPID), as a shell's child starts.
+    # before that, its parent's (self.ppid), as a shell's child starts.
 
     def sys_getpgid(self, machine: Machine, pid: int, *_) -> int:
-        if c_int(pid) not in (0, PID):
+        if c_int(pid) not in (0, self.pid):
             raise KernelError(ESRCH)
         return self.process_group
 
@@ -82,27 +88,27 @@ class ProcessCalls:
         return self.process_group
 
     def sys_setpgid(self, machine: Machine, pid: int, pgid: int, *_) -> int:
-        if c_int(pid) not in (0, PID):
+        if c_int(pid) not in (0, self.pid):
             raise KernelError(ESRCH)
         if c_int(pgid) < 0:
             raise KernelError(EINVAL)
-        if c_int(pgid) not in (0, PID, self.process_group):
+        if c_int(pgid) not in (0, self.pid, self.process_group):
             raise KernelError(EPERM)
-        if self.session == PID and c_int(pgid) not in (0, PID):
+        if self.session == self.pid and c_int(pgid) not in (0, self.pid):
             raise KernelError(EPERM)                 # a session leader stays its group's
-        self.process_group = PID if c_int(pgid) in (0, PID) else c_int(pgid)
+        self.process_group = self.pid if c_int(pgid) in (0, self.pid) else c_int(pgid)
         return 0
 
     def sys_getsid(self, machine: Machine, pid: int, *_) -> int:
-        if c_int(pid) not in (0, PID):
+        if c_int(pid) not in (0, self.pid):
             raise KernelError(ESRCH)
         return self.session
 
     def sys_setsid(self, machine: Machine, *_) -> int:
-        if self.process_group == PID:
+        if self.process_group == self.pid:
             raise KernelError(EPERM)                 # a group leader cannot start a session
-        self.process_group = self.session = PID
-        return PID
+        self.process_group = self.session = self.pid
+        return self.pid
 
     def sys_getuid32(self, machine: Machine, *_) -> int:
         return os.getuid()
@@ -261,7 +267,7 @@ class ProcessCalls:
 
     def sys_set_tid_address(self, machine: Machine, address: int, *_) -> int:
         self.tid_address = address
-        return PID
+        return self.pid
 
     def sys_set_robust_list(self, machine: Machine, head: int, size: int, *_) -> int:
         if size != 3 * self.abi.bits // 8:        # three pointers
@@ -279,7 +285,7 @@ class ProcessCalls:
     def sys_prlimit64(self, machine: Machine, pid: int, resource: int, new: int, old: int,
                       *_) -> int:
         """Read limits (64-bit fields in both ABIs); setting them is refused."""
-        if pid not in (0, PID) or resource > 15:
+        if pid not in (0, self.pid) or resource > 15:
             raise KernelError(ESRCH if resource <= 15 else EINVAL)
         if new:
             raise KernelError(EPERM)

@@ -94,9 +94,8 @@ class SignalCalls:
         """Make `signal` pending (an ignored one is dropped, as Linux drops it)."""
         if self.ignores(signal) and signal not in (SIGKILL, SIGSTOP):
             return
-        from .process import PID
         self.pending.setdefault(signal, self._siginfo(signal, code, address,
-                                                      PID if sender is None else sender))
+                                                      self.pid if sender is None else sender))
 
     def _siginfo(self, signal: int, code: int, address: int | None, sender: int) -> bytes:
         bits = self.abi.bits
@@ -395,18 +394,33 @@ class SignalCalls:
         return 0
 
     def sys_kill(self, machine: Machine, pid: int, signal: int, *_) -> int:
-        from .process import PID
-        if c_int(pid) not in (PID, 0, -1):
-            raise KernelError(ESRCH)
+        """To this process, another (by pid), a process group (-pgid, 0: ours) or every
+        process (-1)."""
         if not 0 <= signal <= 64:
             raise KernelError(EINVAL)
+        pid = c_int(pid)
+        targets = self._targets(pid)
+        if not targets:
+            raise KernelError(ESRCH)
         if signal:
-            self.raise_signal(signal, SI_USER)
+            for kernel in targets:
+                kernel.raise_signal(signal, SI_USER, sender=self.pid)
         return 0
 
+    def _targets(self, pid: int) -> list:
+        table = self.processes
+        kernels = [self] if table is None else \
+            [m.kernel for m in table.processes.values() if not getattr(m, "ended", False)]
+        if pid > 0:
+            return [k for k in kernels if k.pid == pid]
+        if pid == 0:
+            return [k for k in kernels if k.process_group == self.process_group]
+        if pid == -1:
+            return kernels
+        return [k for k in kernels if k.process_group == -pid]
+
     def sys_tgkill(self, machine: Machine, tgid: int, tid: int, signal: int, *_) -> int:
-        from .process import PID
-        if tgid != PID or tid != PID:
+        if tgid != self.pid or tid != self.pid:
             raise KernelError(ESRCH)
         if not 0 <= signal <= 64:
             raise KernelError(EINVAL)
@@ -415,8 +429,7 @@ class SignalCalls:
         return 0
 
     def sys_tkill(self, machine: Machine, tid: int, signal: int, *_) -> int:
-        from .process import PID
-        return self.sys_tgkill(machine, PID, tid, signal)
+        return self.sys_tgkill(machine, self.pid, tid, signal)
 
     # -- waiting and timers ------------------------------------------------------------
 

@@ -199,7 +199,8 @@ X86_64_SAME = {
     "link", "linkat", "symlink", "symlinkat", "readlinkat", "umask", "utime", "utimes",
     "utimensat", "poll", "ppoll", "select", "setpgid", "getpgid", "getpgrp", "setsid",
     "getsid", "rt_sigreturn", "rt_sigpending", "rt_sigsuspend", "pause", "alarm",
-    "setitimer", "getitimer", "sigaltstack", "clock_nanosleep",
+    "setitimer", "getitimer", "sigaltstack", "clock_nanosleep", "fork", "vfork", "clone",
+    "execve", "wait4",
 }
 # x86-64 names of calls whose i386 implementation is named differently.
 X86_64_RENAMED = {"getuid": "getuid32", "getgid": "getgid32", "geteuid": "geteuid32",
