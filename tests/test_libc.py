@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from cpuemu import AssemblyError, Machine, assemble, assemble_file
+from cpuemu.asm.files import BUILT_IN
 
 HERE = Path(__file__).resolve().parent / "libc"
 PROGRAMS = sorted(p for p in HERE.iterdir() if p.suffix in (".asm", ".s"))
-STDIN = b"17 25\n"
+STDIN = b"17 25\nAda Lovelace\n"
 
 
 def native(source: Path, tmp_path: Path) -> subprocess.CompletedProcess:
@@ -24,7 +25,8 @@ def native(source: Path, tmp_path: Path) -> subprocess.CompletedProcess:
         pytest.skip(f"needs {' and '.join(missing)} (.ci/run installs them)")
     obj, exe = tmp_path / "p.o", tmp_path / "p"
     if source.suffix == ".asm":
-        subprocess.run(["nasm", "-f", "elf32", "-o", str(obj), str(source)], check=True)
+        subprocess.run(["nasm", "-f", "elf32", "-I", f"{BUILT_IN}/", "-o", str(obj),
+                        str(source)], check=True)          # io.inc: cpuemu's, for both
     else:
         subprocess.run(["as", "--32", "-o", str(obj), str(source)], check=True)
     subprocess.run(["gcc", "-m32", "-no-pie", "-o", str(exe), str(obj)], check=True,

@@ -40,15 +40,19 @@ def read_source(path: str | Path) -> str:
     return text
 
 
+BUILT_IN = Path(__file__).resolve().parent / "include"
+
+
 @contextmanager
 def included(name: str, pos: Pos, include_paths=(), chain: list[str] | None = None,
              column: int = 1) -> Iterator[tuple[str, str]]:
     """(text, path) of a file an include names: beside the including file, then in the
-    include paths (-I). `chain` holds the files being included, to refuse a loop; the
-    file is on it while the block runs. Errors point at the include at `pos`."""
+    include paths (-I), then cpuemu's own (asm/include: SASM's io.inc). `chain` holds
+    the files being included, to refuse a loop; the file is on it while the block runs.
+    Errors point at the include at `pos`."""
     chain = [] if chain is None else chain
     here = Path(pos.file).parent if pos.file != "<input>" else Path.cwd()
-    tried = [here / name, *(Path(d) / name for d in include_paths)]
+    tried = [here / name, *(Path(d) / name for d in include_paths), BUILT_IN / name]
     path = next((p for p in tried if _is_file(p)), tried[0])
 
     def error(message: str) -> AssemblyError:

@@ -4,7 +4,8 @@ Single-line macros (`%define`, `%xdefine`, `%idefine`, with parameters; `%undef`
 `%assign`), multi-line macros (`%macro name n[-m] [defaults]` ... `%endmacro`, with
 `%1`..`%9`, `%0`, `%{10}`, `%%local` labels, `%rotate`, greedy `n+` parameters), `%rep`
 ... `%endrep` (`%exitrep`), conditionals (`%if`, `%elif`, `%else`, `%endif`, `%ifdef`,
-`%ifndef`, `%ifidn`, `%ifidni`, `%ifnidn`, `%ifmacro`, with `%elif` forms), `%error`,
+`%ifndef`, `%ifidn`, `%ifidni`, `%ifnidn`, `%ifmacro`, `%ifstr`, `%ifnum`, `%ifid`, with
+`%elif` forms), `%error`,
 `%warning`, `%fatal`, `%include` searched beside the including file then in the `-I`
 directories, and `\\` line continuation. Every output line keeps the file and line it
 came from (a macro's lines, the line that invoked it), so errors point at the text.
@@ -287,7 +288,7 @@ class Preprocessor:
 
     def _test(self, kind: str, rest: str, pos: Pos) -> bool:
         rest = _code_part(rest).strip()
-        negate = kind.startswith("n")
+        negate = kind.startswith("n") and kind != "num"
         kind = kind[1:] if negate else kind
         if kind == "":
             result = self._number(rest, pos) != 0
@@ -301,6 +302,11 @@ class Preprocessor:
             result = a == b if kind == "idn" else a.lower() == b.lower()
         elif kind == "macro":
             result = rest.split()[0] in self.state.macros if rest.split() else False
+        elif kind in ("str", "num", "id"):      # what the (expanded) text is, as a token
+            text = self.expand(rest, pos).strip()
+            result = {"str": re.fullmatch(r"'[^']*'|\"[^\"]*\"|`[^`]*`", text),
+                      "num": re.fullmatch(r"[0-9][0-9a-fA-FxXhHbBoOqQ_]*", text),
+                      "id": re.fullmatch(r"[A-Za-z_.?$][\w.?$#@~]*", text)}[kind] is not None
         else:
             raise _error(pos, f"unsupported conditional %if{kind}")
         return result != negate
@@ -387,7 +393,8 @@ class Preprocessor:
 
 
 CONDITIONS = {f"{stem}{kind}" for stem in ("if", "elif") for kind in
-              ("", "def", "ndef", "idn", "idni", "nidn", "nidni", "macro", "nmacro")} | \
+              ("", "def", "ndef", "idn", "idni", "nidn", "nidni", "macro", "nmacro", "str",
+               "nstr", "num", "nnum", "id", "nid")} | \
     {"else", "endif"}
 
 

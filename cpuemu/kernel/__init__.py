@@ -34,7 +34,7 @@ from .pipes import WouldBlock
 from .process import ProcessCalls
 from .readiness import ReadinessCalls
 from .sandbox import Sandbox
-from .signals import KeepResult, SignalCalls
+from .signals import SA_RESTART, KeepResult, SignalCalls
 from .streams import Streams
 from .table import I386, X86_64, X86_64_RENAMED, X86_64_SAME
 
@@ -138,8 +138,12 @@ class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, Sig
             except MemoryError:
                 result = -ENOMEM
             except WouldBlock as blocked:
-                if self.deliverable() is None:
+                signal = self.deliverable()
+                if signal is None:
                     return self._blocked(machine, blocked, number, abi)
+                if self.action(signal).flags & SA_RESTART:   # the handler, then the call again
+                    machine.regs[machine.pc_name] = machine.pc - 2
+                    return Stop("signal", machine.pc, detail="pending")
                 result = -EINTR                   # a signal came first: its handler runs
         if isinstance(result, Stop):
             if self.strace is not None:
