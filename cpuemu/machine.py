@@ -194,10 +194,10 @@ class Machine:
         self.engine.map(EXIT_STUB, len(image.exit_stub_code), RX)
         self.engine.write(EXIT_STUB, image.exit_stub_code, need=0)
         if program.imports:                       # `extern printf`: the C library's stubs
-            from .libc import LIBC_BASE, Libc, stub_page
+            from .libc import Libc, base, stub_page
             code = stub_page()
-            self.engine.map(LIBC_BASE, len(code), RX)
-            self.engine.write(LIBC_BASE, code, need=0)
+            self.engine.map(base(self.bits), len(code), RX)
+            self.engine.write(base(self.bits), code, need=0)
             self.kernel.libc = Libc(self.kernel)
         envp = [f"{k}={v}".encode() for k, v in env.items()]
         auxv = default_auxv(program.entry) + sorted(program.auxv.items())
@@ -622,10 +622,11 @@ class Machine:
         if address == RETURN_ADDRESS:
             return "(python caller)"
         if self.program.imports:
-            from .libc import FUNCTIONS, LIBC_BASE, STUB
-            if LIBC_BASE <= address < LIBC_BASE + STUB * len(FUNCTIONS):
-                name = FUNCTIONS[(address - LIBC_BASE) // STUB]
-                offset = (address - LIBC_BASE) % STUB
+            from .libc import FUNCTIONS, STUB, base
+            start = base(self.bits)
+            if start <= address < start + STUB * len(FUNCTIONS):
+                name = FUNCTIONS[(address - start) // STUB]
+                offset = (address - start) % STUB
                 return name if not offset else f"{name}+{offset:#x}"
         return self.program.symbolize(address)
 

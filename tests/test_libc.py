@@ -1,6 +1,7 @@
 """Assembly programs calling the C library through `extern` (nasm) or undefined names
-(GNU as) run as the same object linked by `gcc -m32` runs natively: the same stdout,
-stdio's buffering included, and the same exit status, on both engines."""
+(GNU as) run as the same object linked by `gcc -m32` (`-m64` for the 64-bit ones: the
+System V convention) runs natively: the same stdout, stdio's buffering included, and
+the same exit status, on both engines."""
 
 from __future__ import annotations
 
@@ -24,13 +25,15 @@ def native(source: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     if missing:
         pytest.skip(f"needs {' and '.join(missing)} (.ci/run installs them)")
     obj, exe = tmp_path / "p.o", tmp_path / "p"
+    wide = "64" in source.name
     if source.suffix == ".asm":
-        subprocess.run(["nasm", "-f", "elf32", "-I", f"{BUILT_IN}/", "-o", str(obj),
-                        str(source)], check=True)          # io.inc: cpuemu's, for both
+        subprocess.run(["nasm", "-f", "elf64" if wide else "elf32", "-I", f"{BUILT_IN}/",
+                        "-o", str(obj), str(source)], check=True)   # io.inc: cpuemu's
     else:
-        subprocess.run(["as", "--32", "-o", str(obj), str(source)], check=True)
-    subprocess.run(["gcc", "-m32", "-no-pie", "-o", str(exe), str(obj)], check=True,
-                   capture_output=True)
+        subprocess.run(["as", "--64" if wide else "--32", "-o", str(obj), str(source)],
+                       check=True)
+    subprocess.run(["gcc", "-m64" if wide else "-m32", "-no-pie", "-o", str(exe), str(obj)],
+                   check=True, capture_output=True)
     return subprocess.run([str(exe)], input=STDIN, capture_output=True, timeout=30)
 
 

@@ -99,15 +99,12 @@ class Layout:
         from ..libc import FUNCTIONS, address_of
         unit = self.unit
         declared = name in unit.externs
-        address = address_of(name)
+        address = address_of(name, self.bits)
         if address is None or not (declared or unit.dialect == "gas"):
             if declared:
                 raise _error(unit.externs[name], f"extern {name}: cpuemu's C library has no "
                              f"{name} (it has {', '.join(FUNCTIONS)})", 1)
             raise _error(pos, f"undefined symbol {name!r}", column)
-        if self.bits == 64:
-            raise _error(pos, f"{name}: cpuemu's C library serves 32-bit programs only, "
-                         "so far", column)
         return address
 
     def run(self) -> Program:

@@ -176,7 +176,10 @@ class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, Sig
                 detail=f"in {FUNCTIONS[number - LIBC_TRAP]}"))
         if isinstance(result, Stop):
             return result
-        machine.engine.set_reg("eax", result & 0xFFFFFFFF)
+        if machine.bits == 64:
+            machine.engine.set_reg("rax", result & MASK[64])
+        else:
+            machine.engine.set_reg("eax", result & 0xFFFFFFFF)
         if (self.pending or self.alarm_at) and self.signal_due(machine):
             return Stop("signal", machine.pc, detail="pending")
         return None

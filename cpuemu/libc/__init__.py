@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 from ..cpu.memory import MemoryFault
 from ..errors import CpuemuError
 from ..stop import Stop
-from .printf import ArgReader, format_c
+from .printf import ArgReader, SysVArgReader, format_c
 from .scanf import Scanner
 
 if TYPE_CHECKING:
     from ..machine import Machine
 
 LIBC_BASE = 0xFFFFB000                 # the stubs' page (32-bit processes)
+LIBC_BASE64 = 0x00300000               # below the program: within a call's reach
 LIBC_TRAP = 0x0C100000                 # eax values no Linux call has
 STUB = 16
 FUNCTIONS = ("printf", "puts", "putchar", "scanf", "sprintf", "snprintf", "malloc",
@@ -44,7 +45,8 @@ ALIGN = 16
 
 
 def stub_page() -> bytes:
-    """The code of every stub: mov eax, LIBC_TRAP + i ; int 0x80 ; ret."""
+    """The code of every stub: mov eax, LIBC_TRAP + i ; int 0x80 ; ret (the same bytes
+    in 64-bit code)."""
     code = bytearray()
     for i in range(len(FUNCTIONS)):
         code += (b"\xb8" + struct.pack("<I", LIBC_TRAP + i) + b"\xcd\x80\xc3").ljust(STUB,
@@ -52,9 +54,13 @@ def stub_page() -> bytes:
     return bytes(code)
 
 
-def address_of(name: str) -> int | None:
+def base(bits: int) -> int:
+    return LIBC_BASE64 if bits == 64 else LIBC_BASE
+
+
+def address_of(name: str, bits: int = 32) -> int | None:
     i = INDEX.get(name)
-    return None if i is None else LIBC_BASE + STUB * i
+    return None if i is None else base(bits) + STUB * i
 
 
 class Libc:
@@ -75,7 +81,8 @@ class Libc:
 
     def call(self, machine: Machine, number: int) -> int | Stop:
         name = FUNCTIONS[number - LIBC_TRAP]
-        args = ArgReader(machine, machine.regs.esp + 4)   # [esp] returns into the stub
+        args = SysVArgReader(machine) if machine.bits == 64 else \
+            ArgReader(machine, machine.regs.esp + 4)      # [esp] returns into the stub
         try:
             result = getattr(self, "c_" + name)(machine, args)
         except MemoryFault as e:
@@ -235,7 +242,7 @@ class Libc:
     def c_calloc(self, machine: Machine, args: ArgReader) -> int:
         count, size = args.word(), args.word()
         total = count * size
-        if total > 0xFFFFFFFF:
+        if total > (1 << machine.bits) - 1:
             return 0
         address = self._allocate(machine, total)
         if address:
@@ -341,14 +348,14 @@ class Libc:
         value, used = _strtol(self.cstring(machine, start), base)
         value = max(min(value, 0x7FFFFFFF), -0x80000000)
         if end:
-            machine.write(end, (start + used).to_bytes(4, "little"))
+            machine.write(end, (start + used).to_bytes(machine.bits // 8, "little"))
         return value & 0xFFFFFFFF
 
     def c_strtoul(self, machine: Machine, args: ArgReader) -> int:
         start, end, base = args.word(), args.word(), args.word()
         value, used = _strtol(self.cstring(machine, start), base)
         if end:
-            machine.write(end, (start + used).to_bytes(4, "little"))
+            machine.write(end, (start + used).to_bytes(machine.bits // 8, "little"))
         return min(value, 0xFFFFFFFF) & 0xFFFFFFFF if value >= 0 else value & 0xFFFFFFFF
 
     def c_abs(self, machine: Machine, args: ArgReader) -> int:

@@ -43,6 +43,40 @@ class ArgReader:
         return value
 
 
+class SysVArgReader(ArgReader):
+    """System V AMD64: integers and pointers in RDI RSI RDX RCX R8 R9, doubles in XMM0-7,
+    the rest on the stack in order ([rsp] is the return address into the stub)."""
+
+    INTEGER = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
+
+    def __init__(self, machine):
+        super().__init__(machine, machine.regs.rsp + 8)
+        self.ints = self.floats = 0
+
+    def word(self) -> int:
+        if self.ints < len(self.INTEGER):
+            value = self.m.regs[self.INTEGER[self.ints]]
+            self.ints += 1
+        else:
+            value = int.from_bytes(self.m.read(self.at, 8), "little")
+            self.at += 8
+        self.seen.append(value)
+        return value
+
+    wide = word
+
+    def double(self) -> float:
+        if self.floats < 8:
+            raw = self.m.regs[f"xmm{self.floats}"] & ((1 << 64) - 1)
+            self.floats += 1
+            (value,) = struct.unpack("<d", raw.to_bytes(8, "little"))
+        else:
+            (value,) = struct.unpack("<d", self.m.read(self.at, 8))
+            self.at += 8
+        self.seen.append(value)
+        return value
+
+
 def format_c(fmt: bytes, args: ArgReader, cstring) -> bytes:
     """The bytes printf(fmt, ...) writes; `cstring(address)` reads a guest string."""
     out = bytearray()
@@ -79,7 +113,8 @@ def _one(m, args: ArgReader, cstring) -> bytes:
     width = int(width) if width is not None else None
     precision = int(precision) if precision is not None else None
     if conv in "diouxX":
-        wide = length in ("ll", "q", "j")
+        wide = length in ("ll", "q", "j") or (isinstance(args, SysVArgReader) and
+                                             length in ("l", "z", "t"))
         raw = args.wide() if wide else args.word()
         bits = 64 if wide else 16 if length == "h" else 8 if length == "hh" else 32
         value = raw & ((1 << bits) - 1)
