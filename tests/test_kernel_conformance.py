@@ -212,3 +212,26 @@ def test_glibc_static_printf(glibc, engine, args, bits):
     # glibc probes these and falls back, as on an older kernel
     unsupported = {line.split("(")[1].split(")")[0] for line in machine.kernel.log_lines}
     assert unsupported <= {"rseq", "statx"}
+
+
+def test_a_deadlock_across_processes_names_every_process_and_strace_says_which(engine):
+    """Parent and child both read a pipe whose write ends they both hold open: the run
+    is a deadlock, reported with each process, what it waits for and its backtrace;
+    strace lines carry `[pid N]` once there are two processes."""
+    from cpuemu import assemble
+    program = assemble("section .bss\nfds: resd 2\nbyte_: resb 1\nsection .text\n"
+                       "global _start\n_start:\n mov eax, 42\n mov ebx, fds\n int 0x80\n"
+                       " mov eax, 2\n int 0x80\n call wait_for_data\n"
+                       "wait_for_data:\n mov eax, 3\n mov ebx, [fds]\n mov ecx, byte_\n"
+                       " mov edx, 1\n int 0x80\n ret\n", dialect="nasm")
+    lines: list[str] = []
+    machine = Machine(program, engine=engine, strace=lines.append)
+    stop = machine.run(100_000)
+    assert stop.reason == "deadlock"
+    assert "every process is blocked" in stop.detail
+    assert "process 1000 (parent 999)" in stop.detail
+    assert "process 1001 (parent 1000)" in stop.detail
+    assert stop.detail.count("read from an empty pipe whose write end is open") == 2
+    assert stop.detail.count("#0 wait_for_data()") == 2
+    assert lines[0].startswith("pipe(") and not lines[0].startswith("[pid")
+    assert any(line.startswith("[pid 1001] read(3") for line in lines)
