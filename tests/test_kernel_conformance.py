@@ -221,7 +221,8 @@ def test_a_deadlock_across_processes_names_every_process_and_strace_says_which(e
     from cpuemu import assemble
     program = assemble("section .bss\nfds: resd 2\nbyte_: resb 1\nsection .text\n"
                        "global _start\n_start:\n mov eax, 42\n mov ebx, fds\n int 0x80\n"
-                       " mov eax, 2\n int 0x80\n call wait_for_data\n"
+                       " mov eax, 2\n int 0x80\n mov eax, 20\n int 0x80\n"
+                       " call wait_for_data\n"
                        "wait_for_data:\n mov eax, 3\n mov ebx, [fds]\n mov ecx, byte_\n"
                        " mov edx, 1\n int 0x80\n ret\n", dialect="nasm")
     lines: list[str] = []
@@ -234,4 +235,4 @@ def test_a_deadlock_across_processes_names_every_process_and_strace_says_which(e
     assert stop.detail.count("read from an empty pipe whose write end is open") == 2
     assert stop.detail.count("#0 wait_for_data()") == 2
     assert lines[0].startswith("pipe(") and not lines[0].startswith("[pid")
-    assert any(line.startswith("[pid 1001] read(3") for line in lines)
+    assert "[pid 1001] getpid() = 1001" in lines and "[pid 1000] getpid() = 1000" in lines
