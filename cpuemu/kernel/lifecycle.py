@@ -113,7 +113,7 @@ class LifecycleCalls:
         for signal, action in list(self.actions.items()):
             if action.handler not in (0, 1):
                 del self.actions[signal]
-        self.alarm_at = None if False else self.alarm_at       # (alarms survive exec)
+        # (a pending alarm survives exec, as on Linux)
         self.brk_start = None
         self.brk_end = 0
         self.libc = None

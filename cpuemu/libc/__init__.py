@@ -83,10 +83,7 @@ class Libc:
         name = FUNCTIONS[number - LIBC_TRAP]
         args = SysVArgReader(machine) if machine.bits == 64 else \
             ArgReader(machine, machine.regs.esp + 4)      # [esp] returns into the stub
-        try:
-            result = getattr(self, "c_" + name)(machine, args)
-        except MemoryFault as e:
-            raise e
+        result = getattr(self, "c_" + name)(machine, args)   # a MemoryFault: the kernel's
         if self.ltrace is not None:
             self.ltrace(self._traced(machine, name, args.seen, result))
         return result
