@@ -15,7 +15,6 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from ..cpu.memory import MemoryFault
 from ..errors import CpuemuError
 from ..stop import Stop
 from .printf import ArgReader, SysVArgReader, format_c
