@@ -530,16 +530,21 @@ class Machine:
         self._before = self.regs.as_dict()
         if self.checker is not None:
             return self.checker.step()
+        return self._finish(self.engine_step())
+
+    def engine_step(self) -> Stop:
+        """One instruction on the engine, with what the kernel adds between instructions
+        (a signal delivered, a fork or exec carried out, a fault's handler)."""
         stop = self.engine.step()
         if stop.reason == "process":
             self._process_call(stop)
-            stop = Stop("step", self.pc)
-        elif stop.reason in ("fault", "signal"):
-            stop = self.kernel.handle(self, stop) or Stop("step", self.pc)
-        elif stop.reason == "step" and self.kernel.alarm_at is not None and \
+            return Stop("step", self.pc)
+        if stop.reason in ("fault", "signal"):
+            return self.kernel.handle(self, stop) or Stop("step", self.pc)
+        if stop.reason == "step" and self.kernel.alarm_at is not None and \
                 self.kernel.signal_due(self):
-            stop = self.kernel.deliver_pending(self) or stop
-        return self._finish(stop)
+            return self.kernel.deliver_pending(self) or stop
+        return stop
 
     def run_to_exit(self, max_instructions: int | None = None) -> int:
         """Run and return the exit status; raise GuestFault or LimitExceeded otherwise."""

@@ -111,7 +111,7 @@ class CdeclChecker:
                              f"{self._current()} calls with RSP not 16-byte aligned "
                              f"({regs[sp]:#x}){self._where(eip)}")
             self._check_writes(insn, eip)
-        stop = machine._finish(machine.engine.step())
+        stop = machine._finish(machine.engine_step())
         if insn is not None and insn.mnemonic == Mnemonic.CALL and stop.reason == "step" \
                 and self._word_at(regs[sp]) == insn.next_ip:
             self._enter(machine.pc)
