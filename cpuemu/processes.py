@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .cpu.memory import MemoryFault
 from .kernel.lifecycle import CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, wait_status
 from .stop import Stop
 
@@ -57,10 +58,13 @@ class ProcessTable:
         self.processes[pid] = child
         parent.kernel.children.append(pid)
         word = parent.bits // 8
-        if request["flags"] & CLONE_PARENT_SETTID and request["parent_tid"]:
-            parent.write(request["parent_tid"], pid.to_bytes(4, "little"))
-        if request["flags"] & CLONE_CHILD_SETTID and request["child_tid"]:
-            child.write(request["child_tid"], pid.to_bytes(4, "little"))
+        for flag, where, machine in ((CLONE_PARENT_SETTID, "parent_tid", parent),
+                                     (CLONE_CHILD_SETTID, "child_tid", child)):
+            if request["flags"] & flag and request[where]:
+                try:                      # Linux ignores a bad pointer here (put_user)
+                    machine.write(request[where], pid.to_bytes(4, "little"))
+                except MemoryFault:
+                    pass
         if request.get("stack"):
             child.regs["rsp" if word == 8 else "esp"] = request["stack"]
         acc = "rax" if word == 8 else "eax"

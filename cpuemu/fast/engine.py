@@ -56,7 +56,7 @@ from ..cpu.memory import X as X_PERM
 from ..cpu.pagemap import PageMap
 from ..cpu.registers import EFLAGS_FIXED, EFLAGS_USER, FP, FULL, MASK, flags_name, pc_name
 from ..cpu.segments import USER_DS, linux_gdt, linux_selectors
-from ..errors import GuestFault
+from ..errors import CpuemuError, GuestFault
 from ..limits import TRANSLATION_BUFFER
 from ..process import GDT_ADDRESS
 from ..stop import SYSCALL_TRAP, Stop
@@ -241,7 +241,11 @@ class UnicornEngine:
         if name == "ss" and value == USER_DS:
             value = RING0_SS
         with self._gdt_readable():                      # the CPU reads the descriptor
-            self.uc.reg_write(_REG[name], value)
+            try:
+                self.uc.reg_write(_REG[name], value)
+            except UcError as e:                        # as the interpreter says it
+                raise CpuemuError(f"cannot load {value:#x} into {name}: the selector "
+                                  f"names no usable descriptor ({e})") from None
 
     def map(self, addr: int, size: int, perms: int) -> None:
         """Map the pages of [addr, addr+size): each run of new pages is one Unicorn

@@ -22,7 +22,9 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..cpu.memory import MemoryFault
 from ..cpu.registers import FP, SEGMENTS, c_int, gpr
+from ..errors import CpuemuError
 from ..stop import Stop
 from .errno import EINTR, EINVAL, ESRCH, KernelError
 from .io import store
@@ -276,9 +278,14 @@ class SignalCalls:
         return _KEEP_EAX
 
     def finish_sigreturn(self, machine: Machine) -> Stop | None:
-        if self.sigreturn_kind == "sigreturn":
-            return self._sigreturn(machine)
-        return self._rt_sigreturn(machine)
+        """Restore the frame at the stack pointer; a frame that is not readable (a
+        sigreturn with no signal) is a SIGSEGV, as Linux's force_sig."""
+        try:
+            if self.sigreturn_kind == "sigreturn":
+                return self._sigreturn(machine)
+            return self._rt_sigreturn(machine)
+        except (MemoryFault, CpuemuError):         # unreadable, or a selector the GDT lacks
+            return self.kill_stop(machine, 11)
 
     def _sigreturn(self, machine: Machine) -> Stop | None:
         """i386's sigreturn: the handler's `ret` popped pretcode and the trampoline's
