@@ -1,5 +1,6 @@
 # GNU as calling the C library (no extern needed: undefined names are external):
-# sprintf, strcpy/strcat/strcmp, atoi/strtol, calloc/realloc, putchar, a loop of printf.
+# scanf, malloc/free, strcpy/strcat/strcmp, atoi/strtol, calloc/realloc, putchar, a loop
+# of printf.
     .data
 fmt_num:  .string "%-6s|%6d|%#x|%+.3e\n"
 fmt_cmp:  .string "strcmp=%d strncmp=%d atoi=%d strtol=%ld\n"
@@ -8,7 +9,10 @@ world:    .string ", world"
 number:   .string "  -123abc"
 hexa:     .string "0x1f"
 pi:       .double 3.14159265
+fmt_in:   .string "%d %d"
+fmt_sum:  .string "scanf read %d numbers: %d\n"
     .bss
+    .lcomm pair, 8
     .lcomm buffer, 64
     .text
     .globl main
@@ -27,6 +31,24 @@ main:
     addl $8, %esp
     pushl $buffer
     call puts
+    addl $4, %esp
+    pushl $pair+4
+    pushl $pair
+    pushl $fmt_in
+    call scanf
+    addl $12, %esp
+    movl pair, %edx
+    addl pair+4, %edx
+    pushl %edx
+    pushl %eax
+    pushl $fmt_sum
+    call printf
+    addl $12, %esp
+    pushl $32
+    call malloc
+    addl $4, %esp
+    pushl %eax
+    call free
     addl $4, %esp
     xorl %ebx, %ebx
 1:  pushl pi+4
