@@ -32,15 +32,6 @@ class ProcessTable:
         self.next_pid = FIRST_CHILD
         self.progress = 0                  # system calls completed, by every process
         first.kernel.processes = self
-        self._prefix(first)
-
-    def _prefix(self, machine: Machine) -> None:
-        """strace lines name the process once there are several."""
-        kernel = machine.kernel
-        trace = getattr(kernel, "strace_unprefixed", kernel.strace)
-        kernel.strace_unprefixed = trace
-        if trace is not None:
-            kernel.strace = lambda line, pid=kernel.pid: trace(f"[pid {pid}] {line}")
 
     def group_of(self, pid: int) -> int | None:
         process = self.processes.get(pid)
@@ -54,7 +45,6 @@ class ProcessTable:
         request = parent.kernel.fork_request
         child = parent.fork(pid)
         child.kernel.processes = self
-        self._prefix(child)
         self.processes[pid] = child
         parent.kernel.children.append(pid)
         word = parent.bits // 8

@@ -37,7 +37,7 @@ from ..machine import Machine
 from ..stop import Stop
 from ..views.disasm import disassemble_one
 from ..views.stack import backtrace, stack_text
-from .expressions import Evaluator, ExpressionError, Value, flag_names
+from .expressions import Evaluator, ExpressionError, Value, base_type, flag_names
 from .formats import PER_LINE, UNITS, integer, split_format, string_at, value_text
 from .history import History
 from .points import Display, Point, Points
@@ -671,15 +671,16 @@ class Debugger:
         self.cmd_watch(arg, kind="read watchpoint")
 
     def _watched(self, arg: str) -> Value:
+        """What `watch EXPR` watches: a value in memory (`*(int*)X`, `{short}X`); a
+        label or an address alone means the int there."""
         try:
             value = self.eval.evaluate(arg)
         except ExpressionError:
             value = None
-        if value is not None and value.address is not None and value.register is None:
-            if value.type.size and not arg.strip().isidentifier():
-                return value
-        address = self.resolve(arg)                       # a label or address: 4 bytes
-        return Value(0, self.eval.evaluate("(int)0").type, address=address)
+        if value is not None and value.address is not None and value.register is None \
+                and value.type.size and not arg.strip().isidentifier():
+            return value
+        return Value(0, base_type("int", self.m.bits), address=self.resolve(arg))
 
     def _peek(self, address: int, n: int) -> bytes:
         try:

@@ -145,16 +145,13 @@ class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, Sig
                     machine.regs[machine.pc_name] = machine.pc - 2
                     return Stop("signal", machine.pc, detail="pending")
                 result = -EINTR                   # a signal came first: its handler runs
-        if isinstance(result, Stop):
+        if isinstance(result, (Stop, KeepResult)):
             if self.strace is not None:
-                self.strace(self.describe_call(machine, number, args, None, abi) + " = ?")
-            return result
-        if isinstance(result, KeepResult):            # sigreturn: the machine restores
-            if self.strace is not None:
-                self.strace(self.describe_call(machine, number, args, None, abi) + " = ?")
-            return Stop("signal", machine.pc, detail="return")
+                self._trace(self.describe_call(machine, number, args, None, abi) + " = ?")
+            return result if isinstance(result, Stop) else \
+                Stop("signal", machine.pc, detail="return")       # sigreturn: the machine
         if self.strace is not None:
-            self.strace(self.describe_call(machine, number, args, result, abi))
+            self._trace(self.describe_call(machine, number, args, result, abi))
         if self.processes is not None:
             self.processes.progress += 1            # another process may be able to go on
         if machine.bits == 32:
@@ -164,6 +161,10 @@ class Kernel(IOCalls, PathCalls, MetadataCalls, ReadinessCalls, MemoryCalls, Sig
         if (self.pending or self.alarm_at) and self.signal_due(machine):
             return Stop("signal", machine.pc, detail="pending")   # the machine delivers it
         return None
+
+    def _trace(self, line: str) -> None:
+        """A strace line; once there are several processes it says whose, as strace -f."""
+        self.strace(line if self.processes is None else f"[pid {self.pid}] {line}")
 
     def _libc_call(self, machine: Machine, number: int) -> Stop | None:
         """A function of the C library (libc/): its result in EAX; a bad pointer it was

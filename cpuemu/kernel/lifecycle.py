@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 from ..errors import CpuemuError
 from ..stop import Stop
-from .errno import EACCES, ECHILD, EINVAL, ENOEXEC, ENOSYS, KernelError
+from .errno import E2BIG, EACCES, ECHILD, EINVAL, ENOENT, ENOEXEC, ENOSYS, KernelError
 from .files import FdTable
+from .memory import MemoryCalls
 from .pipes import WouldBlock
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class LifecycleCalls:
         name = self.path(machine, path)
         host = self.sandbox.resolve(name)
         if not os.path.isfile(host):
-            raise KernelError(EACCES if os.path.exists(host) else 2)       # ENOENT
+            raise KernelError(EACCES if os.path.exists(host) else ENOENT)
         if not os.access(host, os.X_OK):
             raise KernelError(EACCES)
         arguments = self._strings(machine, argv)
@@ -104,7 +105,7 @@ class LifecycleCalls:
             if not pointer:
                 return out
             out.append(machine.read_cstring(pointer).decode("utf-8", "surrogateescape"))
-        raise KernelError(7)                                   # E2BIG
+        raise KernelError(E2BIG)
 
     def exec_reset(self) -> None:
         """What execve resets: close-on-exec descriptors, caught signals, the heap."""
@@ -114,8 +115,7 @@ class LifecycleCalls:
             if action.handler not in (0, 1):
                 del self.actions[signal]
         # (a pending alarm survives exec, as on Linux)
-        self.brk_start = None
-        self.brk_end = 0
+        MemoryCalls.__init__(self)                     # a new heap, after the new program
         self.libc = None
         self._entries = {}
 

@@ -105,13 +105,10 @@ class SignalCalls:
         if address is not None:
             body = address.to_bytes(bits // 8, "little")
         elif code in (SI_USER, SI_TKILL):
-            body = struct.pack("<iI", sender, self._uid())
+            body = struct.pack("<iI", sender, os.getuid())
         else:
             body = b""
         return (head + body).ljust(128, b"\0")
-
-    def _uid(self) -> int:
-        return os.getuid()
 
     def kill_stop(self, machine: Machine, signal: int) -> Stop:
         from .process import SIGNAL_NAMES
@@ -167,7 +164,7 @@ class SignalCalls:
                 self._frame64(machine, signal, action, info)
             else:
                 self._frame32(machine, signal, action, info)
-        except Exception:                           # no room on the stack: Linux kills
+        except (MemoryFault, CpuemuError):          # no room on the stack: Linux kills
             return self.kill_stop(machine, 11)
         mask = saved_mask | action.mask | (0 if action.flags & SA_NODEFER else bit(signal))
         self.signal_mask = mask & ~UNBLOCKABLE
