@@ -618,11 +618,13 @@ class Machine:
         """`name+off` for an address: a program label, or the names of what cpuemu
         put in the process (the exit stub main returns to)."""
         from .abi.call import RETURN_ADDRESS
+        from .kernel.signals import RT_SIGRETURN_AT, SIGRETURN_AT
         stub = IMAGES[self.bits].exit_stub_code
         if EXIT_STUB <= address < EXIT_STUB + len(stub):
             offset = address - EXIT_STUB
-            name = "(signal return)" if offset >= 0x10 else "(exit)"
-            start = (0x20 if offset >= 0x20 else 0x10) if offset >= 0x10 else 0
+            start, name = max((at, name) for at, name in (
+                (0, "(exit)"), (SIGRETURN_AT, "(sigreturn)"),
+                (RT_SIGRETURN_AT, "(rt_sigreturn)")) if at <= offset)
             return name if offset == start else f"{name}+{offset - start:#x}"
         if address == RETURN_ADDRESS:
             return "(python caller)"
