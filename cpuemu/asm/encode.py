@@ -21,7 +21,7 @@ from functools import cache
 import iced_x86
 from keystone import KS_ARCH_X86, KS_MODE_32, KS_MODE_64, Ks, KsError
 
-from .forms import code_count, explain, fits, forms
+from .forms import explain, fits, forms, memory_sizes
 from .names import (
     HIGH_BYTES,
     SHIFTS,
@@ -194,31 +194,6 @@ def settle_sizes(mnemonic: str, ops: list[COp], bits: int) -> list[COp]:
                     op = replace(op, size=size)
         out.append(op)
     return out
-
-
-@cache
-def memory_sizes(mnemonic: str, bits: int) -> frozenset[int]:
-    """The sizes, in bits, of the memory operand of every form of `mnemonic` this mode
-    has (one size: an unsized operand is unambiguous, as nasm and MASM take it)."""
-    return frozenset(size for size, mode in _memory_forms().get(mnemonic, ()) if mode[bits])
-
-
-@cache
-def _memory_forms() -> dict[str, list]:
-    """mnemonic -> (memory operand bits, {32: available, 64: available}) per form."""
-    names = iced_mnemonic_names()
-    out: dict[str, list] = {}
-    for code in range(code_count()):
-        info = iced_x86.OpCodeInfo(code)
-        if any(info.op_kind(i) in _MEMORY_KINDS for i in range(info.op_count)):
-            out.setdefault(names.get(info.mnemonic, ""), []).append(
-                (iced_x86.MemorySizeExt.size(info.memory_size) * 8,
-                 {32: info.mode32, 64: info.mode64}))
-    return out
-
-
-_MEMORY_KINDS = frozenset(v for k, v in vars(iced_x86.OpCodeOperandKind).items()
-                          if isinstance(v, int) and "MEM" in k)
 
 
 def check_mode(mnemonic: str, ops: list[COp], bits: int) -> None:

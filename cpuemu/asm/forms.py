@@ -24,20 +24,32 @@ _CLASSES = (("xmm", "XMM"), ("ymm", "YMM"), ("zmm", "ZMM"), ("mm", "MM_"), ("cr"
             ("dr", "DR_"), ("tr", "TR_"), ("k", "K"), ("bnd", "BND"))
 
 
-@cache
 def forms(mnemonic: str, bits: int) -> tuple[tuple[tuple[str, ...], int], ...]:
     """(operand kind names, memory bits) of every form of `mnemonic` in this mode."""
+    return _table().get((mnemonic, bits), ())
+
+
+def memory_sizes(mnemonic: str, bits: int) -> frozenset[int]:
+    """The sizes, in bits, of the memory operand of every form of `mnemonic` this mode
+    has (one size: an unsized operand is unambiguous, as nasm and MASM take it)."""
+    return frozenset(size for kinds, size in forms(mnemonic, bits)
+                     if any("MEM" in kind for kind in kinds))
+
+
+@cache
+def _table() -> dict[tuple[str, int], tuple]:
+    """Every form of iced's opcode table, by (mnemonic, mode): one pass, once."""
     names = iced_mnemonic_names()
-    out = []
+    out: dict[tuple[str, int], list] = {}
     for code in range(code_count()):
         info = iced_x86.OpCodeInfo(code)
-        if names.get(info.mnemonic) != mnemonic or not (info.mode64 if bits == 64
-                                                         else info.mode32):
-            continue
         kinds = tuple(_KIND_NAMES[info.op_kind(i)] for i in range(info.op_count))
-        kinds = tuple(k for k in kinds if not k.startswith(_IMPLICIT))
-        out.append((kinds, iced_x86.MemorySizeExt.size(info.memory_size) * 8))
-    return tuple(out)
+        form = (tuple(k for k in kinds if not k.startswith(_IMPLICIT)),
+                iced_x86.MemorySizeExt.size(info.memory_size) * 8)
+        for bits, available in ((32, info.mode32), (64, info.mode64)):
+            if available:
+                out.setdefault((names.get(info.mnemonic, ""), bits), []).append(form)
+    return {key: tuple(value) for key, value in out.items()}
 
 
 @cache
