@@ -187,12 +187,6 @@ def _integer(value: int, conv: str, flags: str, width: int | None,
     return body.encode()
 
 
-def _pad_str(text: str, flags: str, width: int | None) -> str:
-    if width is None:
-        return text
-    return text.ljust(width) if "-" in flags else text.rjust(width)
-
-
 def _float(value: float, conv: str, flags: str, width: int | None,
            precision: int | None) -> bytes:
     import math
@@ -200,7 +194,7 @@ def _float(value: float, conv: str, flags: str, width: int | None,
         text = ("-" if math.copysign(1, value) < 0 else "+" if "+" in flags else
                 " " if " " in flags else "") + ("inf" if math.isinf(value) else "nan")
         text = text.upper() if conv in "FEGA" else text
-        return _pad_str(text, flags.replace("0", ""), width).encode()
+        return _pad(text.encode(), flags.replace("0", ""), width)
     if conv in "aA":
         raise CpuemuError("printf %a is not in cpuemu's C library")
     spec = "%" + flags + (str(width) if width is not None else "") + \
